@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from guichet.catalogue.models import Field, RequestType, Theme
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class FieldInline(admin.StackedInline):
+    model = Field
+    extra = 0
+    fields = [("label", "code"), ("kind", "required", "order"), "help_text", "choices"]
+    prepopulated_fields = {"code": ["label"]}
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "theme", "service", "deadline_days", "is_active", "requires_account"]
+    list_filter = ["is_active", "requires_account", "theme", "service"]
+    list_select_related = ["theme", "service"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [FieldInline]

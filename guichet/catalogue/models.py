@@ -1,0 +1,95 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guichet.organisation.models import Service
+
+
+class Theme(models.Model):
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("thème")
+        verbose_name_plural = _("thèmes")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestTypeQuerySet(models.QuerySet["RequestType"]):
+    def active(self) -> "RequestTypeQuerySet":
+        return self.filter(is_active=True)
+
+
+class RequestType(models.Model):
+    """A démarche: what a citizen can ask for, which service handles it and how fast."""
+
+    name = models.CharField(_("nom"), max_length=160)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="request_types", verbose_name=_("thème"))
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="request_types", verbose_name=_("service responsable")
+    )
+    deadline_days = models.PositiveSmallIntegerField(_("délai de traitement (jours ouvrés)"), default=10)
+    is_active = models.BooleanField(_("active"), default=True)
+    requires_account = models.BooleanField(
+        _("compte citoyen obligatoire"),
+        default=False,
+        help_text=_("Démarches liées à l'espace famille : la demande anonyme est refusée."),
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = RequestTypeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("démarche")
+        verbose_name_plural = _("démarches")
+        ordering = ["theme__order", "order", "name"]
+        indexes = [models.Index(fields=["is_active", "theme"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FieldKind(models.TextChoices):
+    SHORT_TEXT = "short_text", _("Texte court")
+    LONG_TEXT = "long_text", _("Texte long")
+    NUMBER = "number", _("Nombre")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choix unique")
+    MULTIPLE_CHOICE = "multiple_choice", _("Choix multiple")
+    EMAIL = "email", _("Adresse électronique")
+    PHONE = "phone", _("Téléphone")
+    ADDRESS = "address", _("Adresse postale")
+    FILE = "file", _("Fichier")
+
+
+class Field(models.Model):
+    request_type = models.ForeignKey(
+        RequestType, on_delete=models.CASCADE, related_name="fields", verbose_name=_("démarche")
+    )
+    code = models.SlugField(
+        _("code"), max_length=60, help_text=_("Identifiant technique, stable (utilisé dans les exports et l'API).")
+    )
+    label = models.CharField(_("libellé"), max_length=200)
+    help_text = models.CharField(_("aide"), max_length=300, blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=FieldKind.choices, default=FieldKind.SHORT_TEXT)
+    required = models.BooleanField(_("obligatoire"), default=True)
+    choices = models.TextField(_("choix proposés"), blank=True, help_text=_("Un choix par ligne."))
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("champ")
+        verbose_name_plural = _("champs")
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["request_type", "code"], name="field_code_unique_per_type")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]

@@ -1,0 +1,74 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guichet.catalogue.forms import PhoneField
+from guichet.citizens.models import ContactChannel
+from guichet.lib.phones import is_mobile, parse_phone
+from guichet.lib.uploads import MultipleAttachmentField
+
+ACK_CHOICES = [
+    (ContactChannel.EMAIL, _("Par courriel")),
+    (ContactChannel.SMS, _("Par SMS")),
+    (ContactChannel.EMAIL_AND_SMS, _("Par courriel et par SMS")),
+]
+
+
+class ContactForm(forms.Form):
+    """Who is asking, and how they want their tracking number."""
+
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        required=False,
+        help_text=_("Format attendu : nom@domaine.fr"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = PhoneField(label=_("Téléphone portable"), required=False, help_text=_("Exemple : 06 12 34 56 78"))
+    ack_channel = forms.ChoiceField(
+        label=_("Comment souhaitez-vous recevoir votre numéro de suivi et nos réponses ?"),
+        choices=ACK_CHOICES,
+        initial=ContactChannel.EMAIL,
+        widget=forms.RadioSelect,
+    )
+    # Left empty by people; bots fill every field they find.
+    website = forms.CharField(required=False, label=_("Ne pas remplir ce champ"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        email, phone, channel = data.get("email"), data.get("phone"), data.get("ack_channel")
+        if "email" in self.errors or "phone" in self.errors:
+            return data
+        if not email and not phone:
+            raise forms.ValidationError(
+                _(
+                    "Indiquez une adresse électronique ou un numéro de téléphone portable pour recevoir votre numéro de suivi."
+                ),
+                code="no_contact",
+            )
+        if channel in {ContactChannel.EMAIL, ContactChannel.EMAIL_AND_SMS} and not email:
+            self.add_error("email", _("Indiquez votre adresse électronique pour recevoir nos courriels."))
+        if channel in {ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS}:
+            number = parse_phone(phone) if phone else None
+            if number is None:
+                self.add_error("phone", _("Indiquez votre numéro de téléphone portable pour recevoir nos SMS."))
+            elif not is_mobile(number):
+                self.add_error(
+                    "phone", _("Ce numéro n'est pas un numéro de portable : il ne peut pas recevoir de SMS.")
+                )
+        return data
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get(self.add_prefix("website")))
+
+
+class CitizenReplyForm(forms.Form):
+    body = forms.CharField(label=_("Votre message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleAttachmentField(label=_("Pièces jointes (facultatif)"))

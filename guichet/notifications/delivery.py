@@ -1,0 +1,113 @@
+"""Deliver one notification: claim it, send it outside any transaction, record the outcome.
+
+A notification found in ``sending`` was interrupted mid-send (crash of the worker): it is
+never silently dropped; it stays visible and is retried by the next delivery sweep.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from guichet.lib.tokens import token_hash
+from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel
+from guichet.notifications.rendering import render_notification
+from guichet.notifications.transports import email as email_transport
+from guichet.notifications.transports import sms as sms_transport
+from guichet.tickets.models import AccessToken, AuthorKind, Event, EventKind
+from guichet.tickets.services import access_token_issue
+
+logger = logging.getLogger(__name__)
+
+TRANSPORTS = {NotificationChannel.EMAIL: email_transport.send, NotificationChannel.SMS: sms_transport.send}
+MAX_BACKOFF = datetime.timedelta(hours=6)
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    return min(datetime.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def deliver(notification_id: int) -> str:
+    claimed = _claim(notification_id)
+    if claimed is None:
+        return "skipped"
+    notification, token = claimed
+    try:
+        rendered = render_notification(notification, access_token=token)
+        provider_id = TRANSPORTS[notification.channel](notification, rendered)
+    except Exception as error:  # any transport failure is recorded and retried, never lost
+        logger.warning("Notification %s failed (attempt %s): %s", notification.pk, notification.attempts, error)
+        _record_failure(notification, token, error)
+        return DeliveryStatus.FAILED if notification.status == DeliveryStatus.FAILED else "retry"
+    _record_success(notification, rendered.subject, provider_id)
+    return DeliveryStatus.SENT
+
+
+def _claim(notification_id: int) -> tuple[Notification, str | None] | None:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("ticket", "ticket__citizen", "ticket__request_type")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.status != DeliveryStatus.PENDING:
+            return None
+        notification.status = DeliveryStatus.SENDING
+        notification.attempts += 1
+        notification.last_attempt_at = timezone.now()
+        notification.save(update_fields=["status", "attempts", "last_attempt_at"])
+        # A personal link is minted per message at send time, so no raw secret is ever stored.
+        token = access_token_issue(ticket=notification.ticket) if notification.for_citizen else None
+    return notification, token
+
+
+def _record_failure(notification: Notification, token: str | None, error: Exception) -> None:
+    from guichet.notifications.tasks import deliver_notification
+
+    with transaction.atomic():
+        if token:
+            AccessToken.objects.filter(ticket=notification.ticket, token_hash=token_hash(token)).delete()
+        notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if notification.attempts >= settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS:
+            notification.status = DeliveryStatus.FAILED
+            notification.next_attempt_at = None
+            _event(notification, EventKind.NOTIFICATION_FAILED, error=notification.last_error)
+        else:
+            notification.status = DeliveryStatus.PENDING
+            notification.next_attempt_at = timezone.now() + backoff(notification.attempts)
+            deliver_notification.using(run_after=notification.next_attempt_at).enqueue(notification.pk)
+        notification.save(update_fields=["status", "last_error", "next_attempt_at"])
+
+
+def _record_success(notification: Notification, subject: str, provider_id: str) -> None:
+    with transaction.atomic():
+        notification.status = DeliveryStatus.SENT
+        notification.sent_at = timezone.now()
+        notification.subject = subject[:250]
+        notification.provider_message_id = provider_id[:250]
+        notification.next_attempt_at = None
+        notification.last_error = ""
+        notification.save(
+            update_fields=["status", "sent_at", "subject", "provider_message_id", "next_attempt_at", "last_error"]
+        )
+        _event(notification, EventKind.NOTIFICATION_SENT)
+
+
+def _event(notification: Notification, kind: str, **data: str) -> None:
+    if notification.ticket_id is None:
+        return
+    Event.objects.create(
+        ticket_id=notification.ticket_id,
+        kind=kind,
+        actor_kind=AuthorKind.SYSTEM,
+        data={
+            "notification": str(notification.uuid),
+            "template": notification.template,
+            "channel": notification.channel,
+            "recipient": notification.recipient,
+            **data,
+        },
+    )

@@ -1,0 +1,70 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guichet.tickets.models import Ticket
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("Courriel")
+    SMS = "sms", _("SMS")
+
+
+class Template(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", _("Accusé de réception")
+    AGENT_REPLY = "agent_reply", _("Réponse de la mairie")
+    INFO_REQUESTED = "info_requested", _("Demande de complément")
+    STATUS_CHANGED = "status_changed", _("Changement de statut")
+    CITIZEN_REPLIED = "citizen_replied", _("Nouveau message de l'usager (agent)")
+
+
+# These go to the citizen and carry a fresh personal link; the others go to agents.
+CITIZEN_TEMPLATES = frozenset(
+    {Template.ACKNOWLEDGEMENT, Template.AGENT_REPLY, Template.INFO_REQUESTED, Template.STATUS_CHANGED}
+)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("En attente d'envoi")
+    SENDING = "sending", _("Envoi en cours")
+    SENT = "sent", _("Envoyée")
+    FAILED = "failed", _("En échec")
+
+
+class Notification(models.Model):
+    """Every outbound message: who, how, what, and how its delivery went."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    template = models.CharField(_("modèle"), max_length=30, choices=Template.choices)
+    channel = models.CharField(_("canal"), max_length=10, choices=NotificationChannel.choices)
+    recipient = models.CharField(_("destinataire"), max_length=254)
+    context = models.JSONField(default=dict, blank=True)
+    # One notification per business fact, whatever retries or re-enqueues happen.
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    subject = models.CharField(_("objet"), max_length=250, blank=True)
+    provider_message_id = models.CharField(_("identifiant chez le prestataire"), max_length=250, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("dernière tentative"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_template_display()} → {self.recipient}"
+
+    @property
+    def for_citizen(self) -> bool:
+        return self.template in CITIZEN_TEMPLATES

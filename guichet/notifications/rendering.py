@@ -1,0 +1,61 @@
+"""Turn a notification into text.
+
+Templates: emails/<template>.{subject.txt,txt,html} and sms/<template>.txt.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from guichet.notifications.models import Notification, NotificationChannel
+from guichet.organisation.models import Commune
+from guichet.tickets.models import Message
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def render_notification(notification: Notification, *, access_token: str | None) -> Rendered:
+    ticket = notification.ticket
+    context: dict[str, Any] = {
+        "notification": notification,
+        "commune": Commune.current(),
+        "site_url": settings.SITE_URL,
+        "ticket": ticket,
+    }
+    if ticket is not None:
+        context["citizen"] = ticket.citizen
+        context["tracking_url"] = absolute(reverse("portal:ticket", args=[ticket.reference]))
+        if access_token:
+            context["access_url"] = absolute(reverse("portal:access", args=[ticket.reference, access_token]))
+    if message_id := notification.context.get("message_id"):
+        context["message"] = Message.objects.filter(pk=message_id).first()
+    name = notification.template
+    with translation.override("fr"):
+        if notification.channel == NotificationChannel.SMS:
+            return Rendered(subject="", text=" ".join(render_to_string(f"sms/{name}.txt", context).split()), html="")
+        subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
+        return Rendered(
+            subject=subject,
+            text=render_to_string(f"emails/{name}.txt", context).strip() + "\n",
+            html=render_to_string(f"emails/{name}.html", context),
+        )

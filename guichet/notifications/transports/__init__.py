@@ -1,0 +1,1 @@
+"""One module per kind of transport; each exposes ``send(notification, rendered) -> provider id``."""

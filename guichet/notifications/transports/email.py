@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from guichet.notifications.models import Notification
+from guichet.notifications.rendering import Rendered, domain
+
+
+def send(notification: Notification, rendered: Rendered) -> str:
+    message_id = f"<{notification.uuid}@{domain()}>"
+    headers = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
+    if notification.ticket_id:
+        # Every message about a ticket threads under one root in the citizen's mail client.
+        headers["References"] = f"<ticket-{notification.ticket.reference}@{domain()}>"
+    email = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        headers=headers,
+    )
+    if rendered.html:
+        email.attach_alternative(rendered.html, "text/html")
+    email.send(fail_silently=False)
+    return message_id

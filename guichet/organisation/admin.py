@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from guichet.organisation.models import Agent, Commune, Service
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone"]
+
+    def has_add_permission(self, request) -> bool:
+        return not Commune.objects.exists()
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email", "is_active"]
+    list_filter = ["is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "role"]
+    list_filter = ["role", "services"]
+    filter_horizontal = ["services"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
+    list_select_related = ["user"]

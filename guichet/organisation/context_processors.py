@@ -1,0 +1,7 @@
+from django.http import HttpRequest
+
+from guichet.organisation.models import Commune
+
+
+def commune(request: HttpRequest) -> dict[str, object]:
+    return {"commune": Commune.current()}

@@ -1,0 +1,172 @@
+"""``manage.py seed_demo``: an invented commune with services, catalogue and agents, to try Guichet.
+
+Idempotent: rows are keyed on slugs, usernames and field codes, so a second run changes nothing.
+"""
+
+from collections import Counter
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.urls import reverse
+from django.utils.text import slugify
+
+from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.organisation import demo_data
+from guichet.organisation.models import Agent, Commune, Role, Service
+
+# (tally key, label, past participle agreeing with the label)
+SUMMARY_ROWS = (
+    ("services", "Services", "créés"),
+    ("themes", "Thèmes", "créés"),
+    ("request_types", "Démarches", "créées"),
+    ("fields", "Champs de formulaire", "créés"),
+    ("agents", "Agents", "créés"),
+)
+Login = tuple[str, str, str, str | None]  # username, role, services, password set in this run (None: unchanged)
+
+
+def seed_commune() -> Commune:
+    commune = Commune.current()
+    for name, value in demo_data.COMMUNE.items():
+        setattr(commune, name, value)
+    commune.save()
+    return commune
+
+
+def seed_organisation(tally: Counter[str]) -> tuple[dict[str, Service], dict[str, Theme]]:
+    services: dict[str, Service] = {}
+    for slug, name in demo_data.SERVICES:
+        defaults = {"name": name, "email": f"{slug}@{demo_data.DOMAIN}"}
+        services[slug], created = Service.objects.update_or_create(slug=slug, defaults=defaults)
+        tally.update(services=1, services_new=created)
+    themes: dict[str, Theme] = {}
+    for order, (slug, name) in enumerate(demo_data.THEMES, start=1):
+        themes[slug], created = Theme.objects.update_or_create(slug=slug, defaults={"name": name, "order": order})
+        tally.update(themes=1, themes_new=created)
+    return services, themes
+
+
+def seed_catalogue(tally: Counter[str], services: dict[str, Service], themes: dict[str, Theme]) -> None:
+    for order, spec in enumerate(demo_data.REQUEST_TYPES, start=1):
+        request_type, created = RequestType.objects.update_or_create(
+            slug=spec["slug"],
+            defaults={
+                "name": spec["name"],
+                "description": spec["description"],
+                "theme": themes[spec["theme"]],
+                "service": services[spec["service"]],
+                "deadline_days": spec["deadline_days"],
+                "requires_account": spec.get("requires_account", False),
+                "order": order,
+            },
+        )
+        tally.update(request_types=1, request_types_new=created)
+        for field_order, field in enumerate(spec["fields"], start=1):
+            _, created = Field.objects.update_or_create(
+                request_type=request_type,
+                code=field["code"],
+                defaults={
+                    "label": field["label"],
+                    "kind": field["kind"],
+                    "required": field.get("required", True),
+                    "choices": "\n".join(field.get("choices", ())),
+                    "help_text": field.get("help_text", ""),
+                    "order": field_order,
+                },
+            )
+            tally.update(fields=1, fields_new=created)
+
+
+def seed_agents(tally: Counter[str], services: dict[str, Service], *, password: str, reset: bool) -> list[Login]:
+    user_model = get_user_model()
+    logins: list[Login] = []
+    for spec in demo_data.AGENTS:
+        is_admin = spec.role == Role.ADMINISTRATOR
+        email = f"{slugify(spec.first_name)}.{slugify(spec.last_name)}@{demo_data.DOMAIN}"
+        user, created = user_model.objects.update_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": email,
+                "is_staff": is_admin,
+                "is_superuser": is_admin,
+            },
+        )
+        if created or reset:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        agent, _ = Agent.objects.update_or_create(user=user, defaults={"role": spec.role})
+        agent_services = [services[slug] for slug in spec.services]
+        agent.services.set(agent_services)
+        tally.update(agents=1, agents_new=created)
+        scope = "tous les services" if agent.sees_all_services else ", ".join(s.name for s in agent_services)
+        logins.append((user.username, str(Role(agent.role).label), scope, password if created or reset else None))
+    return logins
+
+
+def existing_demo_logins() -> list[Login]:
+    usernames = [spec.username for spec in demo_data.AGENTS]
+    agents = Agent.objects.filter(user__username__in=usernames).select_related("user").prefetch_related("services")
+    return [
+        (
+            agent.user.username,
+            str(Role(agent.role).label),
+            "tous les services" if agent.sees_all_services else ", ".join(s.name for s in agent.services.all()),
+            None,
+        )
+        for agent in sorted(agents, key=lambda a: usernames.index(a.user.username))
+    ]
+
+
+class Command(BaseCommand):
+    help = "Crée (ou met à jour) une commune de démonstration : services, démarches et comptes d'agents."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", default="guichet-demo", help="Mot de passe des agents de démonstration.")
+        parser.add_argument(
+            "--reset-passwords", action="store_true", help="Remplace aussi le mot de passe des comptes existants."
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Ne charge rien si le catalogue contient déjà des démarches (utilisé par « make run »).",
+        )
+
+    def handle(self, *args: Any, password: str, reset_passwords: bool, if_empty: bool, **options: Any) -> None:
+        if not password.strip():
+            raise CommandError("Le mot de passe ne peut pas être vide.")
+        if if_empty and RequestType.objects.exists():
+            self.stdout.write("Le catalogue contient déjà des démarches : données de démonstration non rechargées.")
+            self.print_logins(existing_demo_logins())
+            return
+        tally: Counter[str] = Counter()
+        with transaction.atomic():
+            commune = seed_commune()
+            services, themes = seed_organisation(tally)
+            seed_catalogue(tally, services, themes)
+            logins = seed_agents(tally, services, password=password, reset=reset_passwords)
+        self.print_summary(commune, tally)
+        self.print_logins(logins)
+
+    def print_summary(self, commune: Commune, tally: Counter[str]) -> None:
+        self.stdout.write(self.style.SUCCESS(f"Données de démonstration en place pour « {commune.name} »."))
+        for key, label, participle in SUMMARY_ROWS:
+            new = tally[f"{key}_new"]
+            detail = f"dont {new} {participle}" if new else "déjà en place"
+            self.stdout.write(f"  {label:<22}{tally[key]:>4}   {detail}")
+
+    def print_logins(self, logins: list[Login]) -> None:
+        header = ("Identifiant", "Rôle", "Services", "Mot de passe")
+        rows = [(user, role, scope, password or "inchangé") for user, role, scope, password in logins]
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+        self.stdout.write("\n" + self.style.MIGRATE_HEADING("Comptes de démonstration"))
+        for row in [header, tuple("─" * width for width in widths), *rows]:
+            cells = (f"{text!s:<{width}}" for text, width in zip(row, widths, strict=True))
+            self.stdout.write(("  " + "  ".join(cells)).rstrip())
+        if any(password is None for *_, password in logins):
+            self.stdout.write("\n« inchangé » : compte existant, mot de passe conservé (voir --reset-passwords).")
+        self.stdout.write(f"\nAdministration Django (compte admin) : {settings.SITE_URL}{reverse('admin:index')}")

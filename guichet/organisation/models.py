@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Commune(models.Model):
+    """The town hall running this instance (one row)."""
+
+    name = models.CharField(_("nom"), max_length=200, default="Mairie")
+    address = models.TextField(_("adresse postale"), blank=True)
+    email = models.EmailField(_("courriel de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    website = models.URLField(_("site internet"), blank=True)
+    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    holiday_subdivision = models.CharField(
+        _("jours fériés locaux"),
+        max_length=8,
+        blank=True,
+        help_text=_("Vide pour la métropole ; « 57 » (Moselle) ou « 6AE » (Alsace) pour l'Alsace-Moselle."),
+    )
+    reopen_delay_days = models.PositiveSmallIntegerField(
+        _("délai de réouverture (jours)"),
+        default=30,
+        help_text=_("Pendant ce délai après la clôture, une réponse de l'usager rouvre sa demande."),
+    )
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("commune")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Commune":
+        commune = cls.objects.order_by("pk").first()
+        return commune or cls.objects.create()
+
+
+class Service(models.Model):
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    email = models.EmailField(_("courriel du service"), blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    RECEPTION = "reception", _("Agent d'accueil")
+    MAIL_ROOM = "mail_room", _("Service courrier")
+    SERVICE_AGENT = "service_agent", _("Agent instructeur")
+    SUPERVISOR = "supervisor", _("Responsable")
+    ADMINISTRATOR = "administrator", _("Administrateur")
+
+
+class Agent(models.Model):
+    """A town-hall employee: a user with a role and the services they work for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent", verbose_name=_("utilisateur")
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.SERVICE_AGENT)
+    services = models.ManyToManyField(Service, related_name="agents", blank=True, verbose_name=_("services"))
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def sees_all_services(self) -> bool:
+        return self.role in {Role.SUPERVISOR, Role.ADMINISTRATOR}

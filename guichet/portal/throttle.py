@@ -1,0 +1,22 @@
+"""Rate limits on public endpoints, per client address, in the shared cache.
+
+Lookups count only failures (unknown reference, bad token): a citizen reloading their own
+page is never blocked, while guessing references or tokens is cut short.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
+
+
+def lookups_blocked(request: HttpRequest) -> bool:
+    return is_ratelimited(request, group="lookup", key="ip", rate=settings.GUICHET_LOOKUP_RATE, increment=False)
+
+
+def lookup_failed(request: HttpRequest) -> None:
+    is_ratelimited(request, group="lookup", key="ip", rate=settings.GUICHET_LOOKUP_RATE, increment=True)
+
+
+def submission_blocked(request: HttpRequest) -> bool:
+    """Counts every submission attempt (valid or not)."""
+    return is_ratelimited(request, group="submit", key="ip", rate=settings.GUICHET_SUBMIT_RATE, increment=True)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from guichet.portal.views import catalogue, tracking
+
+app_name = "portal"
+urlpatterns = [
+    path("", catalogue.home, name="home"),
+    path("demarches/<slug:slug>/", catalogue.request_form, name="request_form"),
+    path("suivi/", tracking.track, name="track"),
+    path("suivi/<str:reference>/", tracking.ticket_page, name="ticket"),
+    path("suivi/<str:reference>/confirmation/", tracking.confirmation, name="confirmation"),
+    path("suivi/<str:reference>/acces/<str:token>/", tracking.access_link, name="access"),
+    path("suivi/<str:reference>/repondre/", tracking.reply, name="reply"),
+    path("suivi/<str:reference>/pieces/<str:public_id>/", tracking.attachment, name="attachment"),
+]

@@ -1,0 +1,121 @@
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from guichet.intake.forms import CitizenReplyForm
+from guichet.lib import references
+from guichet.portal import access, throttle
+from guichet.portal.forms import TrackingForm
+from guichet.portal.views.errors import rate_limited
+from guichet.tickets import selectors
+from guichet.tickets.exceptions import ReplyNotAllowed
+from guichet.tickets.lifecycle import Channel
+from guichet.tickets.models import Ticket
+from guichet.tickets.services import access_token_verify, citizen_can_reply, message_post_by_citizen
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    """One neutral answer for unknown references and bad links, counted against the client."""
+    throttle.lookup_failed(request)
+    return render(request, "portal/not_found.html", {"tracking_form": TrackingForm()}, status=404)
+
+
+def _get_ticket_for_visitor(request: HttpRequest, raw_reference: str) -> Ticket | None:
+    reference = references.normalise(raw_reference)
+    return selectors.ticket_by_reference(reference) if reference else None
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackingForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("portal:ticket", reference=form.cleaned_data["reference"])
+    return render(request, "portal/track.html", {"tracking_form": form}, status=400 if form.is_bound else 200)
+
+
+@require_GET
+def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
+    if throttle.lookups_blocked(request):
+        return rate_limited(request)
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None:
+        return _not_found(request)
+    if reference != ticket.reference:
+        return redirect("portal:ticket", reference=ticket.reference)
+    if not access.has_access(request, ticket):
+        return render(request, "portal/status.html", {"ticket": ticket})
+    return _dashboard(request, ticket, CitizenReplyForm())
+
+
+def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyForm, status: int = 200) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "timeline": selectors.citizen_timeline(ticket),
+        "thread": selectors.public_thread(ticket),
+        "form_attachments": selectors.form_attachments(ticket),
+        "can_reply": citizen_can_reply(ticket),
+        "reply_form": reply_form,
+    }
+    return render(request, "portal/dashboard.html", context, status=status)
+
+
+@require_GET
+def access_link(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    if throttle.lookups_blocked(request):
+        return rate_limited(request)
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None or not access_token_verify(ticket=ticket, token=token):
+        return _not_found(request)
+    access.grant(request, ticket)
+    # The redirect drops the secret from the address bar and the browser history.
+    return redirect("portal:ticket", reference=ticket.reference)
+
+
+@require_GET
+def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None or not access.has_access(request, ticket):
+        return redirect("portal:ticket", reference=reference)
+    return render(request, "portal/confirmation.html", {"ticket": ticket})
+
+
+@require_POST
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None or not access.has_access(request, ticket):
+        return _not_found(request)
+    form = CitizenReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _dashboard(request, ticket, form, status=400)
+    try:
+        message_post_by_citizen(
+            ticket=ticket, body=form.cleaned_data["body"], channel=Channel.WEB, uploads=form.cleaned_data["files"]
+        )
+    except ReplyNotAllowed as refusal:
+        messages.error(request, refusal.message)
+        return _dashboard(request, ticket, form, status=409)
+    messages.success(request, _("Votre message a bien été envoyé. L'agent en charge de votre demande est prévenu."))
+    return redirect(reverse("portal:ticket", args=[ticket.reference]) + "#fil")
+
+
+@require_GET
+def attachment(request: HttpRequest, reference: str, public_id: str) -> HttpResponse:
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None or not access.has_access(request, ticket):
+        return _not_found(request)
+    item = selectors.public_attachment(ticket, public_id)
+    if item is None:
+        return _not_found(request)
+    inline = item.content_type in {"application/pdf", "image/jpeg", "image/png", "image/webp"}
+    response = FileResponse(
+        item.file.open("rb"), content_type=item.content_type, as_attachment=not inline, filename=item.original_name
+    )
+    # A citizen's file is data, never an active page of our origin.
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,40 @@
+"""Statuses, channels and the one table of allowed status transitions."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Reçue")
+    IN_PROGRESS = "in_progress", _("En cours")
+    AWAITING_CITIZEN = "awaiting_citizen", _("En attente de votre réponse")
+    ANSWERED = "answered", _("Répondue")
+    CLOSED = "closed", _("Clôturée")
+    REJECTED = "rejected", _("Sans suite")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Formulaire en ligne")
+    PHONE = "phone", _("Téléphone")
+    COUNTER = "counter", _("Guichet")
+    MAIL = "mail", _("Courrier postal")
+    EMAIL = "email", _("Courriel")
+    API = "api", _("API")
+
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset({Status.IN_PROGRESS, Status.AWAITING_CITIZEN, Status.ANSWERED, Status.REJECTED}),
+    Status.IN_PROGRESS: frozenset({Status.AWAITING_CITIZEN, Status.ANSWERED, Status.REJECTED}),
+    Status.AWAITING_CITIZEN: frozenset({Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED}),
+    Status.ANSWERED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset({Status.IN_PROGRESS}),
+    Status.REJECTED: frozenset({Status.IN_PROGRESS}),
+}
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN})
+# A citizen's reply on these puts the ticket back in the agent's hands.
+REOPENED_BY_CITIZEN_REPLY = frozenset({Status.AWAITING_CITIZEN, Status.ANSWERED, Status.CLOSED})
+
+
+def can_transition(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, frozenset())

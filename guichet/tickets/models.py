@@ -1,0 +1,214 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guichet.catalogue.models import RequestType
+from guichet.citizens.models import Citizen
+from guichet.lib import references
+from guichet.organisation.models import Service
+from guichet.tickets.lifecycle import OPEN_STATUSES, Channel, Status
+
+
+class Ticket(models.Model):
+    reference = models.CharField(_("numéro de suivi"), max_length=references.LENGTH, unique=True)
+    request_type = models.ForeignKey(
+        RequestType, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("démarche")
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("service"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("agent en charge"),
+    )
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("usager")
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    subject = models.CharField(_("objet"), max_length=200)
+    answers = models.JSONField(_("réponses au formulaire"), default=list, blank=True)
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("mise à jour le"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("statut changé le"), default=timezone.now)
+    closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
+    due_date = models.DateField(_("date de réponse prévue"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entered_tickets",
+        verbose_name=_("saisie par"),
+    )
+    # Makes a double click or a re-POST of the same form land on the same ticket.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("demande")
+        verbose_name_plural = _("demandes")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["service", "status", "due_date"]),
+            models.Index(fields=["assignee", "status", "due_date"]),
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["channel", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference_display} — {self.subject}"
+
+    @property
+    def reference_display(self) -> str:
+        return references.display(self.reference)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and timezone.localdate() > self.due_date
+
+
+class AuthorKind(models.TextChoices):
+    CITIZEN = "citizen", _("Usager")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("Système")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Visible par l'usager")
+    INTERNAL = "internal", _("Note interne")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(_("auteur"), max_length=10, choices=AuthorKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    visibility = models.CharField(_("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_author_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # Random names: the stored path never reveals the citizen's file name or the ticket.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+def _public_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    field_code = models.CharField(max_length=60, blank=True)
+    public_id = models.CharField(max_length=32, unique=True, default=_public_id, editable=False)
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    is_public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Demande reçue")
+    STATUS_CHANGED = "status_changed", _("Changement de statut")
+    CITIZEN_MESSAGE = "citizen_message", _("Message de l'usager")
+    AGENT_REPLY = "agent_reply", _("Réponse de la mairie")
+    INTERNAL_NOTE = "internal_note", _("Note interne")
+    ASSIGNED = "assigned", _("Attribution")
+    TRANSFERRED = "transferred", _("Transfert de service")
+    NOTIFICATION_QUEUED = "notification_queued", _("Notification programmée")
+    NOTIFICATION_SENT = "notification_sent", _("Notification envoyée")
+    NOTIFICATION_FAILED = "notification_failed", _("Notification en échec")
+
+
+PUBLIC_EVENT_KINDS = frozenset(
+    {EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.CITIZEN_MESSAGE, EventKind.AGENT_REPLY}
+)
+
+
+class Event(models.Model):
+    """One line of a ticket's timeline, and of the audit trail: who did what, when, through which channel."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("type"), max_length=24, choices=EventKind.choices)
+    actor_kind = models.CharField(_("auteur"), max_length=10, choices=AuthorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices, blank=True)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in PUBLIC_EVENT_KINDS
+
+
+class AccessToken(models.Model):
+    """A personal link's secret, stored only as its SHA-256."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="access_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lien personnel")
+        verbose_name_plural = _("liens personnels")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.created_at:%d/%m/%Y %H:%M}"

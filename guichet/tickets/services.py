@@ -1,0 +1,334 @@
+"""Every write to a ticket goes through here: web, agents, mail room, email and API alike.
+
+Each function is one transaction: it checks the rule, saves with update_fields, writes the
+timeline event and queues the notifications, which commit (or roll back) together.
+"""
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.accounts.models import User
+from guichet.catalogue.models import RequestType
+from guichet.citizens.models import Citizen
+from guichet.lib import references
+from guichet.lib.tokens import new_token, token_hash, token_matches
+from guichet.lib.uploads import CheckedUpload
+from guichet.notifications.models import Template
+from guichet.notifications.services import notify_agents_of_citizen_message, notify_citizen
+from guichet.organisation.calendar import add_working_days
+from guichet.organisation.models import Commune, Service
+from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
+from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Status, can_transition
+from guichet.tickets.models import (
+    AccessToken,
+    Attachment,
+    AuthorKind,
+    Event,
+    EventKind,
+    Message,
+    Ticket,
+    Visibility,
+)
+
+# Statuses the citizen is told about by a notification of their own.
+NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
+
+
+def ticket_create(
+    *,
+    request_type: RequestType,
+    citizen: Citizen | None,
+    channel: str,
+    answers: list[dict[str, Any]],
+    uploads: Iterable[tuple[str, CheckedUpload]] = (),
+    submission_key: uuid.UUID | None = None,
+    entered_by: User | None = None,
+    subject: str = "",
+) -> Ticket:
+    """Store a new request durably, with its acknowledgement queued in the same transaction."""
+    if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
+        return existing
+    now = timezone.now()
+    commune = Commune.current()
+    try:
+        with transaction.atomic():
+            ticket = Ticket(
+                reference=_unused_reference(),
+                request_type=request_type,
+                service=request_type.service,
+                citizen=citizen,
+                channel=channel,
+                subject=(subject or request_type.name)[:200],
+                answers=answers,
+                created_at=now,
+                updated_at=now,
+                status_changed_at=now,
+                due_date=add_working_days(
+                    timezone.localdate(now), request_type.deadline_days, subdivision=commune.holiday_subdivision
+                ),
+                entered_by=entered_by,
+                submission_key=submission_key,
+            )
+            ticket.full_clean(exclude=["submission_key"])
+            ticket.save()
+            for field_code, upload in uploads:
+                attachment_store(ticket=ticket, upload=upload, field_code=field_code)
+            _event(
+                ticket,
+                EventKind.CREATED,
+                actor=entered_by,
+                actor_kind=AuthorKind.AGENT if entered_by else AuthorKind.CITIZEN,
+                channel=channel,
+                to_status=Status.RECEIVED,
+            )
+            notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
+    except IntegrityError:
+        # Two identical POSTs raced: the other one won, show its ticket.
+        if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
+            return existing
+        raise
+    return ticket
+
+
+def _unused_reference() -> str:
+    for _attempt in range(10):
+        reference = references.generate()
+        if not Ticket.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("Could not draw an unused reference")  # 2^40 references: never in practice
+
+
+def attachment_store(
+    *, ticket: Ticket, upload: CheckedUpload, field_code: str = "", message: Message | None = None
+) -> Attachment:
+    attachment = Attachment(
+        ticket=ticket,
+        message=message,
+        field_code=field_code,
+        original_name=upload.name,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        is_public=message is None or message.is_public,
+    )
+    attachment.file.save(upload.name, upload.file, save=False)
+    attachment.save()
+    return attachment
+
+
+def access_token_issue(*, ticket: Ticket) -> str:
+    """A new personal link secret for this ticket; only its hash is kept."""
+    token = new_token()
+    AccessToken.objects.create(ticket=ticket, token_hash=token_hash(token))
+    return token
+
+
+def access_token_verify(*, ticket: Ticket, token: str) -> bool:
+    matched = None
+    # Compare against every token of the ticket, in constant time each, without early exit.
+    for pk, stored in AccessToken.objects.filter(ticket=ticket).values_list("pk", "token_hash"):
+        if token_matches(token, stored):
+            matched = pk
+    if matched is None:
+        return False
+    AccessToken.objects.filter(pk=matched).update(last_used_at=timezone.now())
+    return True
+
+
+def citizen_can_reply(ticket: Ticket, *, now: datetime.datetime | None = None) -> bool:
+    if ticket.status == Status.REJECTED:
+        return False
+    if ticket.status == Status.CLOSED:
+        delay = datetime.timedelta(days=Commune.current().reopen_delay_days)
+        return ticket.closed_at is not None and (now or timezone.now()) <= ticket.closed_at + delay
+    return True
+
+
+def message_post_by_citizen(
+    *, ticket: Ticket, body: str, channel: str, uploads: Iterable[CheckedUpload] = ()
+) -> Message:
+    """A citizen's message; on a ticket waiting for them, answered or recently closed, it reopens it."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if not citizen_can_reply(ticket):
+            raise ReplyNotAllowed()
+        message = Message.objects.create(
+            ticket=ticket, author_kind=AuthorKind.CITIZEN, channel=channel, body=body, visibility=Visibility.PUBLIC
+        )
+        for upload in uploads:
+            attachment_store(ticket=ticket, upload=upload, message=message)
+        _event(ticket, EventKind.CITIZEN_MESSAGE, actor_kind=AuthorKind.CITIZEN, channel=channel, message=message.pk)
+        if ticket.status in REOPENED_BY_CITIZEN_REPLY:
+            _set_status(ticket, Status.IN_PROGRESS, actor=None, actor_kind=AuthorKind.CITIZEN, channel=channel)
+        else:
+            _touch(ticket)
+        notify_agents_of_citizen_message(ticket=ticket, message_id=message.pk)
+    return message
+
+
+def message_post_by_agent(
+    *,
+    ticket: Ticket,
+    agent: User,
+    body: str,
+    internal: bool = False,
+    uploads: Iterable[CheckedUpload] = (),
+    new_status: str | None = None,
+    expected_version: int | None = None,
+) -> Message:
+    """An agent's reply to the citizen (notified), or an internal note (never shown to the citizen)."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
+        message = Message.objects.create(
+            ticket=ticket, author_kind=AuthorKind.AGENT, author=agent, channel="", body=body, visibility=visibility
+        )
+        for upload in uploads:
+            attachment_store(ticket=ticket, upload=upload, message=message)
+        kind = EventKind.INTERNAL_NOTE if internal else EventKind.AGENT_REPLY
+        _event(ticket, kind, actor=agent, message=message.pk)
+        target = new_status or (Status.IN_PROGRESS if not internal and ticket.status == Status.RECEIVED else None)
+        if target and target != ticket.status:
+            _check_transition(ticket, target)
+            _set_status(ticket, target, actor=agent)
+        else:
+            _touch(ticket)
+        if not internal:
+            template = Template.INFO_REQUESTED if target == Status.AWAITING_CITIZEN else Template.AGENT_REPLY
+            notify_citizen(
+                ticket=ticket, template=template, key=f"message:{message.pk}", context={"message_id": message.pk}
+            )
+    return message
+
+
+def ticket_change_status(
+    *, ticket: Ticket, to_status: str, actor: User, reason: str = "", expected_version: int | None = None
+) -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        _check_transition(ticket, to_status)
+        event = _set_status(ticket, to_status, actor=actor, reason=reason)
+        if to_status in NOTIFIED_STATUSES:
+            notify_citizen(ticket=ticket, template=Template.STATUS_CHANGED, key=f"status:{event.pk}")
+    return ticket
+
+
+def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, expected_version: int | None = None) -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        if assignee is not None and not _works_for(assignee, ticket.service):
+            raise ValidationError(_("Cet agent ne travaille pas pour le service de cette demande."))
+        previous = ticket.assignee
+        ticket.assignee = assignee
+        _touch(ticket, "assignee")
+        _event(
+            ticket,
+            EventKind.ASSIGNED,
+            actor=actor,
+            previous=previous.get_username() if previous else "",
+            assignee=assignee.get_username() if assignee else "",
+        )
+    return ticket
+
+
+def ticket_transfer(
+    *, ticket: Ticket, service: Service, actor: User, reason: str, expected_version: int | None = None
+) -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        previous = ticket.service
+        ticket.service = service
+        ticket.assignee = None  # the new service decides who handles it
+        _touch(ticket, "service", "assignee")
+        _event(ticket, EventKind.TRANSFERRED, actor=actor, reason=reason, previous=previous.slug, service=service.slug)
+    return ticket
+
+
+def _works_for(user: User, service: Service) -> bool:
+    agent = getattr(user, "agent", None)
+    return agent is not None and (agent.sees_all_services or agent.services.filter(pk=service.pk).exists())
+
+
+def _lock(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("citizen", "service", "assignee")
+        .get(pk=ticket.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleTicket()
+    return locked
+
+
+def _check_transition(ticket: Ticket, to_status: str) -> None:
+    if not can_transition(ticket.status, to_status):
+        raise InvalidTransition(
+            _("Une demande « %(from)s » ne peut pas passer à « %(to)s ».")
+            % {"from": Status(ticket.status).label, "to": Status(to_status).label}
+        )
+
+
+def _set_status(
+    ticket: Ticket,
+    to_status: str,
+    *,
+    actor: User | None,
+    actor_kind: str = AuthorKind.AGENT,
+    channel: str = "",
+    reason: str = "",
+) -> Event:
+    from_status = ticket.status
+    ticket.status = to_status
+    ticket.status_changed_at = timezone.now()
+    if to_status in {Status.CLOSED, Status.REJECTED}:
+        ticket.closed_at = ticket.status_changed_at
+    elif from_status in {Status.CLOSED, Status.REJECTED}:
+        ticket.closed_at = None
+    _touch(ticket, "status", "status_changed_at", "closed_at")
+    data = {"reason": reason} if reason else {}
+    return _event(
+        ticket,
+        EventKind.STATUS_CHANGED,
+        actor=actor,
+        actor_kind=actor_kind,
+        channel=channel,
+        from_status=from_status,
+        to_status=to_status,
+        **data,
+    )
+
+
+def _touch(ticket: Ticket, *fields: str) -> None:
+    ticket.updated_at = timezone.now()
+    ticket.version += 1
+    ticket.save(update_fields=[*fields, "updated_at", "version"])
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: User | None = None,
+    actor_kind: str | None = None,
+    channel: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    **data: Any,
+) -> Event:
+    return Event.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        actor_kind=actor_kind or (AuthorKind.AGENT if actor else AuthorKind.SYSTEM),
+        channel=channel,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+    )

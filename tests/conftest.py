@@ -1,0 +1,114 @@
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+
+from tests import factories
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SMS_FILE_PATH = tmp_path / "sms"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
+
+
+# Personas -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def commune(db):
+    return factories.CommuneFactory()
+
+
+@pytest.fixture
+def service(db):
+    return factories.ServiceFactory(name="Voirie", slug="voirie", email="voirie@mairie.test")
+
+
+@pytest.fixture
+def other_service(db):
+    return factories.ServiceFactory(name="État civil", slug="etat-civil", email="etat-civil@mairie.test")
+
+
+@pytest.fixture
+def agent(service):
+    return factories.AgentFactory(services=[service]).user
+
+
+@pytest.fixture
+def other_agent(other_service):
+    return factories.AgentFactory(services=[other_service]).user
+
+
+@pytest.fixture
+def supervisor(db):
+    return factories.AgentFactory(role="supervisor").user
+
+
+@pytest.fixture
+def request_type(service, commune):
+    return factories.RequestTypeFactory(service=service, with_fields=True)
+
+
+@pytest.fixture
+def citizen(db):
+    return factories.CitizenFactory()
+
+
+@pytest.fixture
+def ticket(request_type, citizen):
+    return factories.make_ticket(request_type=request_type, citizen=citizen)
+
+
+# Real local components ------------------------------------------------------------------------
+
+
+class SmtpCapture:
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SmtpCapture]:
+    """A real SMTP server on loopback; Django's SMTP backend delivers to it."""
+    capture = SmtpCapture()
+    controller = Controller(capture, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = controller.hostname
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield capture
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def run_worker():
+    """Run the real task worker until the queue is empty (use with django_db(transaction=True))."""
+
+    def run() -> None:
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    return run

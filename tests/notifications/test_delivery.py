@@ -1,0 +1,104 @@
+import email
+import email.policy
+import json
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from guichet.notifications.delivery import backoff, deliver
+from guichet.notifications.models import DeliveryStatus, Notification
+from guichet.tickets.models import AccessToken, Event, EventKind
+from tests import factories
+from tests.conftest import free_port
+
+db_with_worker = pytest.mark.django_db(transaction=True)
+
+
+def parse(envelope):
+    return email.message_from_bytes(envelope.content, policy=email.policy.default)
+
+
+@db_with_worker
+def test_worker_sends_the_acknowledgement_through_smtp(ticket, smtp_server, run_worker, settings):
+    run_worker()
+    notification = Notification.objects.get(ticket=ticket)
+    assert notification.status == DeliveryStatus.SENT
+    assert notification.attempts == 1
+    [envelope] = smtp_server.envelopes
+    assert envelope.rcpt_tos == [ticket.citizen.email]
+    message = parse(envelope)
+    assert message["Subject"].strip().startswith(f"Demande reçue — n° {ticket.reference_display}")
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Message-ID"] == notification.provider_message_id
+    assert f"ticket-{ticket.reference}@" in message["References"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Bonjour Hélène Lefèvre," in text
+    assert f"{settings.SITE_URL}/suivi/{ticket.reference}/acces/" in text
+    assert ticket.reference_display in html
+    assert "&#x27;" not in text  # plain text is not HTML-escaped
+    assert Event.objects.filter(ticket=ticket, kind=EventKind.NOTIFICATION_SENT).count() == 1
+    # Only the hash of the link's secret is stored, never the secret itself.
+    token = text.split("/acces/")[1].split("/")[0]
+    assert AccessToken.objects.get(ticket=ticket).token_hash != token
+    assert token not in json.dumps(list(Notification.objects.values()), default=str)
+
+
+@db_with_worker
+def test_a_notification_is_delivered_once_even_if_enqueued_twice(ticket, smtp_server, run_worker):
+    notification = Notification.objects.get(ticket=ticket)
+    from guichet.notifications.tasks import deliver_notification
+
+    deliver_notification.enqueue(notification.pk)
+    run_worker()
+    assert len(smtp_server.envelopes) == 1
+
+
+@db_with_worker
+def test_smtp_failure_is_recorded_and_retried_later_with_backoff(ticket, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    notification = Notification.objects.get(ticket=ticket)
+    before = timezone.now()
+    assert deliver(notification.pk) == "retry"
+    notification.refresh_from_db()
+    assert notification.status == DeliveryStatus.PENDING
+    assert notification.attempts == 1
+    assert "ConnectionRefusedError" in notification.last_error
+    assert notification.next_attempt_at >= before + backoff(1)
+    retry = DBTaskResult.objects.order_by("-enqueued_at").first()
+    assert retry.run_after is not None and retry.run_after >= before + backoff(1)
+    assert not AccessToken.objects.filter(ticket=ticket).exists()  # the unsent link was withdrawn
+
+
+@db_with_worker
+def test_last_failed_attempt_marks_the_notification_failed_on_the_timeline(ticket, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS = 1
+    notification = Notification.objects.get(ticket=ticket)
+    assert deliver(notification.pk) == DeliveryStatus.FAILED
+    notification.refresh_from_db()
+    assert notification.status == DeliveryStatus.FAILED
+    event = Event.objects.get(ticket=ticket, kind=EventKind.NOTIFICATION_FAILED)
+    assert event.data["recipient"] == ticket.citizen.email
+
+
+def test_backoff_grows_exponentially_and_is_capped():
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert backoff(30).total_seconds() == 6 * 3600
+
+
+@db_with_worker
+def test_sms_acknowledgement_goes_through_the_configured_sms_backend(request_type, run_worker, settings):
+    citizen = factories.CitizenFactory(email="", preferred_channel="sms")
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    run_worker()
+    notification = Notification.objects.get(ticket=ticket)
+    assert (notification.channel, notification.status) == ("sms", DeliveryStatus.SENT)
+    [sms_file] = list(settings.SMS_FILE_PATH.glob("*.json"))
+    sms = json.loads(sms_file.read_text())
+    assert sms["to"] == "+33612345678"
+    assert ticket.reference_display in sms["text"]
+    assert "/acces/" in sms["text"]

@@ -1,0 +1,128 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from pytest_django.fixtures import Settings
+
+from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
+from guichet.organisation import demo_data
+from guichet.organisation.models import Agent, Commune, Role, Service
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "mot-de-passe-demo"
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings: Settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = [Commune, Service, Theme, RequestType, Field, Agent, get_user_model()]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_seed_creates_a_plausible_commune_and_catalogue() -> None:
+    seed("--password", PASSWORD)
+
+    commune = Commune.current()
+    assert commune.name == demo_data.COMMUNE["name"]
+    assert commune.email and commune.phone and commune.website and commune.opening_hours
+    assert Service.objects.count() >= 8
+    assert Theme.objects.count() >= 8
+    assert RequestType.objects.count() >= 15
+    assert all(service.email.endswith(f"@{demo_data.DOMAIN}") for service in Service.objects.all())
+
+
+def test_catalogue_uses_every_field_kind() -> None:
+    seed("--password", PASSWORD)
+
+    assert set(Field.objects.values_list("kind", flat=True)) == set(FieldKind.values)
+    assert not Field.objects.filter(kind__in=[FieldKind.CHOICE, FieldKind.MULTIPLE_CHOICE], choices="").exists()
+
+
+def test_family_space_request_types_require_an_account() -> None:
+    seed("--password", PASSWORD)
+
+    assert set(RequestType.objects.filter(requires_account=True).values_list("slug", flat=True)) == {
+        "inscription-scolaire",
+        "inscription-cantine",
+    }
+
+
+def test_second_run_creates_nothing_and_keeps_existing_passwords() -> None:
+    seed("--password", PASSWORD)
+    before = counts()
+    user = get_user_model().objects.get(username="voirie1")
+    user.set_password("choisi-par-l-agent")
+    user.save()
+
+    output = seed("--password", "autre-mot-de-passe")
+
+    assert counts() == before
+    user.refresh_from_db()
+    assert user.check_password("choisi-par-l-agent")
+    assert "autre-mot-de-passe" not in output
+    assert "inchangé" in output
+
+
+def test_reset_passwords_replaces_existing_passwords() -> None:
+    seed("--password", PASSWORD)
+
+    output = seed("--password", "nouveau-mot-de-passe", "--reset-passwords")
+
+    assert authenticate(None, username="voirie1", password="nouveau-mot-de-passe") is not None
+    assert "inchangé" not in output
+
+
+def test_every_demo_agent_can_log_in_with_the_given_password() -> None:
+    output = seed("--password", PASSWORD)
+
+    for spec in demo_data.AGENTS:
+        user = authenticate(None, username=spec.username, password=PASSWORD)
+        assert user is not None, spec.username
+        assert user.agent.role == spec.role
+        assert spec.username in output
+    assert PASSWORD in output
+
+
+def test_roles_and_admin_access() -> None:
+    seed("--password", PASSWORD)
+
+    assert Agent.objects.get(user__username="responsable").role == Role.SUPERVISOR
+    assert Agent.objects.get(user__username="accueil").role == Role.RECEPTION
+    assert Agent.objects.get(user__username="courrier").role == Role.MAIL_ROOM
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser and admin.agent.role == Role.ADMINISTRATOR
+    assert list(get_user_model().objects.filter(is_staff=True).values_list("username", flat=True)) == ["admin"]
+
+
+def test_each_active_request_type_has_a_service_agent() -> None:
+    seed("--password", PASSWORD)
+
+    for request_type in RequestType.objects.active().select_related("service"):
+        agents = request_type.service.agents.filter(role=Role.SERVICE_AGENT)
+        assert agents.exists(), request_type.slug
+
+
+def test_empty_password_is_refused() -> None:
+    with pytest.raises(CommandError):
+        seed("--password", " ")
+    assert not Service.objects.exists()
+
+
+def test_if_empty_leaves_an_existing_catalogue_alone_and_lists_logins() -> None:
+    seed()
+    RequestType.objects.update(name="Renommée par la mairie")
+    out = seed("--if-empty")
+    assert set(RequestType.objects.values_list("name", flat=True)) == {"Renommée par la mairie"}
+    assert "non rechargées" in out
+    assert "responsable" in out

@@ -1,0 +1,126 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from guichet.tickets.lifecycle import Channel, Status
+from guichet.tickets.models import Event, EventKind, Ticket
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides):
+    data = {
+        "submission_key": str(uuid.uuid4()),
+        "f_adresse_0": "12 rue de l'Église",
+        "f_adresse_1": "44000",
+        "f_adresse_2": "Nantes",
+        "f_description": "Un trou de 20 cm devant l'école.",
+        "contact-first_name": "Hélène",
+        "contact-last_name": "Lefèvre",
+        "contact-email": "helene@example.org",
+        "contact-phone": "",
+        "contact-ack_channel": "email",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_home_lists_active_request_types_by_theme(client, request_type):
+    factories.RequestTypeFactory(name="Démarche retirée", is_active=False, theme=request_type.theme)
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 200
+    assert request_type.name in response.text
+    assert request_type.theme.name in response.text
+    assert "Démarche retirée" not in response.text
+
+
+def test_home_search_filters_request_types(client, request_type):
+    factories.RequestTypeFactory(name="Demander un acte de naissance", theme=request_type.theme)
+    response = client.get(reverse("portal:home"), {"q": "naissance"})
+    assert "Demander un acte de naissance" in response.text
+    assert request_type.name not in response.text
+
+
+def test_form_page_renders_every_configured_field(client, request_type):
+    response = client.get(reverse("portal:request_form", args=[request_type.slug]))
+    assert response.status_code == 200
+    for label in ("Adresse du problème", "Description", "Photo", "Code postal", "Adresse électronique"):
+        assert label in response.text
+
+
+def test_valid_submission_creates_one_ticket_with_event_and_queued_acknowledgement(client, request_type):
+    response = client.post(reverse("portal:request_form", args=[request_type.slug]), form_data())
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("portal:confirmation", args=[ticket.reference])
+    assert ticket.channel == Channel.WEB
+    assert ticket.status == Status.RECEIVED
+    assert ticket.citizen.email == "helene@example.org"
+    assert {a["code"]: a["value"] for a in ticket.answers}["adresse"] == {
+        "street": "12 rue de l'Église",
+        "postcode": "44000",
+        "city": "Nantes",
+    }
+    assert list(Event.objects.values_list("kind", flat=True)) == [EventKind.CREATED]
+    assert DBTaskResult.objects.count() == 1
+    page = client.get(response.url)
+    assert ticket.reference_display in page.text
+
+
+def test_resubmitting_the_same_form_does_not_create_a_second_ticket(client, request_type):
+    data = form_data()
+    url = reverse("portal:request_form", args=[request_type.slug])
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert Ticket.objects.count() == 1
+    assert first.url == second.url
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_invalid_submission_keeps_what_was_typed_and_explains_in_french(client, request_type):
+    data = form_data(**{"f_adresse_1": "44", "contact-email": "", "contact-phone": ""})
+    response = client.post(reverse("portal:request_form", args=[request_type.slug]), data)
+    assert response.status_code == 400
+    assert Ticket.objects.count() == 0
+    assert "Le code postal doit comporter 5 chiffres." in response.text
+    assert "Indiquez une adresse électronique ou un numéro de téléphone portable" in response.text
+    assert "Un trou de 20 cm devant l&#x27;école." in response.text
+    assert "Hélène" in response.text
+
+
+def test_sms_acknowledgement_needs_a_mobile_number(client, request_type):
+    data = form_data(**{"contact-ack_channel": "sms", "contact-phone": "01 23 45 67 89"})
+    response = client.post(reverse("portal:request_form", args=[request_type.slug]), data)
+    assert response.status_code == 400
+    assert "pas un numéro de portable" in response.text
+
+
+def test_request_type_requiring_an_account_refuses_anonymous_submission(client, request_type):
+    request_type.requires_account = True
+    request_type.save()
+    response = client.post(reverse("portal:request_form", args=[request_type.slug]), form_data())
+    assert response.status_code == 403
+    assert "nécessite un compte citoyen" in response.text
+    assert Ticket.objects.count() == 0
+
+
+def test_honeypot_filled_by_a_bot_creates_nothing(client, request_type):
+    response = client.post(
+        reverse("portal:request_form", args=[request_type.slug]), form_data(**{"contact-website": "http://spam"})
+    )
+    assert response.status_code == 400
+    assert Ticket.objects.count() == 0
+
+
+def test_submissions_are_rate_limited_per_address(client, request_type, settings):
+    settings.GUICHET_SUBMIT_RATE = "2/m"
+    url = reverse("portal:request_form", args=[request_type.slug])
+    for _ in range(2):
+        client.post(url, form_data())
+    response = client.post(url, form_data())
+    assert response.status_code == 429
+    assert "Trop de tentatives" in response.text
+    assert Ticket.objects.count() == 2
