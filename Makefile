@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the emails sent by `make run` must point at the server it starts.
+SITE_URL ?= http://$(HOST):$(PORT)
 # Debian/Ubuntu packages: Chromium for browser tests, fonts and Pango for PDFs, gettext for translations.
 APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
 
@@ -42,6 +44,7 @@ setup: .deps-checked $(STAMP)
 	@$(PY) manage.py collectstatic --noinput -v0
 
 ## run: web server and task worker on http://$(HOST):$(PORT) (Ctrl-C stops both)
+run: export SITE_URL := $(SITE_URL)
 run: setup
 	@$(PY) manage.py seed_demo --if-empty
 	@echo ""; echo "Guichet : http://$(HOST):$(PORT)/  (Ctrl-C pour arrêter)"; echo ""

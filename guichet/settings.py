@@ -170,6 +170,9 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading binds the whole domain (often the commune's own) to HTTPS for good: the commune's IT
+# opts in with SECURE_HSTS_PRELOAD=true; it is not a defect of an install that has not.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Personal tracking links carry a secret: never leak them to other sites.

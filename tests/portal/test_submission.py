@@ -124,3 +124,11 @@ def test_submissions_are_rate_limited_per_address(client, request_type, settings
     assert response.status_code == 429
     assert "Trop de tentatives" in response.text
     assert Ticket.objects.count() == 2
+
+
+def test_home_page_query_count_does_not_grow_with_the_catalogue(client, request_type, django_assert_max_num_queries):
+    for index in range(30):
+        factories.RequestTypeFactory(name=f"Démarche {index}", theme=factories.ThemeFactory())
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("portal:home"))
+    assert response.text.count('class="tile"') == 31

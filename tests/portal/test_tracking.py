@@ -156,3 +156,13 @@ def test_pages_send_security_headers(client, ticket):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_dashboard_query_count_does_not_grow_with_the_thread(client, ticket, agent, django_assert_max_num_queries):
+    for index in range(15):
+        services.message_post_by_agent(ticket=ticket, agent=agent, body=f"Message {index}")
+        services.message_post_by_citizen(ticket=ticket, body=f"Réponse {index}", channel=Channel.WEB)
+    open_link(client, ticket)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("portal:ticket", args=[ticket.reference]))
+    assert response.text.count('class="message ') == 30

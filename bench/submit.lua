@@ -1,0 +1,34 @@
+-- wrk script: POST the pothole form with a fresh submission key each time (CSRF cookie + token from env).
+local csrf = os.getenv("BENCH_CSRF")
+local counter = 0
+math.randomseed(os.time())
+
+local function uuid()
+  local template = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"
+  return (template:gsub("[xy]", function(c)
+    local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
+    return string.format("%x", v)
+  end))
+end
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "csrftoken=" .. csrf
+wrk.headers["Referer"] = os.getenv("BENCH_URL")
+
+request = function()
+  counter = counter + 1
+  local body = "csrfmiddlewaretoken=" .. csrf .. "&submission_key=" .. uuid()
+    .. "&f_adresse_0=12+rue+de+la+Mairie&f_adresse_1=45270&f_adresse_2=Villebrune"
+    .. "&f_description=Trou+profond+num+" .. counter .. "&f_danger=Non%2C+pas+de+danger+imm%C3%A9diat"
+    .. "&contact-first_name=Camille&contact-last_name=Bench&contact-email=bench%40example.org"
+    .. "&contact-phone=&contact-ack_channel=email"
+  return wrk.format(nil, nil, nil, body)
+end
+
+response = function(status, headers, body)
+  if status ~= 302 and not reported then
+    reported = true
+    io.stderr:write("unexpected status " .. status .. "\n" .. body:sub(1, 2000) .. "\n")
+  end
+end
