@@ -72,8 +72,8 @@ format: $(STAMP)
 
 ## messages: update and compile the translation catalogues
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "var/*" -i "tests/*"
-	$(PY) manage.py compilemessages -l en
+	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "var/*" -i "tests/*" -i "bench/*"
+	$(PY) manage.py compilemessages -l en -i .venv
 
 clean:
 	rm -rf $(VENV) var/static var/test-results

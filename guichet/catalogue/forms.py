@@ -83,7 +83,10 @@ def _form_field(field: Field) -> forms.Field:
             return forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), **common)
         case FieldKind.NUMBER:
             return forms.DecimalField(
-                max_digits=12, decimal_places=2, localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                max_digits=12,
+                decimal_places=2,
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
                 **common,
             )
         case FieldKind.DATE:
@@ -93,9 +96,7 @@ def _form_field(field: Field) -> forms.Field:
                 **common,
             )
         case FieldKind.CHOICE:
-            return forms.ChoiceField(
-                choices=[(c, c) for c in field.choice_list], widget=forms.RadioSelect, **common
-            )
+            return forms.ChoiceField(choices=[(c, c) for c in field.choice_list], widget=forms.RadioSelect, **common)
         case FieldKind.MULTIPLE_CHOICE:
             return forms.MultipleChoiceField(
                 choices=[(c, c) for c in field.choice_list], widget=forms.CheckboxSelectMultiple, **common

@@ -71,4 +71,4 @@ class ContactForm(forms.Form):
 
 class CitizenReplyForm(forms.Form):
     body = forms.CharField(label=_("Votre message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
-    files = MultipleAttachmentField(label=_("Pièces jointes (facultatif)"))
+    files = MultipleAttachmentField(label=_("Pièces jointes"))

@@ -17,7 +17,7 @@ class Template(models.TextChoices):
     AGENT_REPLY = "agent_reply", _("Réponse de la mairie")
     INFO_REQUESTED = "info_requested", _("Demande de complément")
     STATUS_CHANGED = "status_changed", _("Changement de statut")
-    CITIZEN_REPLIED = "citizen_replied", _("Nouveau message de l'usager (agent)")
+    CITIZEN_REPLIED = "citizen_replied", _("Alerte agent : nouveau message de l'usager")
 
 
 # These go to the citizen and carry a fresh personal link; the others go to agents.

@@ -23,4 +23,6 @@ class StaleTicket(TicketActionError):
 
 
 class ReplyNotAllowed(TicketActionError):
-    default_message = _("Cette demande est close : vous ne pouvez plus y répondre. Faites une nouvelle demande.")
+    default_message = _(
+        "Cette demande est clôturée : vous ne pouvez plus y répondre. Pour toute nouvelle question, faites une nouvelle demande."
+    )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class Status(models.TextChoices):
     RECEIVED = "received", _("Reçue")
     IN_PROGRESS = "in_progress", _("En cours")
-    AWAITING_CITIZEN = "awaiting_citizen", _("En attente de votre réponse")
+    AWAITING_CITIZEN = "awaiting_citizen", _("En attente de l’usager")
     ANSWERED = "answered", _("Répondue")
     CLOSED = "closed", _("Clôturée")
     REJECTED = "rejected", _("Sans suite")
@@ -16,7 +16,7 @@ class Status(models.TextChoices):
 class Channel(models.TextChoices):
     WEB = "web", _("Formulaire en ligne")
     PHONE = "phone", _("Téléphone")
-    COUNTER = "counter", _("Guichet")
+    COUNTER = "counter", _("Accueil au guichet")
     MAIL = "mail", _("Courrier postal")
     EMAIL = "email", _("Courriel")
     API = "api", _("API")
@@ -29,6 +29,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.ANSWERED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
     Status.CLOSED: frozenset({Status.IN_PROGRESS}),
     Status.REJECTED: frozenset({Status.IN_PROGRESS}),
+}
+
+# What the citizen reads about their own request (agents see the labels above).
+CITIZEN_STATUS_LABELS: dict[str, str] = {
+    **{status.value: status.label for status in Status},
+    Status.AWAITING_CITIZEN: _("En attente de votre réponse"),
 }
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN})

@@ -10,7 +10,7 @@ from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
 from guichet.lib import references
 from guichet.organisation.models import Service
-from guichet.tickets.lifecycle import OPEN_STATUSES, Channel, Status
+from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, Status
 
 
 class Ticket(models.Model):
@@ -70,6 +70,10 @@ class Ticket(models.Model):
     @property
     def reference_display(self) -> str:
         return references.display(self.reference)
+
+    @property
+    def citizen_status_label(self) -> str:
+        return str(CITIZEN_STATUS_LABELS[self.status])
 
     @property
     def is_open(self) -> bool:
@@ -196,6 +200,10 @@ class Event(models.Model):
     @property
     def is_public(self) -> bool:
         return self.kind in PUBLIC_EVENT_KINDS
+
+    @property
+    def citizen_status_label(self) -> str:
+        return str(CITIZEN_STATUS_LABELS.get(self.to_status, ""))
 
 
 class AccessToken(models.Model):
