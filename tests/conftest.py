@@ -6,10 +6,18 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
+from guichet.organisation.models import Commune
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_commune_cache() -> Iterator[None]:
+    Commune.forget_cached()
+    yield
+    Commune.forget_cached()
 
 
 @pytest.fixture(autouse=True)

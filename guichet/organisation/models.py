@@ -1,3 +1,6 @@
+import time
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,10 +34,26 @@ class Commune(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        type(self).forget_cached()
+
+    # Read on every page: kept per process for a short while (an admin edit shows within this delay).
+    CACHE_SECONDS: ClassVar[float] = 30.0
+    _cached: ClassVar[tuple[float, "Commune"] | None] = None
+
     @classmethod
     def current(cls) -> "Commune":
-        commune = cls.objects.order_by("pk").first()
-        return commune or cls.objects.create()
+        cached = cls._cached
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        commune = cls.objects.order_by("pk").first() or cls.objects.create()
+        cls._cached = (time.monotonic() + cls.CACHE_SECONDS, commune)
+        return commune
+
+    @classmethod
+    def forget_cached(cls) -> None:
+        cls._cached = None
 
 
 class Service(models.Model):
