@@ -5,6 +5,7 @@ from guichet.portal.views import errors
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("agent/", include("guichet.backoffice.urls")),
     path("", include("guichet.portal.urls")),
 ]
 

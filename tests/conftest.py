@@ -22,6 +22,7 @@ def _fresh_commune_cache() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_FILE_PATH = tmp_path / "sms"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"

@@ -3,6 +3,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -98,3 +99,7 @@ class Agent(models.Model):
     @property
     def sees_all_services(self) -> bool:
         return self.role in {Role.SUPERVISOR, Role.ADMINISTRATOR}
+
+    @cached_property
+    def service_ids(self) -> frozenset[int]:
+        return frozenset(self.services.values_list("pk", flat=True))

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from guichet.portal.forms import TrackingForm
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
 from guichet.tickets.exceptions import ReplyNotAllowed
+from guichet.tickets.files import attachment_response
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import access_token_verify, citizen_can_reply, message_post_by_citizen
@@ -109,13 +110,4 @@ def attachment(request: HttpRequest, reference: str, public_id: str) -> HttpResp
     item = selectors.public_attachment(ticket, public_id)
     if item is None:
         return _not_found(request)
-    inline = item.content_type in {"application/pdf", "image/jpeg", "image/png", "image/webp"}
-    response = FileResponse(
-        item.file.open("rb"), content_type=item.content_type, as_attachment=not inline, filename=item.original_name
-    )
-    # A citizen's file is data, never an active page of our origin.
-    response.headers["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(item)

@@ -1,0 +1,36 @@
+"""Access helpers every back-office view starts with."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from guichet.tickets.models import Ticket
+from guichet.tickets.permissions import Action, agent_of, can, tickets_visible_to
+
+
+def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if agent_of(request.user) is None:
+            return render(request, "backoffice/not_an_agent.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_ticket_for_agent(request: HttpRequest, reference: str, action: str = Action.VIEW) -> Ticket:
+    """The ticket if this agent may do ``action`` on it; otherwise a 404 that reveals nothing."""
+    ticket = (
+        tickets_visible_to(request.user)
+        .select_related("request_type", "service", "citizen", "assignee", "entered_by")
+        .filter(reference=reference)
+        .first()
+    )
+    if ticket is None or not can(request.user, action, ticket):
+        raise Http404
+    return ticket

@@ -1,0 +1,134 @@
+"""The agents' inbox: named views, filters and sorts over the tickets an agent may see."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guichet.accounts.models import User
+from guichet.organisation.calendar import add_working_days
+from guichet.organisation.models import Commune
+from guichet.tickets.lifecycle import OPEN_STATUSES
+from guichet.tickets.models import Ticket
+from guichet.tickets.permissions import agent_of, tickets_visible_to
+
+VIEWS = {
+    "mes-demandes": _("Mes demandes"),
+    "mon-service": _("Mon service"),
+    "non-assignees": _("Non assignées"),
+    "en-retard": _("En retard"),
+    "toutes": _("Toutes"),
+}
+DEFAULT_VIEW = "mon-service"
+SORTS = {
+    "echeance": ("due_date", "created_at"),
+    "recentes": ("-created_at",),
+    "anciennes": ("created_at",),
+    "activite": ("-updated_at",),
+}
+DEFAULT_SORT = "echeance"
+DUE_SOON_WORKING_DAYS = 2
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    statuses: tuple[str, ...] = ()
+    channel: str = ""
+    request_type_id: int | None = None
+    service_id: int | None = None
+    assignee_id: int | None = None
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    search: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def views_for(user: User) -> dict[str, str]:
+    agent = agent_of(user)
+    if agent is not None and agent.sees_all_services:
+        return VIEWS
+    return {key: label for key, label in VIEWS.items() if key != "toutes"}
+
+
+def view_queryset(user: User, view: str) -> QuerySet[Ticket]:
+    """The tickets of one named view, open ones only (closed tickets are reached with the status filter)."""
+    base = tickets_visible_to(user)
+    agent = agent_of(user)
+    match view:
+        case "mes-demandes":
+            return base.filter(assignee=user)
+        case "non-assignees":
+            return base.filter(assignee__isnull=True)
+        case "en-retard":
+            return base.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+        case "toutes":
+            return base
+        case _:
+            if agent is not None and agent.service_ids:
+                return base.filter(service_id__in=agent.service_ids)
+            return base
+
+
+def due_soon_limit() -> datetime.date:
+    commune = Commune.current()
+    return add_working_days(timezone.localdate(), DUE_SOON_WORKING_DAYS, subdivision=commune.holiday_subdivision)
+
+
+def apply_filters(queryset: QuerySet[Ticket], filters: InboxFilters) -> QuerySet[Ticket]:
+    queryset = queryset.filter(status__in=filters.statuses or OPEN_STATUSES)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    if filters.request_type_id:
+        queryset = queryset.filter(request_type_id=filters.request_type_id)
+    if filters.service_id:
+        queryset = queryset.filter(service_id=filters.service_id)
+    if filters.assignee_id:
+        queryset = queryset.filter(assignee_id=filters.assignee_id)
+    if filters.created_from:
+        queryset = queryset.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        queryset = queryset.filter(created_at__date__lte=filters.created_to)
+    if filters.overdue:
+        queryset = queryset.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+    if filters.due_soon:
+        queryset = queryset.filter(
+            status__in=OPEN_STATUSES, due_date__gte=timezone.localdate(), due_date__lte=due_soon_limit()
+        )
+    if filters.search:
+        queryset = queryset.filter(_search_q(filters.search))
+    return queryset.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
+
+
+def _search_q(text: str) -> Q:
+    text = text.strip()
+    return (
+        Q(reference__iexact=text.replace("-", "").replace(" ", ""))
+        | Q(subject__icontains=text)
+        | Q(citizen__last_name__icontains=text)
+        | Q(citizen__first_name__icontains=text)
+        | Q(citizen__email__icontains=text)
+    )
+
+
+def inbox_page_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Everything one row of the list shows, in the same query."""
+    return queryset.select_related("request_type", "service", "assignee", "citizen").only(
+        "reference",
+        "subject",
+        "status",
+        "channel",
+        "created_at",
+        "updated_at",
+        "due_date",
+        "request_type__name",
+        "service__name",
+        "assignee__first_name",
+        "assignee__last_name",
+        "assignee__username",
+        "citizen__first_name",
+        "citizen__last_name",
+    )

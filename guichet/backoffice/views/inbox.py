@@ -1,0 +1,35 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from guichet.backoffice import inbox
+from guichet.backoffice.access import agent_required
+from guichet.backoffice.forms import InboxFilterForm
+from guichet.tickets.lifecycle import OPEN_STATUSES
+
+PAGE_SIZE = 25
+
+
+@agent_required
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    views = inbox.views_for(request.user)
+    view = request.GET.get("vue", inbox.DEFAULT_VIEW)
+    if view not in views:
+        view = inbox.DEFAULT_VIEW
+    form = InboxFilterForm(request.GET)
+    filters = form.filters()
+    queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
+    page = Paginator(inbox.inbox_page_queryset(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = {key: inbox.view_queryset(request.user, key).filter(status__in=OPEN_STATUSES).count() for key in views}
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "views": [(key, label, counts[key]) for key, label in views.items()],
+        "current_view": view,
+        "form": form,
+        "page": page,
+        "query_string": query.urlencode(),
+        "filters_active": any(k for k in request.GET if k not in {"vue", "page"}),
+    }
+    template = "backoffice/_inbox_results.html" if request.headers.get("HX-Request") else "backoffice/inbox.html"
+    return render(request, template, context)

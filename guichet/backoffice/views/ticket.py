@@ -1,0 +1,178 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from guichet.backoffice.access import agent_required, get_ticket_for_agent
+from guichet.backoffice.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TransferForm
+from guichet.tickets import services
+from guichet.tickets.exceptions import TicketActionError
+from guichet.tickets.files import attachment_response
+from guichet.tickets.models import Attachment, Event, Message, Ticket
+from guichet.tickets.permissions import Action, can
+
+
+def _forms(ticket: Ticket, bound: dict | None = None) -> dict:
+    initial = {"version": ticket.version}
+    forms = {
+        "reply_form": ReplyForm(initial=initial),
+        "note_form": NoteForm(initial=initial),
+        "status_form": StatusForm(initial=initial, current=ticket.status),
+        "assign_form": AssignForm(initial={**initial, "assignee": ticket.assignee_id}, service=ticket.service),
+        "transfer_form": TransferForm(initial=initial, current=ticket.service),
+    }
+    forms.update(bound or {})
+    return forms
+
+
+def _render_ticket(request: HttpRequest, ticket: Ticket, status: int = 200, **bound) -> HttpResponse:
+    attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
+    context = {
+        "ticket": ticket,
+        "thread": Message.objects.filter(ticket=ticket).select_related("author").prefetch_related(attachments),
+        "events": Event.objects.filter(ticket=ticket).select_related("actor"),
+        "form_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True),
+        "allowed": {action: can(request.user, action, ticket) for action in Action},
+        **_forms(ticket, bound),
+    }
+    return render(request, "backoffice/ticket.html", context, status=status)
+
+
+@require_GET
+@agent_required
+def ticket_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _render_ticket(request, get_ticket_for_agent(request, reference))
+
+
+def _act(request: HttpRequest, ticket: Ticket, form_name: str, form, action) -> HttpResponse:
+    """Validate, call the service, and answer in French whatever happens (PRG on success)."""
+    if not form.is_valid():
+        return _render_ticket(request, ticket, status=400, **{form_name: form})
+    try:
+        success = action(form.cleaned_data)
+    except (TicketActionError, ValidationError) as error:
+        text = error.message if isinstance(error, TicketActionError) else " ".join(error.messages)
+        messages.error(request, text)
+        ticket.refresh_from_db()
+        return _render_ticket(request, ticket, status=409, **{form_name: form})
+    messages.success(request, success)
+    ticket.refresh_from_db()
+    if not can(request.user, Action.VIEW, ticket):
+        return redirect("backoffice:inbox")  # e.g. transferred to a service this agent does not see
+    return redirect("backoffice:ticket", reference=ticket.reference)
+
+
+@require_POST
+@agent_required
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.REPLY)
+
+    def do(data: dict) -> str:
+        services.message_post_by_agent(
+            ticket=ticket,
+            agent=request.user,
+            body=data["body"],
+            uploads=data["files"],
+            new_status=data["then"] or None,
+            expected_version=data["version"],
+        )
+        return _("Votre réponse est envoyée à l'usager.")
+
+    return _act(request, ticket, "reply_form", ReplyForm(request.POST, request.FILES), do)
+
+
+@require_POST
+@agent_required
+def note(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.NOTE)
+
+    def do(data: dict) -> str:
+        services.message_post_by_agent(
+            ticket=ticket,
+            agent=request.user,
+            body=data["body"],
+            uploads=data["files"],
+            internal=True,
+            expected_version=data["version"],
+        )
+        return _("Note interne ajoutée.")
+
+    return _act(request, ticket, "note_form", NoteForm(request.POST, request.FILES), do)
+
+
+@require_POST
+@agent_required
+def change_status(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.CHANGE_STATUS)
+
+    def do(data: dict) -> str:
+        services.ticket_change_status(
+            ticket=ticket,
+            to_status=data["status"],
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        return _("Statut modifié.")
+
+    return _act(request, ticket, "status_form", StatusForm(request.POST, current=ticket.status), do)
+
+
+@require_POST
+@agent_required
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.ASSIGN)
+
+    def do(data: dict) -> str:
+        services.ticket_assign(
+            ticket=ticket, assignee=data["assignee"], actor=request.user, expected_version=data["version"]
+        )
+        return _("Attribution enregistrée.")
+
+    return _act(request, ticket, "assign_form", AssignForm(request.POST, service=ticket.service), do)
+
+
+@require_POST
+@agent_required
+def assign_to_me(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.ASSIGN)
+    form = AssignForm({"version": request.POST.get("version"), "assignee": request.user.pk}, service=ticket.service)
+
+    def do(data: dict) -> str:
+        services.ticket_assign(
+            ticket=ticket, assignee=request.user, actor=request.user, expected_version=data["version"]
+        )
+        return _("Vous êtes en charge de cette demande.")
+
+    return _act(request, ticket, "assign_form", form, do)
+
+
+@require_POST
+@agent_required
+def transfer(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.TRANSFER)
+
+    def do(data: dict) -> str:
+        services.ticket_transfer(
+            ticket=ticket,
+            service=data["service"],
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        return _("Demande transférée au service « %(service)s ».") % {"service": data["service"].name}
+
+    return _act(request, ticket, "transfer_form", TransferForm(request.POST, current=ticket.service), do)
+
+
+@require_GET
+@agent_required
+def attachment(request: HttpRequest, reference: str, public_id: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference)
+    item = Attachment.objects.filter(ticket=ticket, public_id=public_id).first()
+    if item is None:
+        raise Http404
+    return attachment_response(item)

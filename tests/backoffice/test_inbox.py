@@ -1,0 +1,96 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from guichet.tickets.lifecycle import Channel, Status
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_agent(client, agent):
+    client.force_login(agent)
+    return agent
+
+
+def inbox(client, **params):
+    return client.get(reverse("backoffice:inbox"), params)
+
+
+def test_views_split_mine_unassigned_and_late(client, logged_agent, request_type):
+    today = timezone.localdate()
+    mine = factories.raw_ticket(
+        request_type=request_type, assignee=logged_agent, due_date=today + datetime.timedelta(5)
+    )
+    free = factories.raw_ticket(request_type=request_type, due_date=today + datetime.timedelta(5))
+    late = factories.raw_ticket(request_type=request_type, due_date=today - datetime.timedelta(1))
+    assert [mine.reference_display] == refs(inbox(client, vue="mes-demandes"))
+    assert {free.reference_display, late.reference_display} == set(refs(inbox(client, vue="non-assignees")))
+    assert [late.reference_display] == refs(inbox(client, vue="en-retard"))
+    page = inbox(client)
+    assert 'aria-current="page">Mon service <span class="count">3</span>' in page.text
+
+
+def refs(response):
+    return [t.reference_display for t in response.context["page"].object_list]
+
+
+def test_closed_tickets_appear_only_when_asked_for(client, logged_agent, request_type):
+    closed = factories.raw_ticket(request_type=request_type, status=Status.CLOSED)
+    assert closed.reference_display not in refs(inbox(client))
+    assert refs(inbox(client, statut=Status.CLOSED)) == [closed.reference_display]
+
+
+def test_filters_combine_and_stay_in_the_pagination_links(client, logged_agent, request_type):
+    for _ in range(30):
+        factories.raw_ticket(request_type=request_type, channel=Channel.PHONE)
+    factories.raw_ticket(request_type=request_type, channel=Channel.WEB)
+    response = inbox(client, canal=Channel.PHONE, tri="recentes")
+    assert response.context["page"].paginator.count == 30
+    assert "canal=phone" in response.context["query_string"]
+    assert "page=2" in response.text and "canal=phone&amp;tri=recentes&amp;page=2" in response.text
+
+
+def test_due_soon_and_overdue_filters(client, logged_agent, request_type):
+    today = timezone.localdate()
+    soon = factories.raw_ticket(request_type=request_type, due_date=today)
+    factories.raw_ticket(request_type=request_type, due_date=today + datetime.timedelta(days=30))
+    late = factories.raw_ticket(request_type=request_type, due_date=today - datetime.timedelta(days=3))
+    assert refs(inbox(client, bientot="on")) == [soon.reference_display]
+    assert refs(inbox(client, retard="on")) == [late.reference_display]
+
+
+def test_search_by_reference_name_and_subject(client, logged_agent, request_type):
+    citizen = factories.CitizenFactory(last_name="Dupontel")
+    target = factories.raw_ticket(request_type=request_type, citizen=citizen, subject="Lampadaire cassé")
+    factories.raw_ticket(request_type=request_type, subject="Autre chose")
+    assert refs(inbox(client, q="dupontel")) == [target.reference_display]
+    assert refs(inbox(client, q="lampadaire")) == [target.reference_display]
+    assert refs(inbox(client, q=target.reference_display)) == [target.reference_display]
+
+
+def test_sorting_by_deadline_puts_the_most_urgent_first(client, logged_agent, request_type):
+    today = timezone.localdate()
+    later = factories.raw_ticket(request_type=request_type, due_date=today + datetime.timedelta(days=9))
+    sooner = factories.raw_ticket(request_type=request_type, due_date=today + datetime.timedelta(days=2))
+    assert refs(inbox(client)) == [sooner.reference_display, later.reference_display]
+
+
+def test_inbox_query_count_does_not_grow_with_the_page(
+    client, logged_agent, request_type, django_assert_max_num_queries
+):
+    citizen = factories.CitizenFactory()
+    for _ in range(25):
+        factories.raw_ticket(request_type=request_type, citizen=citizen, assignee=logged_agent)
+    with django_assert_max_num_queries(14):
+        response = inbox(client, vue="mes-demandes")
+    assert len(response.context["page"].object_list) == 25
+
+
+def test_invalid_filter_values_are_ignored_not_a_500(client, logged_agent, request_type):
+    factories.raw_ticket(request_type=request_type)
+    response = inbox(client, du="pas-une-date", demarche="abc", page="xyz", vue="inconnue")
+    assert response.status_code == 200
