@@ -8,6 +8,7 @@ from guichet.lib import references
 from guichet.organisation.models import Agent, Commune, Role, Service
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
+from guichet.tickets.search import build_search_text
 from guichet.tickets.services import ticket_create
 
 
@@ -133,4 +134,7 @@ def raw_ticket(**kwargs) -> Ticket:
         "subject": request_type.name,
         "due_date": timezone.localdate(),
     }
-    return Ticket.objects.create(request_type=request_type, **{**defaults, **kwargs})
+    ticket = Ticket(request_type=request_type, **{**defaults, **kwargs})
+    ticket.search_text = build_search_text(ticket)
+    ticket.save()
+    return ticket

@@ -3,16 +3,18 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
+from guichet.lib import references
 from guichet.organisation.calendar import add_working_days
 from guichet.organisation.models import Commune
 from guichet.tickets.lifecycle import OPEN_STATUSES
 from guichet.tickets.models import Ticket
 from guichet.tickets.permissions import agent_of, tickets_visible_to
+from guichet.tickets.search import apply_search
 
 VIEWS = {
     "mes-demandes": _("Mes demandes"),
@@ -99,19 +101,14 @@ def apply_filters(queryset: QuerySet[Ticket], filters: InboxFilters) -> QuerySet
             status__in=OPEN_STATUSES, due_date__gte=timezone.localdate(), due_date__lte=due_soon_limit()
         )
     if filters.search:
-        queryset = queryset.filter(_search_q(filters.search))
+        queryset = apply_search(queryset, filters.search)
     return queryset.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
 
 
-def _search_q(text: str) -> Q:
-    text = text.strip()
-    return (
-        Q(reference__iexact=text.replace("-", "").replace(" ", ""))
-        | Q(subject__icontains=text)
-        | Q(citizen__last_name__icontains=text)
-        | Q(citizen__first_name__icontains=text)
-        | Q(citizen__email__icontains=text)
-    )
+def ticket_for_reference_search(user: User, text: str) -> Ticket | None:
+    """A reference typed in the search box opens that ticket directly."""
+    reference = references.normalise(text)
+    return tickets_visible_to(user).filter(reference=reference).first() if reference else None
 
 
 def inbox_page_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:

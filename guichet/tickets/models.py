@@ -34,6 +34,8 @@ class Ticket(models.Model):
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     subject = models.CharField(_("objet"), max_length=200)
     answers = models.JSONField(_("réponses au formulaire"), default=list, blank=True)
+    # Folded text for the agents' search (see tickets/search.py), kept up to date by the services.
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
     updated_at = models.DateTimeField(_("mise à jour le"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("statut changé le"), default=timezone.now)

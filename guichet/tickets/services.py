@@ -11,6 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,7 @@ from guichet.tickets.models import (
     Ticket,
     Visibility,
 )
+from guichet.tickets.search import build_search_text, search_fragment
 
 # Statuses the citizen is told about by a notification of their own.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
@@ -76,6 +79,7 @@ def ticket_create(
                 entered_by=entered_by,
                 submission_key=submission_key,
             )
+            ticket.search_text = build_search_text(ticket)
             ticket.full_clean(exclude=["submission_key"])
             ticket.save()
             for field_code, upload in uploads:
@@ -165,6 +169,7 @@ def message_post_by_citizen(
         for upload in uploads:
             attachment_store(ticket=ticket, upload=upload, message=message)
         _event(ticket, EventKind.CITIZEN_MESSAGE, actor_kind=AuthorKind.CITIZEN, channel=channel, message=message.pk)
+        _append_search_text(ticket, body)
         if ticket.status in REOPENED_BY_CITIZEN_REPLY:
             _set_status(ticket, Status.IN_PROGRESS, actor=None, actor_kind=AuthorKind.CITIZEN, channel=channel)
         else:
@@ -194,6 +199,8 @@ def message_post_by_agent(
             attachment_store(ticket=ticket, upload=upload, message=message)
         kind = EventKind.INTERNAL_NOTE if internal else EventKind.AGENT_REPLY
         _event(ticket, kind, actor=agent, message=message.pk)
+        _append_search_text(ticket, body)
+
         target = new_status or (Status.IN_PROGRESS if not internal and ticket.status == Status.RECEIVED else None)
         if target and target != ticket.status:
             _check_transition(ticket, target)
@@ -303,6 +310,11 @@ def _set_status(
         to_status=to_status,
         **data,
     )
+
+
+def _append_search_text(ticket: Ticket, text: str) -> None:
+    # Appended in the database: the (possibly long) text is never rewritten whole.
+    Ticket.objects.filter(pk=ticket.pk).update(search_text=Concat(F("search_text"), Value(search_fragment(text))))
 
 
 def _touch(ticket: Ticket, *fields: str) -> None:

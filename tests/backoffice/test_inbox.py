@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from guichet.tickets import services
 from guichet.tickets.lifecycle import Channel, Status
 from tests import factories
 
@@ -63,13 +64,55 @@ def test_due_soon_and_overdue_filters(client, logged_agent, request_type):
     assert refs(inbox(client, retard="on")) == [late.reference_display]
 
 
-def test_search_by_reference_name_and_subject(client, logged_agent, request_type):
-    citizen = factories.CitizenFactory(last_name="Dupontel")
-    target = factories.raw_ticket(request_type=request_type, citizen=citizen, subject="Lampadaire cassé")
-    factories.raw_ticket(request_type=request_type, subject="Autre chose")
-    assert refs(inbox(client, q="dupontel")) == [target.reference_display]
-    assert refs(inbox(client, q="lampadaire")) == [target.reference_display]
-    assert refs(inbox(client, q=target.reference_display)) == [target.reference_display]
+@pytest.fixture
+def searchable(logged_agent, request_type):
+    citizen = factories.CitizenFactory(first_name="Hélène", last_name="Dupontel", phone="+33612345678")
+    target = factories.make_ticket(
+        request_type=request_type,
+        citizen=citizen,
+        subject="Lampadaire cassé",
+        answers=[{"code": "adresse", "label": "Adresse", "kind": "address", "value": {"street": "rue des Tilleuls"}}],
+    )
+    services.message_post_by_citizen(ticket=target, body="Le poteau penche dangereusement", channel=Channel.WEB)
+    services.message_post_by_agent(ticket=target, agent=logged_agent, body="Vu avec Enedis", internal=True)
+    other = factories.CitizenFactory(first_name="Paul", last_name="Martin", email="paul@example.org", phone="")
+    factories.make_ticket(request_type=request_type, citizen=other, subject="Autre chose")
+    return target
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "dupontel",
+        "Helene",
+        "HÉLÈNE Dupontel",
+        "lampadaire",
+        "tilleuls",
+        "poteau",
+        "enedis",
+        "06 12 34 56 78",
+        "+33612345678",
+    ],
+)
+def test_search_finds_name_subject_answers_thread_and_phone(client, searchable, query):
+    assert refs(inbox(client, q=query)) == [searchable.reference_display]
+
+
+def test_search_with_no_match_lists_nothing(client, searchable):
+    assert refs(inbox(client, q="introuvable")) == []
+
+
+def test_a_reference_typed_in_the_search_box_opens_the_ticket(client, searchable):
+    typed = searchable.reference_display.lower().replace("-", " ")
+    response = inbox(client, q=typed)
+    assert response.status_code == 302
+    assert response.url == reverse("backoffice:ticket", args=[searchable.reference])
+
+
+def test_search_never_reaches_another_services_tickets(client, other_agent, searchable):
+    client.force_login(other_agent)
+    assert refs(inbox(client, q="dupontel")) == []
+    assert inbox(client, q=searchable.reference).status_code == 200  # no jump to a ticket it may not see
 
 
 def test_sorting_by_deadline_puts_the_most_urgent_first(client, logged_agent, request_type):

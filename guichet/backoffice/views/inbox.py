@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from guichet.backoffice import inbox
 from guichet.backoffice.access import agent_required
@@ -8,6 +9,13 @@ from guichet.backoffice.forms import InboxFilterForm
 from guichet.tickets.lifecycle import OPEN_STATUSES
 
 PAGE_SIZE = 25
+
+
+def _redirect_to_ticket(request: HttpRequest, reference: str) -> HttpResponse:
+    url = reverse("backoffice:ticket", args=[reference])
+    if request.headers.get("HX-Request"):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
 
 
 @agent_required
@@ -18,6 +26,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         view = inbox.DEFAULT_VIEW
     form = InboxFilterForm(request.GET)
     filters = form.filters()
+    if filters.search and (ticket := inbox.ticket_for_reference_search(request.user, filters.search)):
+        return _redirect_to_ticket(request, ticket.reference)
     queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
     page = Paginator(inbox.inbox_page_queryset(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {key: inbox.view_queryset(request.user, key).filter(status__in=OPEN_STATUSES).count() for key in views}

@@ -1,0 +1,75 @@
+"""Agents' full-text search over a ticket's reference, citizen, subject, answers and thread.
+
+Each ticket keeps ``search_text``: everything searchable, lower-cased and without accents, so
+"helene" finds "Hélène" on every database. PostgreSQL searches it with the French text-search
+configuration through a GIN expression index (migration tickets 0003); SQLite, the zero-config
+default, falls back to matching every word as a substring.
+"""
+
+import unicodedata
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from guichet.lib.phones import parse_phone, to_e164
+from guichet.tickets.models import Ticket
+
+TEXT_SEARCH_CONFIG = "french"
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _answer_text(value: object) -> str:
+    if isinstance(value, dict):
+        return " ".join(str(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _phone_forms(e164: str) -> str:
+    national = "0" + e164[3:] if e164.startswith("+33") else ""
+    return f"{e164.lstrip('+')} {national}"
+
+
+def build_search_text(ticket: Ticket, messages: Iterable[str] = ()) -> str:
+    citizen = ticket.citizen
+    parts = [ticket.reference, ticket.subject, ticket.request_type.name]
+    if citizen is not None:
+        parts += [citizen.first_name, citizen.last_name, citizen.email, _phone_forms(citizen.phone)]
+    parts += [_answer_text(answer.get("value", "")) for answer in ticket.answers]
+    parts += list(messages)
+    return fold(" ".join(part for part in parts if part))
+
+
+def search_fragment(text: str) -> str:
+    """What to add to ``search_text`` when a message is posted."""
+    return " " + fold(text)
+
+
+def _query_terms(query: str) -> str:
+    number = parse_phone(query) if sum(c.isdigit() for c in query) >= 9 else None
+    if number is not None:
+        return to_e164(number).lstrip("+")
+    return fold(query)
+
+
+def apply_search(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    terms = _query_terms(query.strip())
+    if not terms:
+        return queryset
+    if settings.IS_POSTGRESQL:
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("search_text", config=TEXT_SEARCH_CONFIG)
+        return queryset.annotate(search_vector=vector).filter(
+            search_vector=SearchQuery(terms, config=TEXT_SEARCH_CONFIG, search_type="websearch")
+        )
+    condition = Q()
+    for word in terms.split():
+        condition &= Q(search_text__contains=word)
+    return queryset.filter(condition)
