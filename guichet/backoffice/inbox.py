@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
 from guichet.lib import references
-from guichet.organisation.calendar import add_working_days
 from guichet.organisation.models import Commune
 from guichet.tickets.lifecycle import OPEN_STATUSES
 from guichet.tickets.models import Ticket
@@ -76,8 +75,7 @@ def view_queryset(user: User, view: str) -> QuerySet[Ticket]:
 
 
 def due_soon_limit() -> datetime.date:
-    commune = Commune.current()
-    return add_working_days(timezone.localdate(), DUE_SOON_WORKING_DAYS, subdivision=commune.holiday_subdivision)
+    return Commune.current().calendar.add_working_days(timezone.localdate(), DUE_SOON_WORKING_DAYS)
 
 
 def apply_filters(queryset: QuerySet[Ticket], filters: InboxFilters) -> QuerySet[Ticket]:

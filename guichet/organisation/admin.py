@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from guichet.organisation.models import Agent, Commune, Service
+from guichet.organisation.models import Agent, ClosureDay, Commune, Service
 
 
 @admin.register(Commune)
@@ -26,3 +26,9 @@ class AgentAdmin(admin.ModelAdmin):
     filter_horizontal = ["services"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     list_select_related = ["user"]
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "label"]
+    date_hierarchy = "date"

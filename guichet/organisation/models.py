@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from guichet.organisation.calendar import WorkingCalendar
+
 
 class Commune(models.Model):
     """The town hall running this instance (one row)."""
@@ -41,6 +43,7 @@ class Commune(models.Model):
 
     # Read on every page: kept per process for a short while (an admin edit shows within this delay).
     CACHE_SECONDS: ClassVar[float] = 30.0
+    calendar: WorkingCalendar  # set by current(): holidays of the subdivision plus closure days
     _cached: ClassVar[tuple[float, "Commune"] | None] = None
 
     @classmethod
@@ -49,12 +52,40 @@ class Commune(models.Model):
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         commune = cls.objects.order_by("pk").first() or cls.objects.create()
+        commune.calendar = WorkingCalendar(
+            subdivision=commune.holiday_subdivision,
+            closures=frozenset(ClosureDay.objects.values_list("date", flat=True)),
+        )
         cls._cached = (time.monotonic() + cls.CACHE_SECONDS, commune)
         return commune
 
     @classmethod
     def forget_cached(cls) -> None:
         cls._cached = None
+
+
+class ClosureDay(models.Model):
+    """A day the town hall is closed (bridge day, local holiday): deadlines skip it."""
+
+    date = models.DateField(_("date"), unique=True)
+    label = models.CharField(_("motif"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("jour de fermeture")
+        verbose_name_plural = _("jours de fermeture")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.label}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Commune.forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Commune.forget_cached()
+        return result
 
 
 class Service(models.Model):

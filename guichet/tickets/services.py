@@ -24,7 +24,6 @@ from guichet.lib.tokens import new_token, token_hash, token_matches
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.models import Template
 from guichet.notifications.services import notify_agents_of_citizen_message, notify_citizen
-from guichet.organisation.calendar import add_working_days
 from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
 from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Status, can_transition
@@ -73,9 +72,7 @@ def ticket_create(
                 created_at=now,
                 updated_at=now,
                 status_changed_at=now,
-                due_date=add_working_days(
-                    timezone.localdate(now), request_type.deadline_days, subdivision=commune.holiday_subdivision
-                ),
+                due_date=commune.calendar.add_working_days(timezone.localdate(now), request_type.deadline_days),
                 entered_by=entered_by,
                 submission_key=submission_key,
             )
@@ -292,14 +289,21 @@ def _set_status(
     reason: str = "",
 ) -> Event:
     from_status = ticket.status
+    data = {"reason": reason} if reason else {}
+    if from_status == Status.AWAITING_CITIZEN:
+        # The clock stops while the town hall waits for the citizen: the deadline moves by that much.
+        calendar = Commune.current().calendar
+        paused = calendar.working_days_between(timezone.localdate(ticket.status_changed_at), timezone.localdate())
+        if paused:
+            ticket.due_date = calendar.add_working_days(ticket.due_date, paused)
+            data["due_date_extended_by"] = paused
     ticket.status = to_status
     ticket.status_changed_at = timezone.now()
     if to_status in {Status.CLOSED, Status.REJECTED}:
         ticket.closed_at = ticket.status_changed_at
     elif from_status in {Status.CLOSED, Status.REJECTED}:
         ticket.closed_at = None
-    _touch(ticket, "status", "status_changed_at", "closed_at")
-    data = {"reason": reason} if reason else {}
+    _touch(ticket, "status", "status_changed_at", "closed_at", "due_date")
     return _event(
         ticket,
         EventKind.STATUS_CHANGED,
