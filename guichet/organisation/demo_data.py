@@ -419,3 +419,33 @@ AGENTS: tuple[AgentSpec, ...] = (
     AgentSpec("police1", "David", "Rousseau", Role.SERVICE_AGENT, ("police",)),
     AgentSpec("police2", "Laura", "Blanc", Role.SERVICE_AGENT, ("police",)),
 )
+
+# (service slug or None for every service, title, body): placeholders are listed in backoffice/models.py.
+REPLY_TEMPLATES: tuple[tuple[str | None, str, str], ...] = (
+    (
+        None,
+        "Accusé de prise en charge",
+        "Bonjour {{ usager }},\n\nVotre demande {{ reference }} ({{ demarche }}) est prise en charge par le "
+        "service {{ service }}. Nous vous répondrons au plus tard le {{ echeance }}.\n\nBien cordialement,\n"
+        "{{ agent }}",
+    ),
+    (
+        None,
+        "Demande de complément",
+        "Bonjour {{ usager }},\n\nPour traiter votre demande {{ reference }}, nous avons besoin de précisions : "
+        "\n\n- \n\nVous pouvez nous répondre directement depuis votre suivi en ligne.\n\nBien cordialement,\n"
+        "{{ agent }}",
+    ),
+    (
+        "voirie",
+        "Intervention programmée",
+        "Bonjour {{ usager }},\n\nMerci pour votre signalement. Une équipe de la voirie interviendra dans les "
+        "prochains jours ; nous vous préviendrons une fois les travaux terminés.\n\nBien cordialement,\n{{ agent }}",
+    ),
+    (
+        "etat-civil",
+        "Acte envoyé par courrier",
+        "Bonjour {{ usager }},\n\nL'acte demandé ({{ reference }}) vous a été envoyé aujourd'hui par courrier à "
+        "l'adresse indiquée.\n\nBien cordialement,\n{{ agent }}, service État civil",
+    ),
+)

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.backoffice.access import agent_required, get_ticket_for_agent
 from guichet.backoffice.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TransferForm
+from guichet.backoffice.models import ReplyTemplate
+from guichet.backoffice.replies import reply_template_render
 from guichet.tickets import services
 from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.files import attachment_response
@@ -15,10 +17,10 @@ from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.permissions import Action, can
 
 
-def _forms(ticket: Ticket, bound: dict | None = None) -> dict:
+def _forms(ticket: Ticket, bound: dict | None = None, reply_body: str = "") -> dict:
     initial = {"version": ticket.version}
     forms = {
-        "reply_form": ReplyForm(initial=initial),
+        "reply_form": ReplyForm(initial={**initial, "body": reply_body}),
         "note_form": NoteForm(initial=initial),
         "status_form": StatusForm(initial=initial, current=ticket.status),
         "assign_form": AssignForm(initial={**initial, "assignee": ticket.assignee_id}, service=ticket.service),
@@ -30,13 +32,18 @@ def _forms(ticket: Ticket, bound: dict | None = None) -> dict:
 
 def _render_ticket(request: HttpRequest, ticket: Ticket, status: int = 200, **bound) -> HttpResponse:
     attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
+    templates = list(ReplyTemplate.objects.for_service(ticket.service))
+    chosen = next((t for t in templates if str(t.pk) == request.GET.get("modele")), None)
+    reply_body = reply_template_render(template=chosen, ticket=ticket, agent=request.user) if chosen else ""
     context = {
+        "reply_templates": templates,
+        "chosen_template": chosen,
         "ticket": ticket,
         "thread": Message.objects.filter(ticket=ticket).select_related("author").prefetch_related(attachments),
         "events": Event.objects.filter(ticket=ticket).select_related("actor"),
         "form_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True),
         "allowed": {action: can(request.user, action, ticket) for action in Action},
-        **_forms(ticket, bound),
+        **_forms(ticket, bound, reply_body),
     }
     return render(request, "backoffice/ticket.html", context, status=status)
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
+from guichet.backoffice.models import ReplyTemplate
 from guichet.catalogue.models import Field, RequestType, Theme
 from guichet.organisation import demo_data
 from guichet.organisation.models import Agent, Commune, Role, Service
@@ -23,6 +24,7 @@ SUMMARY_ROWS = (
     ("themes", "Thèmes", "créés"),
     ("request_types", "Démarches", "créées"),
     ("fields", "Champs de formulaire", "créés"),
+    ("reply_templates", "Modèles de réponse", "créés"),
     ("agents", "Agents", "créés"),
 )
 Login = tuple[str, str, str, str | None]  # username, role, services, password set in this run (None: unchanged)
@@ -78,6 +80,15 @@ def seed_catalogue(tally: Counter[str], services: dict[str, Service], themes: di
                 },
             )
             tally.update(fields=1, fields_new=created)
+
+
+def seed_reply_templates(tally: Counter[str], services: dict[str, Service]) -> None:
+    for order, (slug, title, body) in enumerate(demo_data.REPLY_TEMPLATES, start=1):
+        service = services[slug] if slug else None
+        _, created = ReplyTemplate.objects.update_or_create(
+            title=title, service=service, defaults={"body": body, "order": order}
+        )
+        tally.update(reply_templates=1, reply_templates_new=created)
 
 
 def seed_agents(tally: Counter[str], services: dict[str, Service], *, password: str, reset: bool) -> list[Login]:
@@ -148,6 +159,7 @@ class Command(BaseCommand):
             commune = seed_commune()
             services, themes = seed_organisation(tally)
             seed_catalogue(tally, services, themes)
+            seed_reply_templates(tally, services)
             logins = seed_agents(tally, services, password=password, reset=reset_passwords)
         self.print_summary(commune, tally)
         self.print_logins(logins)
