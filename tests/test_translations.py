@@ -149,6 +149,6 @@ def test_home_page_defaults_to_french(client, request_type):
     response = client.get("/")
     assert response.status_code == 200
     assert '<html lang="fr">' in response.text
-    assert "Que souhaitez-vous demander à la mairie ?" in response.text
+    assert "Que souhaitez-vous demander à la mairie\N{NO-BREAK SPACE}?" in response.text
     assert "What would you like to ask the town hall?" not in response.text
     assert request_type.name in response.text

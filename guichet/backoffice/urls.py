@@ -1,12 +1,13 @@
 from django.urls import path
 
-from guichet.backoffice.views import auth, inbox, ticket
+from guichet.backoffice.views import auth, inbox, preferences, ticket
 
 app_name = "backoffice"
 urlpatterns = [
     path("", inbox.inbox_view, name="inbox"),
     path("connexion/", auth.LoginView.as_view(), name="login"),
     path("deconnexion/", auth.LogoutView.as_view(), name="logout"),
+    path("preferences/", preferences.preferences, name="preferences"),
     path("demandes/<str:reference>/", ticket.ticket_view, name="ticket"),
     path("demandes/<str:reference>/repondre/", ticket.reply, name="reply"),
     path("demandes/<str:reference>/note/", ticket.note, name="note"),

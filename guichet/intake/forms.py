@@ -27,10 +27,14 @@ class ContactForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse électronique"),
         required=False,
-        help_text=_("Format attendu : nom@domaine.fr"),
+        help_text=_("Nécessaire pour recevoir nos réponses par courriel. Format attendu : nom@domaine.fr"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    phone = PhoneField(label=_("Téléphone portable"), required=False, help_text=_("Exemple : 06 12 34 56 78"))
+    phone = PhoneField(
+        label=_("Téléphone portable"),
+        required=False,
+        help_text=_("Nécessaire pour recevoir nos SMS. Exemple : 06 12 34 56 78"),
+    )
     ack_channel = forms.ChoiceField(
         label=_("Comment souhaitez-vous recevoir votre numéro de suivi et nos réponses ?"),
         choices=ACK_CHOICES,
@@ -38,7 +42,17 @@ class ContactForm(forms.Form):
         widget=forms.RadioSelect,
     )
     # Left empty by people; bots fill every field they find.
-    website = forms.CharField(required=False, label=_("Ne pas remplir ce champ"))
+    website = forms.CharField(
+        required=False,
+        label=_("Ne pas remplir ce champ"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Needed or not depending on the chosen channel: neither "required" nor "optional" is true.
+        self.fields["email"].conditional = True
+        self.fields["phone"].conditional = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

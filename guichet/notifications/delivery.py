@@ -16,8 +16,8 @@ from guichet.notifications.models import DeliveryStatus, Notification, Notificat
 from guichet.notifications.rendering import render_notification
 from guichet.notifications.transports import email as email_transport
 from guichet.notifications.transports import sms as sms_transport
+from guichet.tickets.access import access_token_issue
 from guichet.tickets.models import AccessToken, AuthorKind, Event, EventKind
-from guichet.tickets.services import access_token_issue
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,8 @@ class Template(models.TextChoices):
     INFO_REQUESTED = "info_requested", _("Demande de complément")
     STATUS_CHANGED = "status_changed", _("Changement de statut")
     CITIZEN_REPLIED = "citizen_replied", _("Alerte agent : nouveau message de l'usager")
+    TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
+    AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
 
 
 # These go to the citizen and carry a fresh personal link; the others go to agents.
@@ -31,6 +33,8 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("Envoi en cours")
     SENT = "sent", _("Envoyée")
     FAILED = "failed", _("En échec")
+    HELD = "held", _("En attente du récapitulatif")
+    DIGESTED = "digested", _("Envoyée dans un récapitulatif")
 
 
 class Notification(models.Model):
@@ -60,7 +64,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["status", "recipient"])]
 
     def __str__(self) -> str:
         return f"{self.get_template_display()} → {self.recipient}"

@@ -34,6 +34,23 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def digest_items(notification_ids: list[int]) -> list[dict[str, Any]]:
+    held = (
+        Notification.objects.filter(pk__in=notification_ids)
+        .select_related("ticket", "ticket__request_type", "ticket__citizen")
+        .order_by("created_at")
+    )
+    return [
+        {
+            "notification": item,
+            "ticket": item.ticket,
+            "url": absolute(reverse("backoffice:ticket", args=[item.ticket.reference])),
+        }
+        for item in held
+        if item.ticket is not None
+    ]
+
+
 def render_notification(notification: Notification, *, access_token: str | None) -> Rendered:
     ticket = notification.ticket
     context: dict[str, Any] = {
@@ -47,8 +64,13 @@ def render_notification(notification: Notification, *, access_token: str | None)
         context["tracking_url"] = absolute(reverse("portal:ticket", args=[ticket.reference]))
         if access_token:
             context["access_url"] = absolute(reverse("portal:access", args=[ticket.reference, access_token]))
+        else:
+            context["backoffice_url"] = absolute(reverse("backoffice:ticket", args=[ticket.reference]))
     if message_id := notification.context.get("message_id"):
         context["message"] = Message.objects.filter(pk=message_id).first()
+    if digest_of := notification.context.get("digest_of"):
+        context["items"] = digest_items(digest_of)
+        context["inbox_url"] = absolute(reverse("backoffice:inbox"))
     name = notification.template
     with translation.override("fr"):
         if notification.channel == NotificationChannel.SMS:

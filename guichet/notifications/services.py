@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from guichet.notifications.models import Notification, NotificationChannel, Template
+from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.tasks import deliver_notification
+from guichet.organisation.models import Agent, AlertMode, Role
 from guichet.tickets.models import Ticket
 
 
@@ -51,16 +52,62 @@ def notify_citizen(
     ]
 
 
+def alert_agent(
+    *, agent: Agent, ticket: Ticket, template: str, key: str, context: dict[str, Any] | None = None
+) -> Notification | None:
+    """An email to an agent now, or held for their daily digest, as the agent chose."""
+    email = agent.user.email
+    if not email or not agent.user.is_active:
+        return None
+    idempotency_key = f"{ticket.reference}:{key}:agent:{agent.user_id}"
+    if agent.alert_mode == AlertMode.DIGEST:
+        notification, _ = Notification.objects.get_or_create(
+            idempotency_key=idempotency_key,
+            defaults={
+                "ticket": ticket,
+                "template": template,
+                "channel": NotificationChannel.EMAIL,
+                "recipient": email,
+                "context": context or {},
+                "status": DeliveryStatus.HELD,
+            },
+        )
+        return notification
+    return notification_queue(
+        ticket=ticket,
+        template=template,
+        channel=NotificationChannel.EMAIL,
+        recipient=email,
+        idempotency_key=idempotency_key,
+        context=context or {},
+    )
+
+
 def notify_agents_of_citizen_message(*, ticket: Ticket, message_id: int) -> Notification | None:
     """Alert the agent in charge, or the service's shared address when nobody is assigned yet."""
-    recipient = ticket.assignee.email if ticket.assignee and ticket.assignee.email else ticket.service.email
-    if not recipient:
+    key = f"message:{message_id}"
+    context = {"message_id": message_id}
+    assignee_agent = getattr(ticket.assignee, "agent", None) if ticket.assignee else None
+    if assignee_agent is not None:
+        return alert_agent(
+            agent=assignee_agent, ticket=ticket, template=Template.CITIZEN_REPLIED, key=key, context=context
+        )
+    if not ticket.service.email:
         return None
     return notification_queue(
         ticket=ticket,
         template=Template.CITIZEN_REPLIED,
         channel=NotificationChannel.EMAIL,
-        recipient=recipient,
-        idempotency_key=f"{ticket.reference}:message:{message_id}:agent",
-        context={"message_id": message_id},
+        recipient=ticket.service.email,
+        idempotency_key=f"{ticket.reference}:{key}:service",
+        context=context,
     )
+
+
+def notify_service_of_new_ticket(*, ticket: Ticket, key: str) -> list[Notification]:
+    """A ticket arrived in a service (created or transferred): tell the service's agents."""
+    agents = Agent.objects.filter(services=ticket.service, role=Role.SERVICE_AGENT).select_related("user")
+    alerts = [
+        alert_agent(agent=agent, ticket=ticket, template=Template.TICKET_ENTERED_SERVICE, key=key) for agent in agents
+    ]
+    return [alert for alert in alerts if alert is not None]

@@ -111,6 +111,11 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrateur")
 
 
+class AlertMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("Un courriel à chaque fois")
+    DIGEST = "digest", _("Un récapitulatif par jour")
+
+
 class Agent(models.Model):
     """A town-hall employee: a user with a role and the services they work for."""
 
@@ -119,6 +124,9 @@ class Agent(models.Model):
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.SERVICE_AGENT)
     services = models.ManyToManyField(Service, related_name="agents", blank=True, verbose_name=_("services"))
+    alert_mode = models.CharField(
+        _("alertes par courriel"), max_length=10, choices=AlertMode.choices, default=AlertMode.IMMEDIATE
+    )
 
     class Meta:
         verbose_name = _("agent")

@@ -20,15 +20,17 @@ from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
 from guichet.lib import references
-from guichet.lib.tokens import new_token, token_hash, token_matches
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.models import Template
-from guichet.notifications.services import notify_agents_of_citizen_message, notify_citizen
+from guichet.notifications.services import (
+    notify_agents_of_citizen_message,
+    notify_citizen,
+    notify_service_of_new_ticket,
+)
 from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
 from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Status, can_transition
 from guichet.tickets.models import (
-    AccessToken,
     Attachment,
     AuthorKind,
     Event,
@@ -90,6 +92,7 @@ def ticket_create(
                 to_status=Status.RECEIVED,
             )
             notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
+            notify_service_of_new_ticket(ticket=ticket, key="created")
     except IntegrityError:
         # Two identical POSTs raced: the other one won, show its ticket.
         if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
@@ -124,25 +127,6 @@ def attachment_store(
     return attachment
 
 
-def access_token_issue(*, ticket: Ticket) -> str:
-    """A new personal link secret for this ticket; only its hash is kept."""
-    token = new_token()
-    AccessToken.objects.create(ticket=ticket, token_hash=token_hash(token))
-    return token
-
-
-def access_token_verify(*, ticket: Ticket, token: str) -> bool:
-    matched = None
-    # Compare against every token of the ticket, in constant time each, without early exit.
-    for pk, stored in AccessToken.objects.filter(ticket=ticket).values_list("pk", "token_hash"):
-        if token_matches(token, stored):
-            matched = pk
-    if matched is None:
-        return False
-    AccessToken.objects.filter(pk=matched).update(last_used_at=timezone.now())
-    return True
-
-
 def citizen_can_reply(ticket: Ticket, *, now: datetime.datetime | None = None) -> bool:
     if ticket.status == Status.REJECTED:
         return False
@@ -160,6 +144,7 @@ def message_post_by_citizen(
         ticket = _lock(ticket)
         if not citizen_can_reply(ticket):
             raise ReplyNotAllowed()
+        body = _normalise_text(body)
         message = Message.objects.create(
             ticket=ticket, author_kind=AuthorKind.CITIZEN, channel=channel, body=body, visibility=Visibility.PUBLIC
         )
@@ -189,6 +174,7 @@ def message_post_by_agent(
     with transaction.atomic():
         ticket = _lock(ticket, expected_version=expected_version)
         visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
+        body = _normalise_text(body)
         message = Message.objects.create(
             ticket=ticket, author_kind=AuthorKind.AGENT, author=agent, channel="", body=body, visibility=visibility
         )
@@ -251,7 +237,10 @@ def ticket_transfer(
         ticket.service = service
         ticket.assignee = None  # the new service decides who handles it
         _touch(ticket, "service", "assignee")
-        _event(ticket, EventKind.TRANSFERRED, actor=actor, reason=reason, previous=previous.slug, service=service.slug)
+        event = _event(
+            ticket, EventKind.TRANSFERRED, actor=actor, reason=reason, previous=previous.slug, service=service.slug
+        )
+        notify_service_of_new_ticket(ticket=ticket, key=f"transfer:{event.pk}")
     return ticket
 
 
@@ -314,6 +303,11 @@ def _set_status(
         to_status=to_status,
         **data,
     )
+
+
+def _normalise_text(text: str) -> str:
+    """Browsers post CRLF line ends; store plain newlines and no trailing blanks."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _append_search_text(ticket: Ticket, text: str) -> None:

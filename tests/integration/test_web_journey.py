@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from guichet.notifications.models import Notification
 from guichet.tickets import services
 from guichet.tickets.lifecycle import Status
 from guichet.tickets.models import Message, Ticket
@@ -19,10 +20,12 @@ def test_submit_acknowledge_open_link_and_reply(client, request_type, agent, smt
     response = client.post(reverse("portal:request_form", args=[request_type.slug]), form_data())
     assert response.status_code == 302
     ticket = Ticket.objects.get()
-    assert DBTaskResult.objects.count() == 1
+    queued = sorted(Notification.objects.values_list("template", "recipient"))
+    assert queued == [("acknowledgement", "helene@example.org"), ("ticket_entered_service", agent.email)]
+    assert DBTaskResult.objects.count() == 2  # one delivery task per notification
 
     run_worker()
-    [envelope] = smtp_server.envelopes
+    [envelope] = [e for e in smtp_server.envelopes if e.rcpt_tos == ["helene@example.org"]]
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()
     assert ticket.reference_display in text

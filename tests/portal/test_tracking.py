@@ -8,6 +8,7 @@ from PIL import Image
 from guichet.lib import references
 from guichet.lib.uploads import check_upload
 from guichet.tickets import services
+from guichet.tickets.access import access_token_issue
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import AccessToken, Message
 from tests import factories
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def open_link(client, ticket):
-    token = services.access_token_issue(ticket=ticket)
+    token = access_token_issue(ticket=ticket)
     return client.get(reverse("portal:access", args=[ticket.reference, token]))
 
 
@@ -82,7 +83,7 @@ def test_unknown_reference_and_bad_token_give_the_same_neutral_page(client, tick
 
 def test_another_tickets_token_gives_nothing(client, ticket, request_type):
     other = factories.make_ticket(request_type=request_type, citizen=factories.CitizenFactory(last_name="Martin"))
-    token = services.access_token_issue(ticket=other)
+    token = access_token_issue(ticket=other)
     response = client.get(reverse("portal:access", args=[ticket.reference, token]))
     assert response.status_code == 404
     assert "Écrire à la mairie" not in client.get(reverse("portal:ticket", args=[ticket.reference])).text
@@ -95,7 +96,7 @@ def test_failed_lookups_are_rate_limited_but_never_reveal_anything(client, ticke
     blocked = client.get(reverse("portal:ticket", args=[ticket.reference]))
     assert blocked.status_code == 429
     assert "Trop de tentatives" in blocked.text
-    token = services.access_token_issue(ticket=ticket)
+    token = access_token_issue(ticket=ticket)
     assert client.get(reverse("portal:access", args=[ticket.reference, token])).status_code == 429
 
 

@@ -11,11 +11,12 @@ from guichet.portal import access, throttle
 from guichet.portal.forms import TrackingForm
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
+from guichet.tickets.access import access_token_verify
 from guichet.tickets.exceptions import ReplyNotAllowed
 from guichet.tickets.files import attachment_response
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
-from guichet.tickets.services import access_token_verify, citizen_can_reply, message_post_by_citizen
+from guichet.tickets.services import citizen_can_reply, message_post_by_citizen
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
