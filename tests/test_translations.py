@@ -2,9 +2,11 @@
 
 import ast
 import gettext
+import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,3 +154,25 @@ def test_home_page_defaults_to_french(client, request_type):
     assert "Que souhaitez-vous demander à la mairie\N{NO-BREAK SPACE}?" in response.text
     assert "What would you like to ask the town hall?" not in response.text
     assert request_type.name in response.text
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed (make deps installs it)")
+def test_catalogue_holds_every_message_of_the_sources(tmp_path, entries):
+    """Extract the messages again from a copy of the sources: none may be missing from the committed catalogue."""
+    root = Path(settings.BASE_DIR)
+    for name in ("guichet", "templates", "locale"):
+        shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "manage.py", tmp_path / "manage.py")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete", "-v0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GUICHET_VAR_DIR": str(tmp_path / "var")},
+    )
+    assert result.returncode == 0, result.stderr
+    extracted = {e.msgid for e in parse_po(tmp_path / "locale" / "en" / "LC_MESSAGES" / "django.po") if e.msgid}
+    committed = {e.msgid for e in entries if e.msgid}
+    missing = sorted(extracted - committed)
+    assert not missing, f"run `make messages` and translate: {missing}"

@@ -6,18 +6,18 @@ never silently dropped; it stays visible and is retried by the next delivery swe
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from guichet.lib.tokens import token_hash
-from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel
+from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.rendering import render_notification
 from guichet.notifications.transports import email as email_transport
 from guichet.notifications.transports import sms as sms_transport
-from guichet.tickets.access import access_token_issue
-from guichet.tickets.models import AccessToken, AuthorKind, Event, EventKind
+from guichet.tickets.access import access_code_issue, access_code_withdraw, access_token_issue, access_token_withdraw
+from guichet.tickets.models import AuthorKind, Event, EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +33,36 @@ def deliver(notification_id: int) -> str:
     claimed = _claim(notification_id)
     if claimed is None:
         return "skipped"
-    notification, token = claimed
+    notification, minted = claimed
     try:
-        rendered = render_notification(notification, access_token=token)
+        rendered = render_notification(notification, access_token=minted.token, access_code=minted.code)
         provider_id = TRANSPORTS[notification.channel](notification, rendered)
     except Exception as error:  # any transport failure is recorded and retried, never lost
         logger.warning("Notification %s failed (attempt %s): %s", notification.pk, notification.attempts, error)
-        _record_failure(notification, token, error)
+        _record_failure(notification, minted, error)
         return DeliveryStatus.FAILED if notification.status == DeliveryStatus.FAILED else "retry"
     _record_success(notification, rendered.subject, provider_id)
     return DeliveryStatus.SENT
 
 
-def _claim(notification_id: int) -> tuple[Notification, str | None] | None:
+@dataclass(frozen=True)
+class Minted:
+    """Secrets created for one sending attempt; withdrawn if the attempt fails."""
+
+    token: str | None = None
+    code: str | None = None
+
+
+def _mint(notification: Notification) -> Minted:
+    # Secrets are minted per message at send time, so no raw secret is ever stored.
+    if notification.template == Template.ACCESS_CODE:
+        return Minted(code=access_code_issue(ticket=notification.ticket))
+    if notification.for_citizen:
+        return Minted(token=access_token_issue(ticket=notification.ticket))
+    return Minted()
+
+
+def _claim(notification_id: int) -> tuple[Notification, Minted] | None:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -59,17 +76,18 @@ def _claim(notification_id: int) -> tuple[Notification, str | None] | None:
         notification.attempts += 1
         notification.last_attempt_at = timezone.now()
         notification.save(update_fields=["status", "attempts", "last_attempt_at"])
-        # A personal link is minted per message at send time, so no raw secret is ever stored.
-        token = access_token_issue(ticket=notification.ticket) if notification.for_citizen else None
-    return notification, token
+        minted = _mint(notification)
+    return notification, minted
 
 
-def _record_failure(notification: Notification, token: str | None, error: Exception) -> None:
+def _record_failure(notification: Notification, minted: Minted, error: Exception) -> None:
     from guichet.notifications.tasks import deliver_notification
 
     with transaction.atomic():
-        if token:
-            AccessToken.objects.filter(ticket=notification.ticket, token_hash=token_hash(token)).delete()
+        if minted.token:
+            access_token_withdraw(ticket=notification.ticket, token=minted.token)
+        if minted.code:
+            access_code_withdraw(ticket=notification.ticket, code=minted.code)
         notification.last_error = f"{type(error).__name__}: {error}"[:2000]
         if notification.attempts >= settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS:
             notification.status = DeliveryStatus.FAILED

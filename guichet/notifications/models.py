@@ -17,15 +17,18 @@ class Template(models.TextChoices):
     AGENT_REPLY = "agent_reply", _("Réponse de la mairie")
     INFO_REQUESTED = "info_requested", _("Demande de complément")
     STATUS_CHANGED = "status_changed", _("Changement de statut")
+    ACCESS_CODE = "access_code", _("Code d'accès à usage unique")
     CITIZEN_REPLIED = "citizen_replied", _("Alerte agent : nouveau message de l'usager")
     TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
     AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
 
 
-# These go to the citizen and carry a fresh personal link; the others go to agents.
+# These go to the citizen and carry a fresh personal link.
 CITIZEN_TEMPLATES = frozenset(
     {Template.ACKNOWLEDGEMENT, Template.AGENT_REPLY, Template.INFO_REQUESTED, Template.STATUS_CHANGED}
 )
+# These go to agents and link to the back office.
+AGENT_TEMPLATES = frozenset({Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST})
 
 
 class DeliveryStatus(models.TextChoices):
@@ -72,3 +75,7 @@ class Notification(models.Model):
     @property
     def for_citizen(self) -> bool:
         return self.template in CITIZEN_TEMPLATES
+
+    @property
+    def for_agent(self) -> bool:
+        return self.template in AGENT_TEMPLATES

@@ -51,20 +51,23 @@ def digest_items(notification_ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
-def render_notification(notification: Notification, *, access_token: str | None) -> Rendered:
+def render_notification(
+    notification: Notification, *, access_token: str | None = None, access_code: str | None = None
+) -> Rendered:
     ticket = notification.ticket
     context: dict[str, Any] = {
         "notification": notification,
         "commune": Commune.current(),
         "site_url": settings.SITE_URL,
         "ticket": ticket,
+        "access_code": access_code,
     }
     if ticket is not None:
         context["citizen"] = ticket.citizen
         context["tracking_url"] = absolute(reverse("portal:ticket", args=[ticket.reference]))
         if access_token:
             context["access_url"] = absolute(reverse("portal:access", args=[ticket.reference, access_token]))
-        else:
+        if notification.for_agent:
             context["backoffice_url"] = absolute(reverse("backoffice:ticket", args=[ticket.reference]))
     if message_id := notification.context.get("message_id"):
         context["message"] = Message.objects.filter(pk=message_id).first()

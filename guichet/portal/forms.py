@@ -20,3 +20,18 @@ class TrackingForm(forms.Form):
                 code="invalid",
             )
         return reference
+
+
+class AccessCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code reçu"),
+        max_length=12,
+        help_text=_("Six chiffres, valable 15 minutes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(c for c in self.cleaned_data["code"] if c.isdigit())
+        if len(code) != 6:
+            raise forms.ValidationError(_("Le code comporte six chiffres."), code="invalid")
+        return code

@@ -5,10 +5,23 @@ one-time codes are six digits, so they are keyed with the SECRET_KEY (HMAC), sho
 to their ticket and limited in attempts.
 """
 
+import datetime
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.tokens import new_token, token_hash, token_matches
-from guichet.tickets.models import AccessToken, Ticket
+from guichet.notifications.models import Notification, NotificationChannel, Template
+from guichet.notifications.services import notification_queue
+from guichet.tickets.exceptions import TicketActionError
+from guichet.tickets.models import AccessCode, AccessToken, Ticket
 
 
 def access_token_issue(*, ticket: Ticket) -> str:
@@ -16,6 +29,10 @@ def access_token_issue(*, ticket: Ticket) -> str:
     token = new_token()
     AccessToken.objects.create(ticket=ticket, token_hash=token_hash(token))
     return token
+
+
+def access_token_withdraw(*, ticket: Ticket, token: str) -> None:
+    AccessToken.objects.filter(ticket=ticket, token_hash=token_hash(token)).delete()
 
 
 def access_token_verify(*, ticket: Ticket, token: str) -> bool:
@@ -28,3 +45,84 @@ def access_token_verify(*, ticket: Ticket, token: str) -> bool:
         return False
     AccessToken.objects.filter(pk=matched).update(last_used_at=timezone.now())
     return True
+
+
+CODE_LIFETIME = datetime.timedelta(minutes=15)
+CODE_MAX_ATTEMPTS = 5
+CODES_PER_HOUR = 3
+
+
+class TooManyCodes(TicketActionError):
+    default_message = _(
+        "Plusieurs codes ont déjà été envoyés pour cette demande : attendez une heure avant d’en demander un autre."
+    )
+
+
+class NoContactOnFile(TicketActionError):
+    default_message = _(
+        "Nous n’avons ni adresse électronique ni numéro de portable pour cette demande : contactez la mairie."
+    )
+
+
+def _code_hash(ticket_id: int, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{ticket_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def access_code_destination(ticket: Ticket) -> tuple[str, str] | None:
+    """(channel, address) where a code for this ticket goes: the citizen's preference, else what is on file."""
+    citizen = ticket.citizen
+    if citizen is None:
+        return None
+    if citizen.wants_sms or (citizen.phone and not citizen.email):
+        return NotificationChannel.SMS, citizen.phone
+    if citizen.email:
+        return NotificationChannel.EMAIL, citizen.email
+    return None
+
+
+def access_code_request(*, ticket: Ticket) -> None:
+    """Queue a message carrying a new code; the worker mints the code when it sends it."""
+    destination = access_code_destination(ticket)
+    if destination is None:
+        raise NoContactOnFile()
+    recent = Notification.objects.filter(
+        ticket=ticket, template=Template.ACCESS_CODE, created_at__gte=timezone.now() - datetime.timedelta(hours=1)
+    )
+    if recent.count() >= CODES_PER_HOUR:
+        raise TooManyCodes()
+    channel, recipient = destination
+    notification_queue(
+        ticket=ticket,
+        template=Template.ACCESS_CODE,
+        channel=channel,
+        recipient=recipient,
+        idempotency_key=f"{ticket.reference}:code:{uuid.uuid4()}",
+        context={},
+    )
+
+
+def access_code_issue(*, ticket: Ticket) -> str:
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    AccessCode.objects.create(
+        ticket=ticket, code_hash=_code_hash(ticket.pk, code), expires_at=timezone.now() + CODE_LIFETIME
+    )
+    return code
+
+
+def access_code_withdraw(*, ticket: Ticket, code: str) -> None:
+    AccessCode.objects.filter(ticket=ticket, code_hash=_code_hash(ticket.pk, code)).delete()
+
+
+def access_code_verify(*, ticket: Ticket, code: str) -> bool:
+    code = "".join(c for c in code if c.isdigit())
+    with transaction.atomic():
+        live = AccessCode.objects.select_for_update().filter(
+            ticket=ticket, used_at__isnull=True, expires_at__gt=timezone.now(), attempts__lt=CODE_MAX_ATTEMPTS
+        )
+        matched = [c for c in live if hmac.compare_digest(c.code_hash, _code_hash(ticket.pk, code))]
+        if matched:
+            AccessCode.objects.filter(pk=matched[0].pk).update(used_at=timezone.now())
+            return True
+        live.update(attempts=F("attempts") + 1)
+        return False

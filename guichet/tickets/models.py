@@ -208,6 +208,25 @@ class Event(models.Model):
         return str(CITIZEN_STATUS_LABELS.get(self.to_status, ""))
 
 
+class AccessCode(models.Model):
+    """A six-digit one-time code sent to the citizen's email or phone; only its keyed hash is kept."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="access_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code d'accès")
+        verbose_name_plural = _("codes d'accès")
+        indexes = [models.Index(fields=["ticket", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.created_at:%d/%m/%Y %H:%M}"
+
+
 class AccessToken(models.Model):
     """A personal link's secret, stored only as its SHA-256."""
 

@@ -137,3 +137,13 @@ def test_invalid_filter_values_are_ignored_not_a_500(client, logged_agent, reque
     factories.raw_ticket(request_type=request_type)
     response = inbox(client, du="pas-une-date", demarche="abc", page="xyz", vue="inconnue")
     assert response.status_code == 200
+
+
+def test_htmx_gets_the_results_fragment_but_history_restoration_the_whole_page(client, logged_agent, request_type):
+    factories.raw_ticket(request_type=request_type)
+    fragment = client.get(reverse("backoffice:inbox"), headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "<table" in fragment.text
+    restore = client.get(
+        reverse("backoffice:inbox"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restore.text

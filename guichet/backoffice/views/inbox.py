@@ -6,6 +6,7 @@ from django.urls import reverse
 from guichet.backoffice import inbox
 from guichet.backoffice.access import agent_required
 from guichet.backoffice.forms import InboxFilterForm
+from guichet.lib.htmx import wants_partial
 from guichet.tickets.lifecycle import OPEN_STATUSES
 
 PAGE_SIZE = 25
@@ -41,5 +42,5 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "filters_active": any(k for k in request.GET if k not in {"vue", "page"}),
     }
-    template = "backoffice/_inbox_results.html" if request.headers.get("HX-Request") else "backoffice/inbox.html"
+    template = "backoffice/_inbox_results.html" if wants_partial(request) else "backoffice/inbox.html"
     return render(request, template, context)

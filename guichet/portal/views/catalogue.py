@@ -9,6 +9,7 @@ from guichet.catalogue.forms import RequestForm
 from guichet.catalogue.models import RequestType, Theme
 from guichet.intake.channels.web import web_submit
 from guichet.intake.forms import ContactForm
+from guichet.lib.htmx import wants_partial
 from guichet.portal import access, throttle
 from guichet.portal.forms import TrackingForm
 from guichet.portal.views.errors import rate_limited
@@ -25,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if theme.listed
     ]
     context = {"themes": themes, "query": query, "tracking_form": TrackingForm()}
-    template = "portal/_catalogue.html" if request.headers.get("HX-Request") else "portal/home.html"
+    template = "portal/_catalogue.html" if wants_partial(request) else "portal/home.html"
     return render(request, template, context)
 
 

@@ -7,12 +7,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.intake.forms import CitizenReplyForm
 from guichet.lib import references
+from guichet.lib.masking import mask_email, mask_phone
 from guichet.portal import access, throttle
-from guichet.portal.forms import TrackingForm
+from guichet.portal.forms import AccessCodeForm, TrackingForm
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
-from guichet.tickets.access import access_token_verify
-from guichet.tickets.exceptions import ReplyNotAllowed
+from guichet.tickets.access import access_code_destination, access_code_request, access_code_verify, access_token_verify
+from guichet.tickets.exceptions import ReplyNotAllowed, TicketActionError
 from guichet.tickets.files import attachment_response
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
@@ -48,8 +49,58 @@ def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
     if reference != ticket.reference:
         return redirect("portal:ticket", reference=ticket.reference)
     if not access.has_access(request, ticket):
-        return render(request, "portal/status.html", {"ticket": ticket})
+        return _status_page(request, ticket)
     return _dashboard(request, ticket, CitizenReplyForm())
+
+
+def _status_page(request: HttpRequest, ticket: Ticket, code_form: AccessCodeForm | None = None, status: int = 200):
+    destination = access_code_destination(ticket)
+    context = {
+        "ticket": ticket,
+        "code_destination": _masked(destination) if destination else "",
+        "code_form": code_form or AccessCodeForm(),
+        "code_sent": request.GET.get("code") == "envoye",
+    }
+    return render(request, "portal/status.html", context, status=status)
+
+
+def _masked(destination: tuple[str, str]) -> str:
+    channel, address = destination
+    return mask_phone(address) if channel == "sms" else mask_email(address)
+
+
+@require_POST
+def access_code_send(request: HttpRequest, reference: str) -> HttpResponse:
+    if throttle.lookups_blocked(request) or throttle.submission_blocked(request):
+        return rate_limited(request)
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None:
+        return _not_found(request)
+    try:
+        access_code_request(ticket=ticket)
+    except TicketActionError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("portal:ticket", reference=ticket.reference)
+    return redirect(reverse("portal:ticket", args=[ticket.reference]) + "?code=envoye#code")
+
+
+@require_POST
+def access_code_check(request: HttpRequest, reference: str) -> HttpResponse:
+    if throttle.lookups_blocked(request):
+        return rate_limited(request)
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None:
+        return _not_found(request)
+    form = AccessCodeForm(request.POST)
+    if form.is_valid() and access_code_verify(ticket=ticket, code=form.cleaned_data["code"]):
+        access.grant(request, ticket)
+        return redirect("portal:ticket", reference=ticket.reference)
+    throttle.lookup_failed(request)
+    if form.is_valid():
+        form.add_error(
+            "code", _("Ce code est incorrect ou n’est plus valable. Vérifiez-le, ou demandez-en un nouveau.")
+        )
+    return _status_page(request, ticket, code_form=form, status=400)
 
 
 def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyForm, status: int = 200) -> HttpResponse:
