@@ -11,7 +11,8 @@ urlpatterns = [
     path("suivi/<str:reference>/confirmation/", tracking.confirmation, name="confirmation"),
     path("suivi/<str:reference>/acces/<str:token>/", tracking.access_link, name="access"),
     path("suivi/<str:reference>/repondre/", tracking.reply, name="reply"),
-    path("suivi/<str:reference>/code/", tracking.access_code_send, name="access_code_send"),
+    path("suivi/<str:reference>/code/", tracking.access_code_page, name="access_code"),
+    path("suivi/<str:reference>/code/envoyer/", tracking.access_code_send, name="access_code_send"),
     path("suivi/<str:reference>/code/verifier/", tracking.access_code_check, name="access_code_check"),
     path("suivi/<str:reference>/pieces/<str:public_id>/", tracking.attachment, name="attachment"),
 ]

@@ -39,6 +39,7 @@ from guichet.tickets.models import (
     Ticket,
     Visibility,
 )
+from guichet.tickets.public_cache import status_page_forget
 from guichet.tickets.search import build_search_text, search_fragment
 
 # Statuses the citizen is told about by a notification of their own.
@@ -319,6 +320,7 @@ def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.updated_at = timezone.now()
     ticket.version += 1
     ticket.save(update_fields=[*fields, "updated_at", "version"])
+    status_page_forget(ticket.reference)
 
 
 def _event(

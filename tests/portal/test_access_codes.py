@@ -36,15 +36,18 @@ def test_masks_show_where_the_code_goes_without_the_whole_address():
     assert mask_phone("+33612345678") == "06 •• •• •• 78"
 
 
-def test_status_page_offers_a_code_to_the_masked_address(client, ticket):
-    page = client.get(reverse("portal:ticket", args=[ticket.reference]))
+def test_status_page_leads_to_a_code_sent_to_the_masked_address(client, ticket):
+    status = client.get(reverse("portal:ticket", args=[ticket.reference]))
+    assert reverse("portal:access_code", args=[ticket.reference]) in status.text
+    page = client.get(reverse("portal:access_code", args=[ticket.reference]))
     assert "Recevoir un code à h•" in page.text
     assert ticket.citizen.email not in page.text
 
 
 def test_code_arrives_by_email_and_opens_the_dashboard_once(client, ticket, smtp_server):
     response = request_code(client, ticket)
-    assert response.status_code == 302 and "code=envoye" in response.url
+    assert response.status_code == 302 and "envoye=1" in response.url
+    assert "Un code vient de partir" in client.get(response.url).text
     notification = Notification.objects.get(template=Template.ACCESS_CODE)
     assert deliver(notification.pk) == DeliveryStatus.SENT
     code = sent_code(smtp_server)

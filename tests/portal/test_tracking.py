@@ -167,3 +167,22 @@ def test_dashboard_query_count_does_not_grow_with_the_thread(client, ticket, age
     with django_assert_max_num_queries(12):
         response = client.get(reverse("portal:ticket", args=[ticket.reference]))
     assert response.text.count('class="message ') == 30
+
+
+def test_public_status_page_is_served_from_the_cache_and_refreshed_after_a_change(
+    client, ticket, agent, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    url = reverse("portal:ticket", args=[ticket.reference])
+    assert "Reçue" in client.get(url).text
+    with django_assert_max_num_queries(1):  # the reference lookup only: no template work, no commune
+        assert "Reçue" in client.get(url).text
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_change_status(ticket=ticket, to_status=Status.IN_PROGRESS, actor=agent)
+    page = client.get(url).text
+    assert "En cours" in page and "Reçue</span>" not in page
+
+
+def test_public_status_page_cache_is_per_language(client, ticket):
+    url = reverse("portal:ticket", args=[ticket.reference])
+    assert "Reçue" in client.get(url).text
+    assert "Received" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +18,7 @@ from guichet.tickets.exceptions import ReplyNotAllowed, TicketActionError
 from guichet.tickets.files import attachment_response
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
+from guichet.tickets.public_cache import status_page_get, status_page_set
 from guichet.tickets.services import citizen_can_reply, message_post_by_citizen
 
 
@@ -53,15 +55,33 @@ def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
     return _dashboard(request, ticket, CitizenReplyForm())
 
 
-def _status_page(request: HttpRequest, ticket: Ticket, code_form: AccessCodeForm | None = None, status: int = 200):
+def _status_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    html = status_page_get(ticket.reference, request.LANGUAGE_CODE)
+    if html is None:
+        html = render_to_string("portal/status.html", {"ticket": ticket}, request=request)
+        status_page_set(ticket.reference, request.LANGUAGE_CODE, html)
+    return HttpResponse(html)
+
+
+@require_GET
+def access_code_page(request: HttpRequest, reference: str) -> HttpResponse:
+    if throttle.lookups_blocked(request):
+        return rate_limited(request)
+    ticket = _get_ticket_for_visitor(request, reference)
+    if ticket is None:
+        return _not_found(request)
+    return _code_page(request, ticket, AccessCodeForm())
+
+
+def _code_page(request: HttpRequest, ticket: Ticket, form: AccessCodeForm, status: int = 200) -> HttpResponse:
     destination = access_code_destination(ticket)
     context = {
         "ticket": ticket,
         "code_destination": _masked(destination) if destination else "",
-        "code_form": code_form or AccessCodeForm(),
-        "code_sent": request.GET.get("code") == "envoye",
+        "code_form": form,
+        "code_sent": request.GET.get("envoye") == "1",
     }
-    return render(request, "portal/status.html", context, status=status)
+    return render(request, "portal/access_code.html", context, status=status)
 
 
 def _masked(destination: tuple[str, str]) -> str:
@@ -80,8 +100,8 @@ def access_code_send(request: HttpRequest, reference: str) -> HttpResponse:
         access_code_request(ticket=ticket)
     except TicketActionError as refusal:
         messages.error(request, refusal.message)
-        return redirect("portal:ticket", reference=ticket.reference)
-    return redirect(reverse("portal:ticket", args=[ticket.reference]) + "?code=envoye#code")
+        return redirect("portal:access_code", reference=ticket.reference)
+    return redirect(reverse("portal:access_code", args=[ticket.reference]) + "?envoye=1")
 
 
 @require_POST
@@ -100,7 +120,7 @@ def access_code_check(request: HttpRequest, reference: str) -> HttpResponse:
         form.add_error(
             "code", _("Ce code est incorrect ou n’est plus valable. Vérifiez-le, ou demandez-en un nouveau.")
         )
-    return _status_page(request, ticket, code_form=form, status=400)
+    return _code_page(request, ticket, form, status=400)
 
 
 def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyForm, status: int = 200) -> HttpResponse:
