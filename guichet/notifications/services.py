@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.db import IntegrityError, transaction
+
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.tasks import deliver_notification
 from guichet.organisation.models import Agent, AlertMode, Role
@@ -11,19 +13,21 @@ from guichet.tickets.models import Ticket
 def notification_queue(
     *, ticket: Ticket | None, template: str, channel: str, recipient: str, idempotency_key: str, context: dict[str, Any]
 ) -> Notification:
-    notification, created = Notification.objects.get_or_create(
-        idempotency_key=idempotency_key,
-        defaults={
-            "ticket": ticket,
-            "template": template,
-            "channel": channel,
-            "recipient": recipient,
-            "context": context,
-        },
-    )
-    if created:
-        # The database task backend writes this row in the same transaction as the notification.
-        deliver_notification.enqueue(notification.pk)
+    try:
+        # Nearly always new: insert first, and only look up on a repeated idempotency key.
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                idempotency_key=idempotency_key,
+                ticket=ticket,
+                template=template,
+                channel=channel,
+                recipient=recipient,
+                context=context,
+            )
+    except IntegrityError:
+        return Notification.objects.get(idempotency_key=idempotency_key)
+    # The database task backend writes this row in the same transaction as the notification.
+    deliver_notification.enqueue(notification.pk)
     return notification
 
 

@@ -42,6 +42,7 @@ from guichet.tickets.models import (
 from guichet.tickets.public_cache import status_page_forget
 from guichet.tickets.search import build_search_text, search_fragment
 
+RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee")
 # Statuses the citizen is told about by a notification of their own.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 
@@ -57,9 +58,11 @@ def ticket_create(
     entered_by: User | None = None,
     subject: str = "",
 ) -> Ticket:
-    """Store a new request durably, with its acknowledgement queued in the same transaction."""
-    if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
-        return existing
+    """Store a new request durably, with its acknowledgement queued in the same transaction.
+
+    A repeated ``submission_key`` (double click, re-POST) hits the unique constraint and returns
+    the ticket the first submission made.
+    """
     now = timezone.now()
     commune = Commune.current()
     try:
@@ -80,7 +83,8 @@ def ticket_create(
                 submission_key=submission_key,
             )
             ticket.search_text = build_search_text(ticket)
-            ticket.full_clean(exclude=["submission_key"])
+            # Related rows were just read and the reference just drawn: validate the values only.
+            ticket.full_clean(exclude=["submission_key", "reference", *RELATED_FIELDS], validate_constraints=False)
             ticket.save()
             for field_code, upload in uploads:
                 attachment_store(ticket=ticket, upload=upload, field_code=field_code)
