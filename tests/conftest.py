@@ -4,13 +4,22 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from guichet.organisation.models import Commune
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default() -> Iterator[None]:
+    # LocaleMiddleware activates a request's language without resetting it: never inherit one.
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
