@@ -102,3 +102,13 @@ def test_sms_acknowledgement_goes_through_the_configured_sms_backend(request_typ
     assert sms["to"] == "+33612345678"
     assert ticket.reference_display in sms["text"]
     assert "/acces/" in sms["text"]
+
+
+@db_with_worker
+def test_emails_come_from_the_commune_by_name(ticket, smtp_server, run_worker, commune):
+    run_worker()
+    message = parse([e for e in smtp_server.envelopes if e.rcpt_tos == [ticket.citizen.email]][0])
+    assert message["From"].startswith("Mairie de Testville <noreply@")
+    text = message.get_body(("plain",)).get_content()
+    text = text.replace("\r\n", "\n")
+    assert "- Description : Trou profond\n" in text and "Trou profond\n\n-" not in text

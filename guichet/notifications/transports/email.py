@@ -1,8 +1,21 @@
+from email.utils import formataddr, parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from guichet.notifications.models import Notification
 from guichet.notifications.rendering import Rendered, domain
+from guichet.organisation.models import Commune
+
+DEFAULT_SENDER_NAME = "Mairie"  # the zero-config DEFAULT_FROM_EMAIL's name
+
+
+def sender() -> str:
+    """The configured address, shown under the commune's name unless the setting names the sender."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if name and name != DEFAULT_SENDER_NAME:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((Commune.current().name, address))
 
 
 def send(notification: Notification, rendered: Rendered) -> str:
@@ -14,7 +27,7 @@ def send(notification: Notification, rendered: Rendered) -> str:
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(),
         to=[notification.recipient],
         headers=headers,
     )
