@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.intake.forms import CitizenReplyForm
-from guichet.lib import references
 from guichet.lib.masking import mask_email, mask_phone
 from guichet.portal import access, throttle
 from guichet.portal.forms import AccessCodeForm, TrackingForm
+from guichet.portal.lookup import not_found, ticket_for_visitor, with_ticket
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
 from guichet.tickets.access import access_code_destination, access_code_request, access_code_verify, access_token_verify
@@ -22,17 +22,6 @@ from guichet.tickets.public_cache import status_page_get, status_page_set
 from guichet.tickets.services import citizen_can_reply, message_post_by_citizen
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    """One neutral answer for unknown references and bad links, counted against the client."""
-    throttle.lookup_failed(request)
-    return render(request, "portal/not_found.html", {"tracking_form": TrackingForm()}, status=404)
-
-
-def _get_ticket_for_visitor(request: HttpRequest, raw_reference: str) -> Ticket | None:
-    reference = references.normalise(raw_reference)
-    return selectors.ticket_by_reference(reference) if reference else None
-
-
 @require_GET
 def track(request: HttpRequest) -> HttpResponse:
     form = TrackingForm(request.GET or None)
@@ -42,13 +31,9 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
-    if throttle.lookups_blocked(request):
-        return rate_limited(request)
-    ticket = _get_ticket_for_visitor(request, reference)
-    if ticket is None:
-        return _not_found(request)
-    if reference != ticket.reference:
+@with_ticket()
+def ticket_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    if request.resolver_match.kwargs["reference"] != ticket.reference:
         return redirect("portal:ticket", reference=ticket.reference)
     if not access.has_access(request, ticket):
         return _status_page(request, ticket)
@@ -64,12 +49,8 @@ def _status_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 
 @require_GET
-def access_code_page(request: HttpRequest, reference: str) -> HttpResponse:
-    if throttle.lookups_blocked(request):
-        return rate_limited(request)
-    ticket = _get_ticket_for_visitor(request, reference)
-    if ticket is None:
-        return _not_found(request)
+@with_ticket()
+def access_code_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     return _code_page(request, ticket, AccessCodeForm())
 
 
@@ -90,12 +71,10 @@ def _masked(destination: tuple[str, str]) -> str:
 
 
 @require_POST
-def access_code_send(request: HttpRequest, reference: str) -> HttpResponse:
-    if throttle.lookups_blocked(request) or throttle.submission_blocked(request):
+@with_ticket()
+def access_code_send(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    if throttle.submission_blocked(request):
         return rate_limited(request)
-    ticket = _get_ticket_for_visitor(request, reference)
-    if ticket is None:
-        return _not_found(request)
     try:
         access_code_request(ticket=ticket)
     except TicketActionError as refusal:
@@ -105,12 +84,8 @@ def access_code_send(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def access_code_check(request: HttpRequest, reference: str) -> HttpResponse:
-    if throttle.lookups_blocked(request):
-        return rate_limited(request)
-    ticket = _get_ticket_for_visitor(request, reference)
-    if ticket is None:
-        return _not_found(request)
+@with_ticket()
+def access_code_check(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     form = AccessCodeForm(request.POST)
     if form.is_valid() and access_code_verify(ticket=ticket, code=form.cleaned_data["code"]):
         access.grant(request, ticket)
@@ -136,12 +111,10 @@ def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyFor
 
 
 @require_GET
-def access_link(request: HttpRequest, reference: str, token: str) -> HttpResponse:
-    if throttle.lookups_blocked(request):
-        return rate_limited(request)
-    ticket = _get_ticket_for_visitor(request, reference)
-    if ticket is None or not access_token_verify(ticket=ticket, token=token):
-        return _not_found(request)
+@with_ticket()
+def access_link(request: HttpRequest, ticket: Ticket, token: str) -> HttpResponse:
+    if not access_token_verify(ticket=ticket, token=token):
+        return not_found(request)
     access.grant(request, ticket)
     # The redirect drops the secret from the address bar and the browser history.
     return redirect("portal:ticket", reference=ticket.reference)
@@ -149,17 +122,15 @@ def access_link(request: HttpRequest, reference: str, token: str) -> HttpRespons
 
 @require_GET
 def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
-    ticket = _get_ticket_for_visitor(request, reference)
+    ticket = ticket_for_visitor(reference)
     if ticket is None or not access.has_access(request, ticket):
         return redirect("portal:ticket", reference=reference)
     return render(request, "portal/confirmation.html", {"ticket": ticket})
 
 
 @require_POST
-def reply(request: HttpRequest, reference: str) -> HttpResponse:
-    ticket = _get_ticket_for_visitor(request, reference)
-    if ticket is None or not access.has_access(request, ticket):
-        return _not_found(request)
+@with_ticket(granted=True)
+def reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     form = CitizenReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _dashboard(request, ticket, form, status=400)
@@ -175,11 +146,9 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def attachment(request: HttpRequest, reference: str, public_id: str) -> HttpResponse:
-    ticket = _get_ticket_for_visitor(request, reference)
-    if ticket is None or not access.has_access(request, ticket):
-        return _not_found(request)
+@with_ticket(granted=True)
+def attachment(request: HttpRequest, ticket: Ticket, public_id: str) -> HttpResponse:
     item = selectors.public_attachment(ticket, public_id)
     if item is None:
-        return _not_found(request)
+        return not_found(request)
     return attachment_response(item)
