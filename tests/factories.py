@@ -4,6 +4,7 @@ from django.utils import timezone
 from guichet.accounts.models import User
 from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.citizens.services import citizen_search_text
 from guichet.lib import references
 from guichet.organisation.models import Agent, Commune, Role, Service
 from guichet.tickets.lifecycle import Channel
@@ -102,12 +103,20 @@ class FieldFactory(factory.django.DjangoModelFactory):
 class CitizenFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Citizen
+        skip_postgeneration_save = True
 
     first_name = "Hélène"
     last_name = "Lefèvre"
     email = "helene.lefevre@example.org"
     phone = "+33612345678"
     preferred_channel = ContactChannel.EMAIL
+
+    @factory.post_generation
+    def index_for_search(self, create, extracted, **kwargs):
+        # The directory search reads search_text, which the citizens services keep up to date.
+        self.search_text = citizen_search_text(self)
+        if create:
+            Citizen.objects.filter(pk=self.pk).update(search_text=self.search_text)
 
 
 def make_ticket(*, request_type: RequestType, citizen: Citizen | None, **kwargs) -> Ticket:

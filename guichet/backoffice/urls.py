@@ -1,6 +1,7 @@
 from django.urls import path
 
-from guichet.backoffice.views import auth, inbox, preferences, ticket
+from guichet.backoffice.views import auth, inbox, intake, preferences, ticket
+from guichet.backoffice.views import citizens as citizen_views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -16,4 +17,16 @@ urlpatterns = [
     path("demandes/<str:reference>/prendre/", ticket.assign_to_me, name="assign_to_me"),
     path("demandes/<str:reference>/transferer/", ticket.transfer, name="transfer"),
     path("demandes/<str:reference>/pieces/<str:public_id>/", ticket.attachment, name="attachment"),
+]
+urlpatterns += [
+    path("usagers/", citizen_views.directory, name="citizens"),
+    path("usagers/recherche/", citizen_views.search_results, name="citizen_search"),
+    path("usagers/<str:public_id>/", citizen_views.citizen_view, name="citizen"),
+    path("usagers/<str:public_id>/fusionner/", citizen_views.merge, name="citizen_merge"),
+]
+urlpatterns += [
+    path("nouvelle-demande/", intake.new_request, name="new_request"),
+    path("demandes/<str:reference>/enregistree/", intake.intake_done, name="intake_done"),
+    path("demandes/<str:reference>/recepisse/", intake.receipt, name="receipt"),
+    path("demandes/<str:reference>/message-usager/", intake.relayed_message, name="relayed_message"),
 ]

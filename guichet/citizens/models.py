@@ -1,7 +1,11 @@
+import secrets
+
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guichet.lib.phones import display_phone
+from guichet.lib.phones import display_phone, parse_phone, to_e164
 
 
 class ContactChannel(models.TextChoices):
@@ -11,17 +15,45 @@ class ContactChannel(models.TextChoices):
     POST = "post", _("Courrier postal")
 
 
-class Citizen(models.Model):
-    """A person who asks the town hall something; links their tickets across channels."""
+def validate_e164(value: str) -> None:
+    """Stored numbers are valid and in E.164 (+33612345678); the services convert what people type."""
+    number = parse_phone(value) if value.startswith("+") else None
+    if number is None or to_e164(number) != value:
+        raise ValidationError(
+            _("Numéro de téléphone invalide : il doit être enregistré au format international (+33612345678)."),
+            code="invalid_phone",
+        )
 
+
+def _public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Citizen(models.Model):
+    """A person who asks the town hall something; links their tickets across channels.
+
+    Consent: a record made from the online form consents to email and SMS, because choosing how to be
+    answered there is the consent (hence the defaults). Agents entering a phone or counter request
+    record the citizen's answer; ``wants_email``/``wants_sms`` need both the consent and the channel.
+    """
+
+    public_id = models.CharField(max_length=20, unique=True, default=_public_id, editable=False)
     first_name = models.CharField(_("prénom"), max_length=100, blank=True)
     last_name = models.CharField(_("nom"), max_length=100)
     email = models.EmailField(_("courriel"), blank=True)
-    phone = models.CharField(_("téléphone (E.164)"), max_length=20, blank=True)
+    phone = models.CharField(_("téléphone (E.164)"), max_length=20, blank=True, validators=[validate_e164])
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
     preferred_channel = models.CharField(
         _("canal de contact préféré"), max_length=12, choices=ContactChannel.choices, default=ContactChannel.EMAIL
     )
+    consent_email = models.BooleanField(_("accepte d’être contacté par courriel"), default=True)
+    consent_sms = models.BooleanField(_("accepte d’être contacté par SMS"), default=True)
+    # Folded name, email, phone and address for the agents' directory search (see citizens.services).
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("usager")
@@ -40,9 +72,21 @@ class Citizen(models.Model):
         return display_phone(self.phone)
 
     @property
+    def address_lines(self) -> list[str]:
+        return [line for line in (self.street, f"{self.postcode} {self.city}".strip()) if line]
+
+    @property
     def wants_email(self) -> bool:
-        return bool(self.email) and self.preferred_channel in {ContactChannel.EMAIL, ContactChannel.EMAIL_AND_SMS}
+        return (
+            bool(self.email)
+            and self.consent_email
+            and self.preferred_channel in {ContactChannel.EMAIL, ContactChannel.EMAIL_AND_SMS}
+        )
 
     @property
     def wants_sms(self) -> bool:
-        return bool(self.phone) and self.preferred_channel in {ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS}
+        return (
+            bool(self.phone)
+            and self.consent_sms
+            and self.preferred_channel in {ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS}
+        )

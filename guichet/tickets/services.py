@@ -57,6 +57,7 @@ def ticket_create(
     submission_key: uuid.UUID | None = None,
     entered_by: User | None = None,
     subject: str = "",
+    acknowledge: bool = True,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
 
@@ -96,7 +97,8 @@ def ticket_create(
                 channel=channel,
                 to_status=Status.RECEIVED,
             )
-            notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
+            if acknowledge:
+                notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
             notify_service_of_new_ticket(ticket=ticket, key="created")
     except IntegrityError:
         # Two identical POSTs raced: the other one won, show its ticket.
@@ -142,7 +144,12 @@ def citizen_can_reply(ticket: Ticket, *, now: datetime.datetime | None = None) -
 
 
 def message_post_by_citizen(
-    *, ticket: Ticket, body: str, channel: str, uploads: Iterable[CheckedUpload] = ()
+    *,
+    ticket: Ticket,
+    body: str,
+    channel: str,
+    uploads: Iterable[CheckedUpload] = (),
+    entered_by: User | None = None,
 ) -> Message:
     """A citizen's message; on a ticket waiting for them, answered or recently closed, it reopens it."""
     with transaction.atomic():
@@ -150,12 +157,25 @@ def message_post_by_citizen(
         if not citizen_can_reply(ticket):
             raise ReplyNotAllowed()
         body = _normalise_text(body)
+        # An agent relaying a phone call or a counter visit is recorded as the one who typed it.
         message = Message.objects.create(
-            ticket=ticket, author_kind=AuthorKind.CITIZEN, channel=channel, body=body, visibility=Visibility.PUBLIC
+            ticket=ticket,
+            author_kind=AuthorKind.CITIZEN,
+            author=entered_by,
+            channel=channel,
+            body=body,
+            visibility=Visibility.PUBLIC,
         )
         for upload in uploads:
             attachment_store(ticket=ticket, upload=upload, message=message)
-        _event(ticket, EventKind.CITIZEN_MESSAGE, actor_kind=AuthorKind.CITIZEN, channel=channel, message=message.pk)
+        _event(
+            ticket,
+            EventKind.CITIZEN_MESSAGE,
+            actor=entered_by,
+            actor_kind=AuthorKind.CITIZEN,
+            channel=channel,
+            message=message.pk,
+        )
         _append_search_text(ticket, body)
         if ticket.status in REOPENED_BY_CITIZEN_REPLY:
             _set_status(ticket, Status.IN_PROGRESS, actor=None, actor_kind=AuthorKind.CITIZEN, channel=channel)

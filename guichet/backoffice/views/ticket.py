@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.backoffice.access import agent_required, get_ticket_for_agent
 from guichet.backoffice.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TransferForm
+from guichet.backoffice.intake_forms import RelayedMessageForm
 from guichet.backoffice.models import ReplyTemplate
 from guichet.backoffice.replies import reply_template_render
 from guichet.tickets import services
@@ -25,6 +26,7 @@ def _forms(ticket: Ticket, bound: dict | None = None, reply_body: str = "") -> d
         "status_form": StatusForm(initial=initial, current=ticket.status),
         "assign_form": AssignForm(initial={**initial, "assignee": ticket.assignee_id}, service=ticket.service),
         "transfer_form": TransferForm(initial=initial, current=ticket.service),
+        "relay_form": RelayedMessageForm(initial=initial),
     }
     forms.update(bound or {})
     return forms

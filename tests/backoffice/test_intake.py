@@ -1,0 +1,145 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from guichet.citizens.models import Citizen
+from guichet.lib.phonetic import spell
+from guichet.notifications.models import Notification, Template
+from guichet.organisation.models import Role
+from guichet.tickets import services
+from guichet.tickets.lifecycle import Channel, Status
+from guichet.tickets.models import Event, EventKind, Message, Ticket
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reception(client, service):
+    user = factories.AgentFactory(role=Role.RECEPTION, services=[service]).user
+    client.force_login(user)
+    return user
+
+
+def url(**params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return reverse("backoffice:new_request") + (f"?{query}" if query else "")
+
+
+def type_fields(**extra):
+    data = {
+        "submission_key": str(uuid.uuid4()),
+        "f_adresse_0": "3 place du Marché",
+        "f_adresse_1": "45270",
+        "f_adresse_2": "Villebrune",
+        "f_description": "Nid-de-poule signalé par téléphone",
+    }
+    return data | extra
+
+
+def test_spelling_uses_the_french_telephone_alphabet():
+    assert spell("K7Q") == ["K comme Kléber", "7 (sept)", "Q comme Quintal"]
+
+
+def test_phone_request_for_a_new_citizen(client, reception, request_type):
+    page = client.get(url(canal=Channel.PHONE, demarche=request_type.slug))
+    assert page.status_code == 200 and "Nouvel usager" in page.text
+    data = type_fields(**{"usager-first_name": "Jean", "usager-last_name": "Moulin", "usager-phone": "06 11 22 33 44"})
+    response = client.post(
+        url(canal=Channel.PHONE, demarche=request_type.slug), data | {"ack": "sms", "note": "Appel à 9 h"}
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("backoffice:intake_done", args=[ticket.reference])
+    assert (ticket.channel, ticket.entered_by) == (Channel.PHONE, reception)
+    created = Event.objects.get(ticket=ticket, kind=EventKind.CREATED)
+    assert (created.actor, created.channel) == (reception, Channel.PHONE)
+    assert (ticket.citizen.phone, ticket.citizen.consent_sms, ticket.citizen.consent_email) == (
+        "+33611223344",
+        True,
+        False,
+    )
+    assert Notification.objects.get(ticket=ticket, template=Template.ACKNOWLEDGEMENT).channel == "sms"
+    assert Message.objects.get(ticket=ticket).visibility == "internal"
+    done = client.get(response.url)
+    assert ticket.reference_display in done.text
+    assert "comme" in done.text  # the phonetic spelling is on the page
+
+
+def test_counter_request_for_an_existing_citizen_without_acknowledgement(client, reception, request_type, citizen):
+    response = client.post(
+        url(canal=Channel.COUNTER, demarche=request_type.slug, usager=citizen.public_id), type_fields(ack="none")
+    )
+    ticket = Ticket.objects.get()
+    assert (ticket.citizen, ticket.channel) == (citizen, Channel.COUNTER)
+    assert not Notification.objects.filter(template=Template.ACKNOWLEDGEMENT).exists()
+    assert Citizen.objects.count() == 1
+    done = client.get(response.url)
+    assert "Imprimer le récépissé" in done.text
+
+
+def test_the_counter_receipt_is_a_pdf_with_the_reference(client, reception, request_type, citizen):
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen, channel=Channel.COUNTER)
+    response = client.get(reverse("backoffice:receipt", args=[ticket.reference]), {"format": "ticket80"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert client.get(reverse("backoffice:receipt", args=[ticket.reference]), {"format": "a5"}).status_code == 404
+
+
+def test_invalid_intake_keeps_everything_typed(client, reception, request_type):
+    data = type_fields(**{"f_adresse_1": "45", "usager-last_name": "Moulin", "usager-email": "jean@example.org"})
+    response = client.post(url(canal=Channel.PHONE, demarche=request_type.slug), data | {"ack": "email"})
+    assert response.status_code == 400
+    assert "Le code postal doit comporter 5 chiffres." in response.text
+    assert "Moulin" in response.text and "Nid-de-poule signalé par téléphone" in response.text
+    assert not Ticket.objects.exists() and not Citizen.objects.exists()
+
+
+def test_acknowledgement_by_email_needs_an_email(client, reception, request_type):
+    data = type_fields(**{"usager-last_name": "Moulin"})
+    response = client.post(url(canal=Channel.PHONE, demarche=request_type.slug), data | {"ack": "email"})
+    assert response.status_code == 400
+    assert "Pas d’adresse électronique pour cet usager" in response.text
+    assert not Citizen.objects.exists()
+
+
+def test_the_same_form_sent_twice_makes_one_ticket(client, reception, request_type, citizen):
+    data = type_fields(ack="none")
+    target = url(canal=Channel.COUNTER, demarche=request_type.slug, usager=citizen.public_id)
+    client.post(target, data)
+    client.post(target, data)
+    assert Ticket.objects.count() == 1
+
+
+def test_citizen_search_offers_existing_records(client, reception, citizen):
+    page = client.get(url(q="lefevre"))
+    assert citizen.full_name in page.text and citizen.public_id in page.text
+
+
+def test_relayed_phone_message_joins_the_thread_and_reopens(client, reception, ticket, agent):
+    services.message_post_by_agent(ticket=ticket, agent=agent, body="Précisez ?", new_status=Status.AWAITING_CITIZEN)
+    ticket.refresh_from_db()
+    response = client.post(
+        reverse("backoffice:relayed_message", args=[ticket.reference]),
+        {"version": ticket.version, "canal": Channel.PHONE, "body": "Elle précise : côté pair"},
+    )
+    assert response.status_code == 302
+    message = Message.objects.get(ticket=ticket, author_kind="citizen")
+    assert (message.channel, message.author, message.body) == (Channel.PHONE, reception, "Elle précise : côté pair")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+
+
+def test_intake_screens_are_for_agents_only(client, ticket):
+    assert client.get(reverse("backoffice:new_request")).status_code == 302
+    client.force_login(factories.UserFactory())
+    assert client.get(reverse("backoffice:new_request")).status_code == 403
+    assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 403
+
+
+def test_receipt_of_another_services_ticket_is_refused(client, other_agent, ticket):
+    client.force_login(other_agent)
+    assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
+    assert client.get(reverse("backoffice:intake_done", args=[ticket.reference])).status_code == 404
