@@ -64,6 +64,14 @@ class Ticket(models.Model):
             models.Index(fields=["created_at"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["channel", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+            # The open tickets in deadline order, with every column the inbox filters on: a page's ids
+            # come from this index alone (see backoffice.paging), whatever the size of the table.
+            models.Index(
+                fields=["due_date", "created_at", "id", "status", "service", "assignee", "channel", "request_type"],
+                condition=models.Q(status__in=["received", "in_progress", "awaiting_citizen"]),
+                name="ticket_open_by_deadline",
+            ),
         ]
 
     def __str__(self) -> str:

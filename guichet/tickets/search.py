@@ -2,15 +2,16 @@
 
 Each ticket keeps ``search_text``: everything searchable, lower-cased and without accents, so
 "helene" finds "Hélène" on every database. PostgreSQL searches it with the French text-search
-configuration through a GIN expression index (migration tickets 0003); SQLite, the zero-config
-default, falls back to matching every word as a substring.
+configuration through a stored tsvector column and its GIN index (migrations 0003 and 0006);
+SQLite, the zero-config default, falls back to matching every word as a substring.
 """
 
 import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from guichet.lib.phones import parse_phone, to_e164
 from guichet.tickets.models import Ticket
@@ -63,12 +64,13 @@ def apply_search(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     if not terms:
         return queryset
     if settings.IS_POSTGRESQL:
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        vector = SearchVector("search_text", config=TEXT_SEARCH_CONFIG)
-        return queryset.annotate(search_vector=vector).filter(
-            search_vector=SearchQuery(terms, config=TEXT_SEARCH_CONFIG, search_type="websearch")
+        # search_vector is a generated column that only PostgreSQL has (migration tickets 0006).
+        matches = RawSQL(
+            "tickets_ticket.search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",
+            (TEXT_SEARCH_CONFIG, terms),
+            output_field=BooleanField(),
         )
+        return queryset.filter(matches)
     condition = Q()
     for word in terms.split():
         condition &= Q(search_text__contains=word)

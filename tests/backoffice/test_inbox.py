@@ -147,3 +147,23 @@ def test_htmx_gets_the_results_fragment_but_history_restoration_the_whole_page(c
         reverse("backoffice:inbox"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
     )
     assert "<html" in restore.text
+
+
+def test_the_open_tickets_index_lists_exactly_the_open_statuses():
+    from guichet.tickets.lifecycle import OPEN_STATUSES
+    from guichet.tickets.models import Ticket
+
+    [index] = [i for i in Ticket._meta.indexes if i.name == "ticket_open_by_deadline"]
+    assert set(dict(index.condition.children)["status__in"]) == set(OPEN_STATUSES)
+
+
+def test_pages_keep_the_sort_order_and_the_last_page_is_short(client, logged_agent, request_type):
+    today = timezone.localdate()
+    made = [
+        factories.raw_ticket(request_type=request_type, due_date=today + datetime.timedelta(days=n)) for n in range(30)
+    ]
+    first = inbox(client, page=1)
+    second = inbox(client, page=2)
+    assert refs(first) == [t.reference_display for t in made[:25]]
+    assert refs(second) == [t.reference_display for t in made[25:]]
+    assert refs(inbox(client, page=99)) == refs(second)  # past the end: the last page

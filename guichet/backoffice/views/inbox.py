@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -6,6 +5,7 @@ from django.urls import reverse
 from guichet.backoffice import inbox
 from guichet.backoffice.access import agent_required
 from guichet.backoffice.forms import InboxFilterForm
+from guichet.backoffice.paging import IdsFirstPaginator
 from guichet.lib.htmx import wants_partial
 from guichet.tickets.lifecycle import OPEN_STATUSES
 
@@ -30,7 +30,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     if filters.search and (ticket := inbox.ticket_for_reference_search(request.user, filters.search)):
         return _redirect_to_ticket(request, ticket.reference)
     queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
-    page = Paginator(inbox.inbox_page_queryset(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = IdsFirstPaginator(queryset, PAGE_SIZE, load=inbox.inbox_page_queryset)
+    page = paginator.get_page(request.GET.get("page"))
     counts = {key: inbox.view_queryset(request.user, key).filter(status__in=OPEN_STATUSES).count() for key in views}
     query = request.GET.copy()
     query.pop("page", None)
