@@ -14,6 +14,7 @@ export GUICHET_SUBMIT_RATE=1000000/s
 export LOG_LEVEL=WARNING PYTHONWARNINGS=ignore
 PY=.venv/bin/python
 WORKERS=${BENCH_WORKERS:-$(( $(nproc) * 2 ))}
+THREADS=${BENCH_THREADS:-4}   # gthread workers keep connections alive between requests
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 dbname=${DATABASE_URL##*/}
@@ -32,12 +33,12 @@ open('$GUICHET_VAR_DIR/refs', 'w').write(refs[-1])
 "
 REF=$(cat "$GUICHET_VAR_DIR/refs")
 
-.venv/bin/gunicorn guichet.wsgi -w "$WORKERS" -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
+.venv/bin/gunicorn guichet.wsgi -w "$WORKERS" --worker-class gthread --threads "$THREADS" -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/suivi/" && break; sleep 0.2; done
 
-echo "== Tracking page /suivi/$REF/ ($WORKERS gunicorn workers, ${DURATION}s)"
+echo "== Tracking page /suivi/$REF/ ($WORKERS gunicorn workers × $THREADS threads, ${DURATION}s)"
 wrk -t2 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/suivi/$REF/" | grep -E "Requests/sec|Latency|99%|Non-2xx"
 
 FORM_URL="http://127.0.0.1:$PORT/demarches/nid-de-poule/"

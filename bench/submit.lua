@@ -1,7 +1,17 @@
 -- wrk script: POST the pothole form with a fresh submission key each time (CSRF cookie + token from env).
 local csrf = os.getenv("BENCH_CSRF")
 local counter = 0
-math.randomseed(os.time())
+local threads = 0
+
+-- Each wrk thread needs its own random sequence, or both send the same submission keys.
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+
+function init(args)
+  math.randomseed(os.time() * 100 + (thread_number or 0))
+end
 
 local function uuid()
   local template = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"

@@ -122,6 +122,13 @@ def smtp_server(settings) -> Iterator[SmtpCapture]:
         controller.stop()
 
 
+def queued_tasks() -> list[str]:
+    """The queued task functions, by name (what a submission left for the worker)."""
+    from django_tasks_db.models import DBTaskResult
+
+    return sorted(path.rsplit(".", 1)[-1] for path in DBTaskResult.objects.values_list("task_path", flat=True))
+
+
 @pytest.fixture
 def run_worker():
     """Run the real task worker until the queue is empty (use with django_db(transaction=True))."""

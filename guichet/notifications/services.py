@@ -5,7 +5,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
-from guichet.notifications.tasks import deliver_notification
+from guichet.notifications.tasks import alert_service_agents, deliver_notification
 from guichet.organisation.models import Agent, AlertMode, Role
 from guichet.tickets.models import Ticket
 
@@ -106,6 +106,11 @@ def notify_agents_of_citizen_message(*, ticket: Ticket, message_id: int) -> Noti
         idempotency_key=f"{ticket.reference}:{key}:service",
         context=context,
     )
+
+
+def notify_service_of_new_ticket_later(*, ticket: Ticket, key: str) -> None:
+    """Queue the agents' alerts with the ticket: one task row now, one notification per agent in the worker."""
+    alert_service_agents.enqueue(ticket.pk, ticket.service_id, key)
 
 
 def notify_service_of_new_ticket(*, ticket: Ticket, key: str) -> list[Notification]:

@@ -18,4 +18,8 @@ def grant(request: HttpRequest, ticket: Ticket) -> None:
 
 
 def has_access(request: HttpRequest, ticket: Ticket) -> bool:
-    return ticket.reference in request.session.get(SESSION_KEY, [])
+    return has_access_to_reference(request, ticket.reference)
+
+
+def has_access_to_reference(request: HttpRequest, reference: str) -> bool:
+    return reference in request.session.get(SESSION_KEY, [])

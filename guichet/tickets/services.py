@@ -25,7 +25,7 @@ from guichet.notifications.models import Template
 from guichet.notifications.services import (
     notify_agents_of_citizen_message,
     notify_citizen,
-    notify_service_of_new_ticket,
+    notify_service_of_new_ticket_later,
 )
 from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
@@ -99,7 +99,7 @@ def ticket_create(
             )
             if acknowledge:
                 notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
-            notify_service_of_new_ticket(ticket=ticket, key="created")
+            notify_service_of_new_ticket_later(ticket=ticket, key="created")
     except IntegrityError:
         # Two identical POSTs raced: the other one won, show its ticket.
         if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
@@ -265,7 +265,7 @@ def ticket_transfer(
         event = _event(
             ticket, EventKind.TRANSFERRED, actor=actor, reason=reason, previous=previous.slug, service=service.slug
         )
-        notify_service_of_new_ticket(ticket=ticket, key=f"transfer:{event.pk}")
+        notify_service_of_new_ticket_later(ticket=ticket, key=f"transfer:{event.pk}")
     return ticket
 
 

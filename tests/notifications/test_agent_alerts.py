@@ -13,21 +13,30 @@ from guichet.tickets.lifecycle import Channel
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+# The alerts fan out in the worker (notifications.tasks.alert_service_agents): those tests run it for real.
+with_worker = pytest.mark.django_db(transaction=True)
 
 
 def alerts(template, **filters):
     return Notification.objects.filter(template=template, **filters)
 
 
-def test_a_new_ticket_alerts_the_service_agents_but_not_others(request_type, citizen, agent, other_agent, supervisor):
+@with_worker
+def test_a_new_ticket_alerts_the_service_agents_but_not_others(
+    request_type, citizen, agent, other_agent, supervisor, run_worker
+):
     factories.AgentFactory(role=Role.RECEPTION, services=[request_type.service])
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    assert not alerts(Template.TICKET_ENTERED_SERVICE).exists()  # not in the citizen's request
+    run_worker()
     assert list(alerts(Template.TICKET_ENTERED_SERVICE).values_list("recipient", flat=True)) == [agent.email]
     assert alerts(Template.TICKET_ENTERED_SERVICE).get().ticket == ticket
 
 
-def test_a_transfer_alerts_the_new_service(ticket, other_agent, supervisor, other_service):
+@with_worker
+def test_a_transfer_alerts_the_new_service(ticket, other_agent, supervisor, other_service, run_worker):
     services.ticket_transfer(ticket=ticket, service=other_service, actor=supervisor, reason="Erreur d'aiguillage")
+    run_worker()
     assert alerts(Template.TICKET_ENTERED_SERVICE, recipient=other_agent.email).count() == 1
 
 
@@ -38,11 +47,15 @@ def test_a_citizen_reply_alerts_the_assigned_agent(ticket, agent):
     assert (alert.recipient, alert.status) == (agent.email, DeliveryStatus.PENDING)
 
 
-def test_digest_agents_get_their_alerts_held_then_grouped_in_one_email(request_type, citizen, agent, smtp_server):
+@with_worker
+def test_digest_agents_get_their_alerts_held_then_grouped_in_one_email(
+    request_type, citizen, agent, smtp_server, run_worker
+):
     agent.agent.alert_mode = AlertMode.DIGEST
     agent.agent.save()
     first = factories.make_ticket(request_type=request_type, citizen=citizen)
     second = factories.make_ticket(request_type=request_type, citizen=citizen)
+    run_worker()
     held = alerts(Template.TICKET_ENTERED_SERVICE, recipient=agent.email)
     assert set(held.values_list("status", flat=True)) == {DeliveryStatus.HELD}
 
@@ -52,9 +65,9 @@ def test_digest_agents_get_their_alerts_held_then_grouped_in_one_email(request_t
     digest = alerts(Template.AGENT_DIGEST).get()
     assert digest.recipient == agent.email
 
-    from guichet.notifications.delivery import deliver
-
-    assert deliver(digest.pk) == DeliveryStatus.SENT
+    run_worker()
+    digest.refresh_from_db()
+    assert digest.status == DeliveryStatus.SENT
     [envelope] = [e for e in smtp_server.envelopes if e.rcpt_tos == [agent.email]]
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert "2 alertes" in str(message["Subject"])
@@ -63,10 +76,12 @@ def test_digest_agents_get_their_alerts_held_then_grouped_in_one_email(request_t
     assert f"/agent/demandes/{first.reference}/" in text
 
 
-def test_the_digest_command_reports_what_it_queued(request_type, citizen, agent):
+@with_worker
+def test_the_digest_command_reports_what_it_queued(request_type, citizen, agent, run_worker):
     agent.agent.alert_mode = AlertMode.DIGEST
     agent.agent.save()
     factories.make_ticket(request_type=request_type, citizen=citizen)
+    run_worker()
     from io import StringIO
 
     out = StringIO()
@@ -74,11 +89,11 @@ def test_the_digest_command_reports_what_it_queued(request_type, citizen, agent)
     assert "1 récapitulatif" in out.getvalue()
 
 
-def test_immediate_alert_email_links_to_the_back_office(agent, ticket, smtp_server):
-    from guichet.notifications.delivery import deliver
-
+@with_worker
+def test_immediate_alert_email_links_to_the_back_office(agent, ticket, smtp_server, run_worker):
+    run_worker()
     alert = alerts(Template.TICKET_ENTERED_SERVICE, recipient=agent.email).get()
-    assert deliver(alert.pk) == DeliveryStatus.SENT
+    assert alert.status == DeliveryStatus.SENT
     [envelope] = [e for e in smtp_server.envelopes if e.rcpt_tos == [agent.email]]
     text = email.message_from_bytes(envelope.content, policy=email.policy.default).get_body(("plain",)).get_content()
     assert f"/agent/demandes/{ticket.reference}/" in text
@@ -99,3 +114,14 @@ def test_preferences_page_is_for_agents_only(client):
     assert client.get(reverse("backoffice:preferences")).status_code == 302
     client.force_login(factories.UserFactory())
     assert client.get(reverse("backoffice:preferences")).status_code == 403
+
+
+@with_worker
+def test_a_ticket_moved_before_the_worker_ran_alerts_each_service_once(
+    request_type, citizen, agent, other_agent, supervisor, other_service, run_worker
+):
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    services.ticket_transfer(ticket=ticket, service=other_service, actor=supervisor, reason="Erreur d'aiguillage")
+    run_worker()
+    assert alerts(Template.TICKET_ENTERED_SERVICE, recipient=other_agent.email).count() == 1
+    assert alerts(Template.TICKET_ENTERED_SERVICE, recipient=agent.email).count() == 0

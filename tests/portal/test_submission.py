@@ -2,11 +2,11 @@ import uuid
 
 import pytest
 from django.urls import reverse
-from django_tasks_db.models import DBTaskResult
 
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Event, EventKind, Ticket
 from tests import factories
+from tests.conftest import queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_valid_submission_creates_one_ticket_with_event_and_queued_acknowledgeme
         "city": "Nantes",
     }
     assert list(Event.objects.values_list("kind", flat=True)) == [EventKind.CREATED]
-    assert DBTaskResult.objects.count() == 1
+    assert queued_tasks() == ["alert_service_agents", "deliver_notification"]  # acknowledgement + agents' alerts
     page = client.get(response.url)
     assert ticket.reference_display in page.text
 
@@ -77,7 +77,7 @@ def test_resubmitting_the_same_form_does_not_create_a_second_ticket(client, requ
     second = client.post(url, data)
     assert Ticket.objects.count() == 1
     assert first.url == second.url
-    assert DBTaskResult.objects.count() == 1
+    assert queued_tasks() == ["alert_service_agents", "deliver_notification"]
 
 
 def test_invalid_submission_keeps_what_was_typed_and_explains_in_french(client, request_type):

@@ -12,6 +12,7 @@ from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, Stale
 from guichet.tickets.lifecycle import TRANSITIONS, Channel, Status, can_transition
 from guichet.tickets.models import Event, EventKind, Message, Ticket, Visibility
 from tests import factories
+from tests.conftest import queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_create_records_event_due_date_and_queues_acknowledgement(ticket):
         "email",
         ticket.citizen.email,
     )
-    assert DBTaskResult.objects.count() == 1
+    assert queued_tasks() == ["alert_service_agents", "deliver_notification"]
 
 
 def test_create_is_atomic_a_failure_leaves_nothing(request_type, citizen):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.intake.forms import CitizenReplyForm
+from guichet.lib import references
 from guichet.lib.masking import mask_email, mask_phone
 from guichet.portal import access, throttle
 from guichet.portal.forms import AccessCodeForm, TrackingForm
@@ -31,8 +32,16 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
+    # The busiest public page: a visitor without access gets the cached status page, no database at all.
+    if reference == references.normalise(reference) and not access.has_access_to_reference(request, reference):
+        if not throttle.lookups_blocked(request) and (html := status_page_get(reference, request.LANGUAGE_CODE)):
+            return HttpResponse(html)
+    return _ticket_page(request, reference)
+
+
 @with_ticket()
-def ticket_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def _ticket_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     if request.resolver_match.kwargs["reference"] != ticket.reference:
         return redirect("portal:ticket", reference=ticket.reference)
     if not access.has_access(request, ticket):
