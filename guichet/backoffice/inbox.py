@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +72,24 @@ def view_queryset(user: User, view: str) -> QuerySet[Ticket]:
             if agent is not None and agent.service_ids:
                 return base.filter(service_id__in=agent.service_ids)
             return base
+
+
+def view_counts(user: User, views: dict[str, str]) -> dict[str, int]:
+    """The open tickets of every named view, in one query (index-only on the open tickets' index)."""
+    agent = agent_of(user)
+    service_ids = agent.service_ids if agent is not None else frozenset()
+    conditions = {
+        "mes-demandes": Q(assignee=user),
+        "mon-service": Q(service_id__in=service_ids) if service_ids else None,
+        "non-assignees": Q(assignee__isnull=True),
+        "en-retard": Q(due_date__lt=timezone.localdate()),
+        "toutes": None,
+    }
+    aggregates = {
+        key.replace("-", "_"): Count("pk", filter=conditions[key]) if conditions[key] else Count("pk") for key in views
+    }
+    totals = tickets_visible_to(user).filter(status__in=OPEN_STATUSES).aggregate(**aggregates)
+    return {key: totals[key.replace("-", "_")] for key in views}
 
 
 def due_soon_limit() -> datetime.date:

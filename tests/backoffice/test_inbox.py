@@ -33,6 +33,8 @@ def test_views_split_mine_unassigned_and_late(client, logged_agent, request_type
     assert [late.reference_display] == refs(inbox(client, vue="en-retard"))
     page = inbox(client)
     assert 'aria-current="page">Mon service <span class="count">3</span>' in page.text
+    counts = {key: count for key, _label, count in page.context["views"]}
+    assert counts == {"mes-demandes": 1, "mon-service": 3, "non-assignees": 2, "en-retard": 1}
 
 
 def refs(response):
@@ -128,7 +130,8 @@ def test_inbox_query_count_does_not_grow_with_the_page(
     citizen = factories.CitizenFactory()
     for _ in range(25):
         factories.raw_ticket(request_type=request_type, citizen=citizen, assignee=logged_agent)
-    with django_assert_max_num_queries(15):  # constant: session, agent, 5 view counts, commune, filter choices, page
+    # Constant: session, user, agent, counts, commune, filter choices, page ids, page rows.
+    with django_assert_max_num_queries(12):
         response = inbox(client, vue="mes-demandes")
     assert len(response.context["page"].object_list) == 25
 
@@ -167,3 +170,12 @@ def test_pages_keep_the_sort_order_and_the_last_page_is_short(client, logged_age
     assert refs(first) == [t.reference_display for t in made[:25]]
     assert refs(second) == [t.reference_display for t in made[25:]]
     assert refs(inbox(client, page=99)) == refs(second)  # past the end: the last page
+
+
+def test_supervisor_counts_cover_every_service(client, supervisor, request_type, other_service):
+    factories.raw_ticket(request_type=request_type)
+    factories.raw_ticket(request_type=factories.RequestTypeFactory(service=other_service))
+    factories.raw_ticket(request_type=request_type, status=Status.CLOSED)
+    client.force_login(supervisor)
+    counts = {key: count for key, _label, count in inbox(client, vue="toutes").context["views"]}
+    assert counts["toutes"] == 2 and counts["non-assignees"] == 2 and counts["mes-demandes"] == 0

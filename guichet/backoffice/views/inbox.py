@@ -7,7 +7,6 @@ from guichet.backoffice.access import agent_required
 from guichet.backoffice.forms import InboxFilterForm
 from guichet.backoffice.paging import IdsFirstPaginator
 from guichet.lib.htmx import wants_partial
-from guichet.tickets.lifecycle import OPEN_STATUSES
 
 PAGE_SIZE = 25
 
@@ -32,16 +31,22 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
     paginator = IdsFirstPaginator(queryset, PAGE_SIZE, load=inbox.inbox_page_queryset)
     page = paginator.get_page(request.GET.get("page"))
-    counts = {key: inbox.view_queryset(request.user, key).filter(status__in=OPEN_STATUSES).count() for key in views}
-    query = request.GET.copy()
-    query.pop("page", None)
+    if wants_partial(request):  # the fragment shows neither the views nor their counts
+        return render(request, "backoffice/_inbox_results.html", {"page": page, "query_string": _query(request)})
+    counts = inbox.view_counts(request.user, views)
     context = {
         "views": [(key, label, counts[key]) for key, label in views.items()],
         "current_view": view,
         "form": form,
         "page": page,
-        "query_string": query.urlencode(),
+        "query_string": _query(request),
         "filters_active": any(k for k in request.GET if k not in {"vue", "page"}),
     }
-    template = "backoffice/_inbox_results.html" if wants_partial(request) else "backoffice/inbox.html"
-    return render(request, template, context)
+    return render(request, "backoffice/inbox.html", context)
+
+
+def _query(request: HttpRequest) -> str:
+    """The filters of this page, for the pagination links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

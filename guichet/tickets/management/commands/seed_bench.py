@@ -436,7 +436,11 @@ class Writer:
             return
         # Columns the rows leave out (a ticket's submission key…) take the field's default, drawn
         # again for each row when it is a callable (random public ids must stay unique).
-        fields = [f for f in model._meta.concrete_fields if f.attname in rows[0] or not f.primary_key]
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if (f.attname in rows[0] or not f.primary_key) and not getattr(f, "generated", False)
+        ]
         missing = [f for f in fields if f.attname not in rows[0]]
         drawn = {f.attname: f.get_default for f in missing if f.has_default() and callable(f.default)}
         constant = {f.attname: f.get_default() for f in missing if f.attname not in drawn}
