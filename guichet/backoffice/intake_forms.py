@@ -24,7 +24,8 @@ ACK_CHOICES = [
 
 class RequestTypeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: RequestType) -> str:
-        return f"{obj.theme.name} — {obj.name}"
+        # Name first: typing its first letters on the focused list picks it (browsers' type-ahead).
+        return f"{obj.name} ({obj.theme.name})"
 
 
 class SetupForm(forms.Form):
@@ -33,7 +34,7 @@ class SetupForm(forms.Form):
     canal = forms.ChoiceField(label=_("Canal"), choices=AGENT_CHANNELS, initial=Channel.PHONE, widget=forms.RadioSelect)
     demarche = RequestTypeChoiceField(
         label=_("Démarche"),
-        queryset=RequestType.objects.active().select_related("theme").order_by("theme__order", "name"),
+        queryset=RequestType.objects.active().select_related("theme").order_by("name"),
         to_field_name="slug",
         empty_label=_("— Choisir la démarche —"),
     )
