@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guichet.backoffice.views import auth, inbox, intake, preferences, ticket
+from guichet.backoffice.views import auth, inbox, intake, notifications, preferences, ticket
 from guichet.backoffice.views import citizens as citizen_views
 
 app_name = "backoffice"
@@ -29,4 +29,8 @@ urlpatterns += [
     path("demandes/<str:reference>/enregistree/", intake.intake_done, name="intake_done"),
     path("demandes/<str:reference>/recepisse/", intake.receipt, name="receipt"),
     path("demandes/<str:reference>/message-usager/", intake.relayed_message, name="relayed_message"),
+]
+urlpatterns += [
+    path("envois-en-echec/", notifications.failed_list, name="failed_notifications"),
+    path("envois-en-echec/<uuid:uuid>/renvoyer/", notifications.resend, name="resend_notification"),
 ]

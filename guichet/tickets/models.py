@@ -176,6 +176,7 @@ class EventKind(models.TextChoices):
     NOTIFICATION_QUEUED = "notification_queued", _("Notification programmée")
     NOTIFICATION_SENT = "notification_sent", _("Notification envoyée")
     NOTIFICATION_FAILED = "notification_failed", _("Notification en échec")
+    NOTIFICATION_RESENT = "notification_resent", _("Notification renvoyée")
     CITIZEN_MERGED = "citizen_merged", _("Fusion de fiches usager")
 
 
