@@ -5,12 +5,12 @@ import hmac
 import secrets
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+def new_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
 
 
 def token_hash(token: str) -> str:
-    # Tokens carry 256 random bits, so a plain SHA-256 is enough (no need for a slow KDF).
+    # Tokens carry 128 (SMS) or 256 random bits, so a plain SHA-256 is enough (no need for a slow KDF).
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -58,7 +58,9 @@ def _mint(notification: Notification) -> Minted:
     if notification.template == Template.ACCESS_CODE:
         return Minted(code=access_code_issue(ticket=notification.ticket))
     if notification.for_citizen:
-        return Minted(token=access_token_issue(ticket=notification.ticket))
+        # An SMS carries a shorter link (128 random bits) so that the message fits in two parts.
+        nbytes = 16 if notification.channel == NotificationChannel.SMS else 32
+        return Minted(token=access_token_issue(ticket=notification.ticket, nbytes=nbytes))
     return Minted()
 
 

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from guichet.lib.sms import gsm7_fold
 from guichet.notifications.models import Notification, NotificationChannel
 from guichet.organisation.models import Commune
 from guichet.tickets.models import Message
@@ -66,7 +67,8 @@ def render_notification(
         context["citizen"] = ticket.citizen
         context["tracking_url"] = absolute(reverse("portal:ticket", args=[ticket.reference]))
         if access_token:
-            context["access_url"] = absolute(reverse("portal:access", args=[ticket.reference, access_token]))
+            route = "portal:short_access" if notification.channel == NotificationChannel.SMS else "portal:access"
+            context["access_url"] = absolute(reverse(route, args=[ticket.reference, access_token]))
         if notification.for_agent:
             context["backoffice_url"] = absolute(reverse("backoffice:ticket", args=[ticket.reference]))
     if message_id := notification.context.get("message_id"):
@@ -77,7 +79,8 @@ def render_notification(
     name = notification.template
     with translation.override("fr"):
         if notification.channel == NotificationChannel.SMS:
-            return Rendered(subject="", text=" ".join(render_to_string(f"sms/{name}.txt", context).split()), html="")
+            text = gsm7_fold(" ".join(render_to_string(f"sms/{name}.txt", context).split()))
+            return Rendered(subject="", text=text, html="")
         subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
         return Rendered(
             subject=subject,

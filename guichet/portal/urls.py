@@ -10,6 +10,7 @@ urlpatterns = [
     path("suivi/<str:reference>/", tracking.ticket_page, name="ticket"),
     path("suivi/<str:reference>/confirmation/", tracking.confirmation, name="confirmation"),
     path("suivi/<str:reference>/acces/<str:token>/", tracking.access_link, name="access"),
+    path("s/<str:reference>/<str:token>/", tracking.access_link, name="short_access"),  # in SMS
     path("suivi/<str:reference>/repondre/", tracking.reply, name="reply"),
     path("suivi/<str:reference>/code/", tracking.access_code_page, name="access_code"),
     path("suivi/<str:reference>/code/envoyer/", tracking.access_code_send, name="access_code_send"),

@@ -24,9 +24,9 @@ from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.models import AccessCode, AccessToken, Ticket
 
 
-def access_token_issue(*, ticket: Ticket) -> str:
-    """A new personal link secret for this ticket; only its hash is kept."""
-    token = new_token()
+def access_token_issue(*, ticket: Ticket, nbytes: int = 32) -> str:
+    """A new personal link secret for this ticket; only its hash is kept (128 bits at least: SMS links)."""
+    token = new_token(max(nbytes, 16))
     AccessToken.objects.create(ticket=ticket, token_hash=token_hash(token))
     return token
 

@@ -1,11 +1,14 @@
 import email
 import email.policy
 import json
+import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from guichet.lib.sms import sms_length
 from guichet.notifications.delivery import backoff, deliver
 from guichet.notifications.models import DeliveryStatus, Notification
 from guichet.tickets.models import AccessToken, Event, EventKind
@@ -101,7 +104,12 @@ def test_sms_acknowledgement_goes_through_the_configured_sms_backend(request_typ
     sms = json.loads(sms_file.read_text())
     assert sms["to"] == "+33612345678"
     assert ticket.reference_display in sms["text"]
-    assert "/acces/" in sms["text"]
+    length = sms_length(sms["text"])
+    assert (length.encoding, length.segments) == ("GSM-7", 1) or length.segments <= 2, length
+    link = re.search(r"https?://\S+/s/\S+/", sms["text"]).group(0)
+    path = link.split(settings.SITE_URL, 1)[1]
+    page = Client().get(path, follow=True)
+    assert "Écrire à la mairie" in page.content.decode()
 
 
 @db_with_worker
@@ -112,3 +120,25 @@ def test_emails_come_from_the_commune_by_name(ticket, smtp_server, run_worker, c
     text = message.get_body(("plain",)).get_content()
     text = text.replace("\r\n", "\n")
     assert "- Description : Trou profond\n" in text and "Trou profond\n\n-" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "template", ["acknowledgement", "agent_reply", "info_requested", "status_changed", "access_code"]
+)
+def test_every_sms_fits_two_gsm7_parts(template, request_type, settings):
+    from guichet.notifications.rendering import render_notification
+    from guichet.organisation.models import Commune
+
+    settings.SITE_URL = "https://demarches.saint-etienne-les-remiremont.fr"
+    Commune.objects.update_or_create(pk=1, defaults={"name": "Mairie de Saint-Étienne-lès-Remiremont"})
+    Commune.forget_cached()
+    request_type.name = "Demander l'enlèvement d'encombrants ou de déchets volumineux à domicile"
+    request_type.save()
+    citizen = factories.CitizenFactory(preferred_channel="sms")
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    notification = Notification(ticket=ticket, template=template, channel="sms", recipient=citizen.phone)
+    rendered = render_notification(notification, access_token="x" * 22, access_code="123456")
+    length = sms_length(rendered.text)
+    assert length.encoding == "GSM-7", rendered.text
+    assert length.segments <= 2, (length, rendered.text)
