@@ -18,6 +18,7 @@ class Template(models.TextChoices):
     INFO_REQUESTED = "info_requested", _("Demande de complément")
     STATUS_CHANGED = "status_changed", _("Changement de statut")
     ACCESS_CODE = "access_code", _("Code d'accès à usage unique")
+    REMINDER = "reminder", _("Rappel : la mairie attend votre réponse")
     CITIZEN_REPLIED = "citizen_replied", _("Alerte agent : nouveau message de l'usager")
     TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
     AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
@@ -25,7 +26,13 @@ class Template(models.TextChoices):
 
 # These go to the citizen and carry a fresh personal link.
 CITIZEN_TEMPLATES = frozenset(
-    {Template.ACKNOWLEDGEMENT, Template.AGENT_REPLY, Template.INFO_REQUESTED, Template.STATUS_CHANGED}
+    {
+        Template.ACKNOWLEDGEMENT,
+        Template.AGENT_REPLY,
+        Template.INFO_REQUESTED,
+        Template.STATUS_CHANGED,
+        Template.REMINDER,
+    }
 )
 # These go to agents and link to the back office.
 AGENT_TEMPLATES = frozenset({Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST})

@@ -24,6 +24,13 @@ class Commune(models.Model):
         blank=True,
         help_text=_("Vide pour la métropole ; « 57 » (Moselle) ou « 6AE » (Alsace) pour l'Alsace-Moselle."),
     )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("relance de l'usager après (jours)"),
+        default=7,
+        help_text=_(
+            "Quand la mairie attend une réponse de l'usager depuis ce nombre de jours, il reçoit un rappel. 0 : jamais."
+        ),
+    )
     reopen_delay_days = models.PositiveSmallIntegerField(
         _("délai de réouverture (jours)"),
         default=30,

@@ -124,7 +124,7 @@ def test_emails_come_from_the_commune_by_name(ticket, smtp_server, run_worker, c
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "template", ["acknowledgement", "agent_reply", "info_requested", "status_changed", "access_code"]
+    "template", ["acknowledgement", "agent_reply", "info_requested", "status_changed", "access_code", "reminder"]
 )
 def test_every_sms_fits_two_gsm7_parts(template, request_type, settings):
     from guichet.notifications.rendering import render_notification

@@ -116,3 +116,47 @@ def test_another_services_failed_notification_cannot_be_resent(client, other_age
     client.force_login(other_agent)
     response = client.post(reverse("backoffice:resend_notification", args=[notification.uuid]), {})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_citizens_waiting_past_the_delay_get_one_reminder_per_wait(ticket, agent, commune):
+    from guichet.notifications.reminders import reminders_send
+    from guichet.tickets import services
+
+    services.message_post_by_agent(ticket=ticket, agent=agent, body="Une photo ?", new_status="awaiting_citizen")
+    ticket.refresh_from_db()
+    now = ticket.status_changed_at + datetime.timedelta(days=commune.reminder_after_days, hours=1)
+    assert reminders_send(now=ticket.status_changed_at + datetime.timedelta(days=1)) == 0  # too early
+    assert reminders_send(now=now) == 1
+    assert reminders_send(now=now + datetime.timedelta(days=1)) == 0  # not every day
+    reminder = Notification.objects.get(template=Template.REMINDER)
+    assert reminder.recipient == ticket.citizen.email
+
+
+@pytest.mark.django_db
+def test_no_reminder_when_the_commune_turned_them_off(ticket, agent, commune):
+    from guichet.notifications.reminders import reminders_send
+    from guichet.organisation.models import Commune
+    from guichet.tickets import services
+
+    Commune.objects.filter(pk=commune.pk).update(reminder_after_days=0)
+    Commune.forget_cached()
+    services.message_post_by_agent(ticket=ticket, agent=agent, body="?", new_status="awaiting_citizen")
+    assert reminders_send(now=timezone.now() + datetime.timedelta(days=60)) == 0
+
+
+@with_worker
+def test_the_reminder_email_carries_a_personal_link(ticket, agent, smtp_server, run_worker):
+    from guichet.notifications.reminders import reminders_send
+    from guichet.tickets import services
+
+    services.message_post_by_agent(ticket=ticket, agent=agent, body="Une photo ?", new_status="awaiting_citizen")
+    ticket.refresh_from_db()
+    reminders_send(now=ticket.status_changed_at + datetime.timedelta(days=30))
+    run_worker()
+    import email as email_lib
+    import email.policy
+
+    [envelope] = [e for e in smtp_server.envelopes if b"Rappel" in e.content or b"attend votre r" in e.content]
+    message = email_lib.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert "/acces/" in message.get_body(("plain",)).get_content()
