@@ -161,6 +161,11 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Mairie <noreply@{_site.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Citizens' replies go to this mailbox with the ticket's reference as a plus-address
+# (mairie+K7Q2M9XDH@…), so that inbound mail lands in the right thread. Empty: no Reply-To.
+EMAIL_REPLY_TO = env_str("EMAIL_REPLY_TO")
+if EMAIL_REPLY_TO and EMAIL_REPLY_TO.count("@") != 1:
+    raise ImproperlyConfigured(f"EMAIL_REPLY_TO must be one email address, got {EMAIL_REPLY_TO!r}")
 
 # SMS: a file per message under var/sms/ by default; real providers come with their transport.
 SMS_BACKEND = env_str("SMS_BACKEND", "file")

@@ -73,3 +73,9 @@ def test_default_insecure_secret_key_is_refused(tmp_path):
     result = run_manage("check", GUICHET_VAR_DIR=str(tmp_path), SECRET_KEY="django-insecure-changeme")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_a_malformed_reply_to_address_is_refused_at_start(tmp_path):
+    result = run_manage("check", GUICHET_VAR_DIR=str(tmp_path), EMAIL_REPLY_TO="mairie-sans-arobase")
+    assert result.returncode != 0
+    assert "EMAIL_REPLY_TO" in result.stderr

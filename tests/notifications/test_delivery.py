@@ -142,3 +142,19 @@ def test_every_sms_fits_two_gsm7_parts(template, request_type, settings):
     length = sms_length(rendered.text)
     assert length.encoding == "GSM-7", rendered.text
     assert length.segments <= 2, (length, rendered.text)
+
+
+@db_with_worker
+def test_replies_to_citizen_emails_go_to_the_plus_address_of_the_ticket(ticket, smtp_server, run_worker, settings):
+    settings.EMAIL_REPLY_TO = "mairie@ma-commune.fr"
+    run_worker()
+    message = parse([e for e in smtp_server.envelopes if e.rcpt_tos == [ticket.citizen.email]][0])
+    assert message["Reply-To"] == f"mairie+{ticket.reference}@ma-commune.fr"
+
+
+@db_with_worker
+def test_no_reply_to_unless_configured(ticket, smtp_server, run_worker, settings):
+    settings.EMAIL_REPLY_TO = ""
+    run_worker()
+    message = parse([e for e in smtp_server.envelopes if e.rcpt_tos == [ticket.citizen.email]][0])
+    assert message["Reply-To"] is None

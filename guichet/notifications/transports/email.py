@@ -18,6 +18,14 @@ def sender() -> str:
     return formataddr((Commune.current().name, address))
 
 
+def reply_to(notification: Notification) -> list[str]:
+    """The plus-address that routes a citizen's reply back to the ticket (empty when not configured)."""
+    if not settings.EMAIL_REPLY_TO or notification.ticket_id is None or not notification.for_citizen:
+        return []
+    local, domain = settings.EMAIL_REPLY_TO.split("@")
+    return [f"{local}+{notification.ticket.reference}@{domain}"]
+
+
 def send(notification: Notification, rendered: Rendered) -> str:
     message_id = f"<{notification.uuid}@{domain()}>"
     headers = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
@@ -29,6 +37,7 @@ def send(notification: Notification, rendered: Rendered) -> str:
         body=rendered.text,
         from_email=sender(),
         to=[notification.recipient],
+        reply_to=reply_to(notification),
         headers=headers,
     )
     if rendered.html:
