@@ -170,6 +170,16 @@ if EMAIL_REPLY_TO and EMAIL_REPLY_TO.count("@") != 1:
 # SMS: a file per message under var/sms/ by default; real providers come with their transport.
 SMS_BACKEND = env_str("SMS_BACKEND", "file")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
+SMS_SENDER = env_str("SMS_SENDER", "Mairie")  # Brevo: at most 11 alphanumeric characters
+# Delivery reports reach /webhooks/sms/<provider>/<secret>/; empty: the webhook answers 404.
+SMS_WEBHOOK_SECRET = env_secret("SMS_WEBHOOK_SECRET")
+BREVO_API_URL = env_str("BREVO_API_URL", "https://api.brevo.com/v3").rstrip("/")
+BREVO_API_KEY = env_secret("BREVO_API_KEY")
+OVH_ENDPOINT = env_str("OVH_ENDPOINT", "https://eu.api.ovh.com/1.0").rstrip("/")
+OVH_APPLICATION_KEY = env_str("OVH_APPLICATION_KEY")
+OVH_APPLICATION_SECRET = env_secret("OVH_APPLICATION_SECRET")
+OVH_CONSUMER_KEY = env_secret("OVH_CONSUMER_KEY")
+OVH_SMS_SERVICE = env_str("OVH_SMS_SERVICE")  # the SMS account, e.g. sms-ab12345-1
 
 # Security headers. Production values follow from an https SITE_URL.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)

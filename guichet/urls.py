@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from guichet.notifications import webhooks
 from guichet.portal.views import errors
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("agent/", include("guichet.backoffice.urls")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("guichet.portal.urls")),
+    path("webhooks/sms/brevo/<str:secret>/", webhooks.brevo_sms, name="webhook_sms_brevo"),
 ]
 
 handler404 = errors.not_found

@@ -94,7 +94,7 @@ def _record_failure(notification: Notification, minted: Minted, error: Exception
         if notification.attempts >= settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS:
             notification.status = DeliveryStatus.FAILED
             notification.next_attempt_at = None
-            _event(notification, EventKind.NOTIFICATION_FAILED, error=notification.last_error)
+            notification_event(notification, EventKind.NOTIFICATION_FAILED, error=notification.last_error)
         else:
             notification.status = DeliveryStatus.PENDING
             notification.next_attempt_at = timezone.now() + backoff(notification.attempts)
@@ -113,10 +113,10 @@ def _record_success(notification: Notification, subject: str, provider_id: str) 
         notification.save(
             update_fields=["status", "sent_at", "subject", "provider_message_id", "next_attempt_at", "last_error"]
         )
-        _event(notification, EventKind.NOTIFICATION_SENT)
+        notification_event(notification, EventKind.NOTIFICATION_SENT)
 
 
-def _event(notification: Notification, kind: str, **data: str) -> None:
+def notification_event(notification: Notification, kind: str, **data: str) -> None:
     if notification.ticket_id is None:
         return
     Event.objects.create(
