@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from guichet.notifications import webhooks
 from guichet.portal.views import errors
+
+admin.site.site_header = _("Guichet — administration")
+admin.site.site_title = _("Guichet")
+admin.site.index_title = _("Réglages de la commune")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

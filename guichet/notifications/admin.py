@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.template import TemplateSyntaxError
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from guichet.notifications.models import Notification
+from guichet.lib.sms import sms_length
+from guichet.notifications.models import Notification, TemplateOverride
+from guichet.notifications.preview import template_preview
 
 
 @admin.register(Notification)
@@ -13,3 +18,36 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(TemplateOverride)
+class TemplateOverrideAdmin(admin.ModelAdmin):
+    list_display = ["template", "channel", "is_active", "updated_at"]
+    list_filter = ["channel", "is_active"]
+    fields = ["template", "channel", "is_active", "subject", "text", "html", "preview"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("Aperçu (exemple de demande)"))
+    def preview(self, obj: TemplateOverride) -> str:
+        if obj.pk is None:
+            return _("Enregistrez pour voir l’aperçu.")
+        try:
+            rendered = template_preview(obj)
+        except (TemplateSyntaxError, ValueError) as error:
+            return format_html("<strong>{}</strong> {}", _("Erreur :"), error)
+        if obj.channel == "sms":
+            length = sms_length(rendered.text)
+            return format_html(
+                "<pre style='white-space:pre-wrap'>{}</pre><p>{} · {} {}</p>",
+                rendered.text,
+                length.encoding,
+                length.segments,
+                _("partie(s)"),
+            )
+        return format_html(
+            "<p><strong>{}</strong></p><pre style='white-space:pre-wrap'>{}</pre>"
+            "<iframe sandbox srcdoc='{}' style='width:100%;height:480px;border:1px solid #ccc'></iframe>",
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+        )

@@ -1,5 +1,6 @@
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -86,3 +87,38 @@ class Notification(models.Model):
     @property
     def for_agent(self) -> bool:
         return self.template in AGENT_TEMPLATES
+
+
+class TemplateOverride(models.Model):
+    """The commune's own wording for one notification and channel; the files in templates/ are the defaults."""
+
+    template = models.CharField(_("modèle"), max_length=30, choices=Template.choices)
+    channel = models.CharField(_("canal"), max_length=10, choices=NotificationChannel.choices)
+    subject = models.CharField(_("objet (courriel)"), max_length=250, blank=True)
+    text = models.TextField(
+        _("texte"), help_text=_("Langage des gabarits Django, mêmes variables que le modèle par défaut.")
+    )
+    html = models.TextField(_("HTML (courriel)"), blank=True, help_text=_("Vide : le texte, mis en forme simplement."))
+    is_active = models.BooleanField(_("actif"), default=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("texte de notification personnalisé")
+        verbose_name_plural = _("textes de notification personnalisés")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "channel"], name="one_override_per_template_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_template_display()} ({self.get_channel_display()})"
+
+    def clean(self) -> None:
+        from django.template import TemplateSyntaxError, engines
+
+        for name in ("subject", "text", "html"):
+            try:
+                engines["django"].from_string(getattr(self, name))
+            except TemplateSyntaxError as error:
+                raise ValidationError({name: _("Erreur dans le gabarit : %(error)s") % {"error": error}}) from None
+        if self.channel == NotificationChannel.EMAIL and not self.subject:
+            raise ValidationError({"subject": _("Un courriel a besoin d’un objet.")})

@@ -3,18 +3,21 @@
 Templates: emails/<template>.{subject.txt,txt,html} and sms/<template>.txt.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import linebreaks
 
 from guichet.lib.sms import gsm7_fold
-from guichet.notifications.models import Notification, NotificationChannel
+from guichet.notifications.models import Notification, NotificationChannel, TemplateOverride
 from guichet.organisation.models import Commune
 from guichet.tickets.models import Message
 
@@ -53,7 +56,12 @@ def digest_items(notification_ids: list[int]) -> list[dict[str, Any]]:
 
 
 def render_notification(
-    notification: Notification, *, access_token: str | None = None, access_code: str | None = None
+    notification: Notification,
+    *,
+    access_token: str | None = None,
+    access_code: str | None = None,
+    override: TemplateOverride | None = None,
+    extra_context: dict[str, Any] | None = None,
 ) -> Rendered:
     ticket = notification.ticket
     context: dict[str, Any] = {
@@ -76,14 +84,48 @@ def render_notification(
     if digest_of := notification.context.get("digest_of"):
         context["items"] = digest_items(digest_of)
         context["inbox_url"] = absolute(reverse("backoffice:inbox"))
-    name = notification.template
+    context.update(extra_context or {})
     with translation.override("fr"):
+        parts = _override_parts(override) if override is not None else _parts(notification)
         if notification.channel == NotificationChannel.SMS:
-            text = gsm7_fold(" ".join(render_to_string(f"sms/{name}.txt", context).split()))
-            return Rendered(subject="", text=text, html="")
-        subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
+            return Rendered(subject="", text=gsm7_fold(" ".join(parts.text(context).split())), html="")
         return Rendered(
-            subject=subject,
-            text=render_to_string(f"emails/{name}.txt", context).strip() + "\n",
-            html=render_to_string(f"emails/{name}.html", context),
+            subject=" ".join(parts.subject(context).split()),
+            text=parts.text(context).strip() + "\n",
+            html=parts.html(context),
         )
+
+
+@dataclass(frozen=True)
+class _Parts:
+    subject: Callable[[dict], str]
+    text: Callable[[dict], str]
+    html: Callable[[dict], str]
+
+
+def _parts(notification: Notification) -> _Parts:
+    """The commune's active override for this template and channel, else the default files."""
+    name = notification.template
+    override = TemplateOverride.objects.filter(template=name, channel=notification.channel, is_active=True).first()
+    if override is not None:
+        return _override_parts(override)
+    if notification.channel == NotificationChannel.SMS:
+        return _Parts(subject=lambda c: "", text=lambda c: render_to_string(f"sms/{name}.txt", c), html=lambda c: "")
+    return _Parts(
+        subject=lambda c: render_to_string(f"emails/{name}.subject.txt", c),
+        text=lambda c: render_to_string(f"emails/{name}.txt", c),
+        html=lambda c: render_to_string(f"emails/{name}.html", c),
+    )
+
+
+def _override_parts(override: TemplateOverride) -> _Parts:
+    engine = engines["django"]
+    # Subject and text are plain text: no HTML escaping there; the HTML part escapes as usual.
+    subject = engine.from_string("{% load i18n %}{% autoescape off %}" + override.subject + "{% endautoescape %}")
+    text = engine.from_string("{% load i18n %}{% autoescape off %}" + override.text + "{% endautoescape %}")
+    html = engine.from_string("{% load i18n %}" + override.html) if override.html else None
+    return _Parts(
+        subject=subject.render,
+        text=text.render,
+        html=lambda c: html.render(c) if html else linebreaks(text.render(c), autoescape=True),
+    )
