@@ -164,6 +164,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Citizens' replies go to this mailbox with the ticket's reference as a plus-address
 # (mairie+K7Q2M9XDH@…), so that inbound mail lands in the right thread. Empty: no Reply-To.
 EMAIL_REPLY_TO = env_str("EMAIL_REPLY_TO")
+# Request type (slug) of the tickets made from new emails; its service receives them.
+EMAIL_DEFAULT_REQUEST_TYPE = env_str("EMAIL_DEFAULT_REQUEST_TYPE", "question-mairie")
 if EMAIL_REPLY_TO and EMAIL_REPLY_TO.count("@") != 1:
     raise ImproperlyConfigured(f"EMAIL_REPLY_TO must be one email address, got {EMAIL_REPLY_TO!r}")
 
