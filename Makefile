@@ -10,8 +10,9 @@ PORT ?= 8000
 # Links in the emails sent by `make run` must point at the server it starts.
 SITE_URL ?= http://$(HOST):$(PORT)
 # Debian/Ubuntu packages: Chromium for browser tests, fonts and Pango for PDFs, gettext for translations,
-# poppler-utils (pdftoppm) and libzbar0 (pyzbar) to check the receipts' QR codes in tests.
-APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0
+# poppler-utils (pdftoppm) and libzbar0 (pyzbar) to check the receipts' QR codes in tests, dovecot-imapd
+# for the IMAP tests (each test run starts its own server on a free port).
+APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0 dovecot-imapd
 
 .PHONY: deps setup run worker test lint format messages clean
 

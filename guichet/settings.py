@@ -164,6 +164,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Citizens' replies go to this mailbox with the ticket's reference as a plus-address
 # (mairie+K7Q2M9XDH@…), so that inbound mail lands in the right thread. Empty: no Reply-To.
 EMAIL_REPLY_TO = env_str("EMAIL_REPLY_TO")
+# The town hall's mailbox, polled by `manage.py fetch_mail` (or use receive_mail from the MTA).
+IMAP_HOST = env_str("IMAP_HOST")
+IMAP_PORT = env_int("IMAP_PORT", 993)
+IMAP_SSL = env_bool("IMAP_SSL", True)
+IMAP_USER = env_str("IMAP_USER")
+IMAP_PASSWORD = env_secret("IMAP_PASSWORD")
+IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
 # Request type (slug) of the tickets made from new emails; its service receives them.
 EMAIL_DEFAULT_REQUEST_TYPE = env_str("EMAIL_DEFAULT_REQUEST_TYPE", "question-mairie")
 if EMAIL_REPLY_TO and EMAIL_REPLY_TO.count("@") != 1:

@@ -1,0 +1,146 @@
+"""fetch_mail against a real IMAP server: Debian's Dovecot, started by the test on a free loopback port."""
+
+import shutil
+import socket
+import subprocess
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from imapclient import IMAPClient
+
+from guichet.intake.channels.imap import imap_fetch
+from guichet.intake.models import InboundOutcome
+from guichet.tickets.models import Ticket
+from tests import factories
+from tests.conftest import free_port
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(shutil.which("dovecot") is None, reason="dovecot-imapd is not installed (make deps)"),
+]
+USER, PASSWORD = "mairie@example.test", "s3cret-pass"
+
+CONFIG = """protocols = imap
+listen = 127.0.0.1
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{d}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={d}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+@pytest.fixture
+def imap_server(tmp_path_factory, settings):
+    # Dovecot's auth process runs as "dovecot" and mail processes as nobody: the directories must allow it.
+    d = Path(tmp_path_factory.mktemp("dovecot", numbered=True))
+    for folder in (d, *d.parents):
+        if str(folder) in {"/", "/tmp"}:
+            break
+        folder.chmod(0o755)
+    for sub in ("run", "state", "mail"):
+        (d / sub).mkdir()
+    shutil.chown(d / "mail", "nobody", "nogroup")
+    (d / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+    port = free_port()
+    conf = d / "dovecot.conf"
+    conf.write_text(CONFIG.format(d=d, port=port))
+    process = subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stderr=subprocess.PIPE)
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_SSL = "127.0.0.1", port, False
+    settings.IMAP_USER, settings.IMAP_PASSWORD, settings.IMAP_FOLDER = USER, PASSWORD, "INBOX"
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def deliver(port: int, message: EmailMessage) -> None:
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+        client.login(USER, PASSWORD)
+        client.append("INBOX", message.as_bytes())
+
+
+def unseen(port: int) -> list[int]:
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+        client.login(USER, PASSWORD)
+        client.select_folder("INBOX")
+        return client.search(["UNSEEN"])
+
+
+def letter(subject: str, message_id: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Hélène Lefèvre <helene.lefevre@example.org>"
+    message["To"] = "mairie@example.test"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message.set_content("Bonjour, un lampadaire est éteint rue des Écoles.")
+    message.add_attachment(b"%PDF-1.4\n%%EOF\n", maintype="application", subtype="pdf", filename="plan annoté.pdf")
+    return message
+
+
+@pytest.fixture
+def question_type(service, commune, settings):
+    settings.EMAIL_DEFAULT_REQUEST_TYPE = "question-mairie"
+    return factories.RequestTypeFactory(slug="question-mairie", name="Poser une question", service=service)
+
+
+def test_fetch_mail_turns_unseen_messages_into_tickets_and_marks_them_seen(imap_server, question_type):
+    deliver(imap_server, letter("Éclairage en panne — rue des Écoles", "<imap-1@client.example>"))
+    deliver(imap_server, letter("Deuxième message", "<imap-2@client.example>"))
+    results = imap_fetch()
+    assert [r.outcome for r in results] == [InboundOutcome.NEW_TICKET, InboundOutcome.NEW_TICKET]
+    subjects = sorted(Ticket.objects.values_list("subject", flat=True))
+    assert subjects == ["Deuxième message", "Éclairage en panne — rue des Écoles"]
+    assert Ticket.objects.get(subject__startswith="Éclairage").attachments.get().original_name == "plan annoté.pdf"
+    assert unseen(imap_server) == []
+    assert imap_fetch() == []  # nothing new
+
+
+def test_a_message_that_fails_stays_unseen_and_is_handled_next_time(imap_server, question_type, monkeypatch):
+    deliver(imap_server, letter("Question", "<imap-3@client.example>"))
+    import guichet.intake.channels.imap as imap_module
+
+    def broken(raw):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(imap_module, "email_receive", broken)
+    assert imap_fetch() == []
+    assert len(unseen(imap_server)) == 1
+    monkeypatch.undo()
+    assert [r.outcome for r in imap_fetch()] == [InboundOutcome.NEW_TICKET]
+    assert unseen(imap_server) == []
+
+
+def test_fetch_mail_command_reports_what_it_did(imap_server, question_type):
+    from io import StringIO
+
+    deliver(imap_server, letter("Question", "<imap-4@client.example>"))
+    out = StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "new_ticket : 1" in out.getvalue()
