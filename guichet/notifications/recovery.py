@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from guichet.accounts.models import User
 from guichet.citizens.services import citizen_update
 from guichet.lib.phones import parse_phone, to_e164
+from guichet.notifications.delivery import notification_event
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel
 from guichet.notifications.tasks import deliver_notification
 from guichet.tickets.models import AuthorKind, Event, EventKind
@@ -94,3 +95,16 @@ def notifications_requeue_stuck(*, now: datetime.datetime | None = None) -> int:
             deliver_notification.enqueue(notification.pk)
             requeued += 1
     return requeued
+
+
+def notification_bounced(*, notification: Notification, diagnostic: str) -> Notification:
+    """The recipient's server refused a notification it had accepted: failed, listed for an agent to fix."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update(of=("self",)).get(pk=notification.pk)
+        if notification.status == DeliveryStatus.FAILED:
+            return notification
+        notification.status = DeliveryStatus.FAILED
+        notification.last_error = f"Non remis : {diagnostic}"[:2000]
+        notification.save(update_fields=["status", "last_error"])
+        notification_event(notification, EventKind.NOTIFICATION_FAILED, error=notification.last_error)
+    return notification

@@ -169,3 +169,62 @@ def test_quote_headers_are_cut_even_when_the_parser_misses_them():
     )
     assert strip_quoted_history("De : moi\nBonjour") == "De : moi\nBonjour"  # a message starting like a header stays
     assert strip_quoted_history("Réponse\n-------- Message d'origine --------\nBla") == "Réponse"
+
+
+def bounce_for(notification, domain="127.0.0.1") -> bytes:
+    """A delivery status notification as Postfix sends it, quoting our message's headers."""
+    return f"""Return-Path: <>
+From: MAILER-DAEMON@mx.example.org (Mail Delivery System)
+To: noreply@{domain}
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <bounce-1@mx.example.org>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
+
+--B1
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.example.org.
+I'm sorry to have to inform you that your message could not be delivered.
+
+--B1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; helene.lefevre@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--B1
+Content-Type: text/rfc822-headers
+
+Message-ID: <{notification.uuid}@{domain}>
+Subject: Demande recue
+From: Mairie <noreply@{domain}>
+
+--B1--
+""".replace("\n", "\r\n").encode()
+
+
+def test_a_bounce_marks_our_notification_failed_and_creates_nothing(question_type, citizen):
+    from guichet.notifications.models import DeliveryStatus
+    from guichet.tickets.models import Event, EventKind
+
+    ticket = factories.make_ticket(request_type=question_type, citizen=citizen)
+    notification = Notification.objects.get(ticket=ticket, template=Template.ACKNOWLEDGEMENT)
+    received = email_receive(bounce_for(notification))
+    assert (received.outcome, received.reason) == (InboundOutcome.IGNORED, "avis de non-remise")
+    notification.refresh_from_db()
+    assert notification.status == DeliveryStatus.FAILED
+    assert "550 5.1.1 User unknown" in notification.last_error
+    assert Event.objects.filter(ticket=ticket, kind=EventKind.NOTIFICATION_FAILED).count() == 1
+    assert Ticket.objects.count() == 1  # the bounce made no ticket
+
+
+def test_empty_return_path_and_our_own_messages_never_make_tickets(question_type):
+    assert email_receive(mail(Return_Path="<>")).outcome == InboundOutcome.IGNORED
+    own = email_receive(mail(message_id="<0b7f1c9e-1111-2222-3333-444455556666@127.0.0.1>"))
+    assert (own.outcome, own.reason) == (InboundOutcome.IGNORED, "notre propre message (boucle)")
+    assert not Ticket.objects.exists()

@@ -26,6 +26,8 @@ from guichet.intake.models import InboundEmail, InboundOutcome
 from guichet.lib import references
 from guichet.lib.uploads import CheckedUpload, check_upload
 from guichet.notifications.models import Notification
+from guichet.notifications.recovery import notification_bounced
+from guichet.notifications.rendering import domain
 from guichet.tickets.exceptions import ReplyNotAllowed
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
@@ -55,7 +57,12 @@ def email_receive(raw: bytes) -> Received:
     subject = str(message.get("Subject", "")).strip()
     if InboundEmail.objects.filter(message_id=message_id).exists():
         return Received(InboundOutcome.IGNORED, None, "déjà reçu")
-    if reason := _robot_reason(message, sender):
+    if bounced := _bounced_notification(message, raw):
+        notification_bounced(notification=bounced, diagnostic=_diagnostic(message))
+        return _record(
+            message_id, sender, subject, Received(InboundOutcome.IGNORED, bounced.ticket, "avis de non-remise")
+        )
+    if reason := _robot_reason(message, sender, message_id):
         return _record(message_id, sender, subject, Received(InboundOutcome.IGNORED, None, reason))
     try:
         with transaction.atomic():
@@ -104,7 +111,37 @@ def strip_quoted_history(text: str) -> str:
     return "\n".join(lines).strip() or text.strip()
 
 
-def _robot_reason(message: EmailMessage, sender: str) -> str:
+def _bounced_notification(message: EmailMessage, raw: bytes) -> Notification | None:
+    """A delivery failure report about one of our notifications (its Message-ID is quoted in the report)."""
+    is_report = message.get_content_type() == "multipart/report" or (message.get("Return-Path") or "").strip() == "<>"
+    if not is_report:
+        return None
+    ours = re.escape(domain())
+    for token in re.findall(rb"<([0-9a-f-]{36})@" + ours.encode() + rb">", raw):
+        notification = Notification.objects.filter(uuid=token.decode()).select_related("ticket").first()
+        if notification is not None:
+            return notification
+    return None
+
+
+def _diagnostic(message: EmailMessage) -> str:
+    """The remote server's reason, from the report's delivery-status part when there is one."""
+    for part in message.walk():
+        if part.get_content_type() == "message/delivery-status":
+            text = part.as_string()
+            found = re.search(r"^Diagnostic-Code:\s*(.+)$", text, re.MULTILINE) or re.search(
+                r"^Status:\s*(.+)$", text, re.MULTILINE
+            )
+            if found:
+                return found.group(1).strip()
+    return str(message.get("Subject", "avis de non-remise"))
+
+
+def _robot_reason(message: EmailMessage, sender: str, message_id: str) -> str:
+    if message_id.rstrip(">").endswith("@" + domain()):
+        return "notre propre message (boucle)"
+    if (message.get("Return-Path") or "").strip() == "<>":
+        return "message de retour (Return-Path vide)"
     if (message.get("Auto-Submitted") or "no").strip().lower() != "no":
         return "réponse automatique (Auto-Submitted)"
     if (message.get("Precedence") or "").strip().lower() in {"bulk", "junk", "auto_reply", "list"}:
