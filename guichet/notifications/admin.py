@@ -4,12 +4,24 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.sms import sms_length
-from guichet.notifications.models import Notification, TemplateOverride
+from guichet.notifications.models import DeliveryAttempt, Notification, TemplateOverride
 from guichet.notifications.preview import template_preview
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "finished_at", "succeeded", "error", "provider_message_id"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    inlines = [DeliveryAttemptInline]
     list_display = ["created_at", "template", "channel", "recipient", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel", "template"]
     search_fields = ["recipient", "ticket__reference", "provider_message_id"]

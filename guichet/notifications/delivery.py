@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
+from guichet.notifications.models import DeliveryAttempt, DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.rendering import render_notification
 from guichet.notifications.transports import email as email_transport
 from guichet.notifications.transports import sms as sms_transport
@@ -86,6 +86,7 @@ def _record_failure(notification: Notification, minted: Minted, error: Exception
     from guichet.notifications.tasks import deliver_notification
 
     with transaction.atomic():
+        _log_attempt(notification, error=f"{type(error).__name__}: {error}")
         if minted.token:
             access_token_withdraw(ticket=notification.ticket, token=minted.token)
         if minted.code:
@@ -104,6 +105,7 @@ def _record_failure(notification: Notification, minted: Minted, error: Exception
 
 def _record_success(notification: Notification, subject: str, provider_id: str) -> None:
     with transaction.atomic():
+        _log_attempt(notification, provider_message_id=provider_id)
         notification.status = DeliveryStatus.SENT
         notification.sent_at = timezone.now()
         notification.subject = subject[:250]
@@ -114,6 +116,17 @@ def _record_success(notification: Notification, subject: str, provider_id: str) 
             update_fields=["status", "sent_at", "subject", "provider_message_id", "next_attempt_at", "last_error"]
         )
         notification_event(notification, EventKind.NOTIFICATION_SENT)
+
+
+def _log_attempt(notification: Notification, *, error: str = "", provider_message_id: str = "") -> None:
+    DeliveryAttempt.objects.create(
+        notification=notification,
+        number=notification.attempts,
+        started_at=notification.last_attempt_at or timezone.now(),
+        succeeded=not error,
+        error=error[:2000],
+        provider_message_id=provider_message_id[:250],
+    )
 
 
 def notification_event(notification: Notification, kind: str, **data: str) -> None:

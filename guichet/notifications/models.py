@@ -89,6 +89,26 @@ class Notification(models.Model):
         return self.template in AGENT_TEMPLATES
 
 
+class DeliveryAttempt(models.Model):
+    """One try at sending a notification: when, how it ended, what the provider said."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="delivery_attempts")
+    number = models.PositiveSmallIntegerField(_("tentative n°"))
+    started_at = models.DateTimeField(_("commencée le"))
+    finished_at = models.DateTimeField(_("terminée le"), default=timezone.now)
+    succeeded = models.BooleanField(_("réussie"))
+    error = models.TextField(_("erreur"), blank=True)
+    provider_message_id = models.CharField(_("identifiant chez le prestataire"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("tentative d'envoi")
+        verbose_name_plural = _("tentatives d'envoi")
+        ordering = ["notification", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} #{self.number}"
+
+
 class TemplateOverride(models.Model):
     """The commune's own wording for one notification and channel; the files in templates/ are the defaults."""
 

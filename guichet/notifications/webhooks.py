@@ -15,14 +15,12 @@ import json
 import secrets
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from guichet.notifications.delivery import notification_event
 from guichet.notifications.models import Notification, NotificationChannel
-from guichet.tickets.models import Event, EventKind
+from guichet.notifications.recovery import notification_bounced
 
 BREVO_HARD_FAILURES = frozenset({"hard_bounce"})
 
@@ -49,19 +47,7 @@ def brevo_sms(request: HttpRequest, secret: str) -> HttpResponse:
 
 
 def _record_hard_failure(*, message_id: str, provider_status: str) -> None:
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .filter(channel=NotificationChannel.SMS, provider_message_id=message_id)
-            .first()
-        )
-        if notification is None:
-            return
-        already = Event.objects.filter(
-            ticket_id=notification.ticket_id,
-            kind=EventKind.NOTIFICATION_FAILED,
-            data__notification=str(notification.uuid),
-            data__provider_status=provider_status,
-        )
-        if not already.exists():  # providers may post the same report twice
-            notification_event(notification, EventKind.NOTIFICATION_FAILED, provider_status=provider_status)
+    notification = Notification.objects.filter(channel=NotificationChannel.SMS, provider_message_id=message_id).first()
+    if notification is not None:
+        # Failed, with an event, once (providers may post the same report twice): listed for an agent to fix.
+        notification_bounced(notification=notification, diagnostic=f"Brevo : {provider_status}")

@@ -158,3 +158,19 @@ def test_no_reply_to_unless_configured(ticket, smtp_server, run_worker, settings
     run_worker()
     message = parse([e for e in smtp_server.envelopes if e.rcpt_tos == [ticket.citizen.email]][0])
     assert message["Reply-To"] is None
+
+
+@db_with_worker
+def test_every_attempt_is_recorded_with_its_outcome(ticket, smtp_server, settings):
+    from guichet.notifications.models import DeliveryAttempt
+
+    working_port = settings.EMAIL_PORT
+    notification = Notification.objects.get(ticket=ticket, template="acknowledgement")
+    settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = free_port(), 2
+    deliver(notification.pk)
+    settings.EMAIL_PORT = working_port
+    deliver(notification.pk)
+    attempts = list(DeliveryAttempt.objects.filter(notification=notification))
+    assert [(a.number, a.succeeded) for a in attempts] == [(1, False), (2, True)]
+    assert "ConnectionRefusedError" in attempts[0].error
+    assert attempts[1].provider_message_id.endswith("@127.0.0.1>")

@@ -197,13 +197,17 @@ def test_webhook_delivered_report_changes_nothing(sent_sms):
 
 
 @pytest.mark.django_db
-def test_webhook_hard_bounce_puts_a_failure_on_the_ticket_timeline_once(sent_sms):
+def test_webhook_hard_bounce_marks_the_sms_failed_once(sent_sms):
+    from guichet.notifications.models import DeliveryStatus
+
     for _ in range(2):
         assert post_report("s3cret-webhook", report(1511882900176220, "hard_bounce")).status_code == 200
     [event] = failures(sent_sms)
-    assert event.data["provider_status"] == "hard_bounce"
+    assert "hard_bounce" in event.data["error"]
     assert event.data["notification"] == str(sent_sms.uuid)
     assert event.data["channel"] == "sms"
+    sent_sms.refresh_from_db()
+    assert sent_sms.status == DeliveryStatus.FAILED  # listed in « Envois en échec » for an agent
 
 
 @pytest.mark.django_db
