@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "guichet.intake",
     "guichet.portal",
     "guichet.backoffice",
+    "guichet.api",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,9 @@ X_FRAME_OPTIONS = "DENY"
 # Rate limits (django-ratelimit) count per client address in the shared cache.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
 RATELIMIT_VIEW = "guichet.portal.views.errors.rate_limited"
+
+# Open311 GeoReport v2: the jurisdiction this endpoint answers for (empty: any value is accepted).
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID")
 
 # Guichet's own knobs.
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_MB", 10) * 1024 * 1024

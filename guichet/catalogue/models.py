@@ -41,6 +41,8 @@ class RequestType(models.Model):
         help_text=_("Démarches liées à l'espace famille : la demande anonyme est refusée."),
     )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    # Open311 clients refresh their copy of the catalogue when this moves (discovery "changeset").
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = RequestTypeQuerySet.as_manager()
 

@@ -1,0 +1,126 @@
+"""Open311 GeoReport v2, read-only part: discovery, service list, service definitions."""
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from guichet.api.open311.formats import JSON, XML, error, respond
+from guichet.catalogue.models import Field, FieldKind, RequestType
+from guichet.organisation.models import Commune
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+DATATYPES = {
+    FieldKind.SHORT_TEXT: "string",
+    FieldKind.EMAIL: "string",
+    FieldKind.PHONE: "string",
+    FieldKind.NUMBER: "number",
+    FieldKind.DATE: "datetime",
+    FieldKind.LONG_TEXT: "text",
+    FieldKind.ADDRESS: "text",
+    FieldKind.CHOICE: "singlevaluelist",
+    FieldKind.MULTIPLE_CHOICE: "multivaluelist",
+}  # file fields are not attributes: Open311 sends media separately
+
+
+def open311_request_types():
+    """What partners can submit: active request types that do not require a citizen account."""
+    return RequestType.objects.active().filter(requires_account=False)
+
+
+def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The format suffix, and the jurisdiction check (an empty parameter counts as absent)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        if fmt not in {XML, JSON}:
+            return error(XML, 404, "Format inconnu : utilisez .xml ou .json")
+        jurisdiction = request.GET.get("jurisdiction_id", "").strip()
+        expected = settings.OPEN311_JURISDICTION_ID
+        if jurisdiction and expected and jurisdiction != expected:
+            return error(fmt, 404, f"jurisdiction_id inconnu : {jurisdiction}")
+        return view(request, *args, fmt=fmt, **kwargs)
+
+    return wrapper
+
+
+def _stamp(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@require_GET
+@open311
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    commune = Commune.current()
+    changeset = _stamp(RequestType.objects.aggregate(latest=Max("updated_at"))["latest"] or timezone.now())
+    base = settings.SITE_URL + reverse("open311:services", kwargs={"fmt": XML}).rsplit("/", 1)[0]
+    payload = {
+        "changeset": changeset,
+        "contact": f"{commune.name} {commune.email}".strip(),
+        "key_service": f"Clés d'API délivrées par la mairie sur demande : {commune.email}".strip(),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base,
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return respond(fmt, payload, root="discovery", item_tags={"endpoints": "endpoint", "formats": "format"})
+
+
+def _service(request_type: RequestType) -> dict[str, Any]:
+    return {
+        "service_code": request_type.slug,
+        "service_name": request_type.name,
+        "description": request_type.description,
+        "metadata": any(field.kind in DATATYPES for field in request_type.fields.all()),
+        "type": "realtime",
+        "keywords": "",
+        "group": request_type.theme.name,
+    }
+
+
+@require_GET
+@open311
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    request_types = open311_request_types().select_related("theme").prefetch_related("fields").order_by("name")
+    return respond(fmt, [_service(rt) for rt in request_types], root="services", item="service")
+
+
+def _attribute(field: Field, order: int) -> dict[str, Any]:
+    attribute = {
+        "variable": True,
+        "code": field.code,
+        "datatype": DATATYPES[field.kind],
+        "required": field.required,
+        "datatype_description": field.help_text,
+        "order": order,
+        "description": field.label,
+    }
+    if field.kind in {FieldKind.CHOICE, FieldKind.MULTIPLE_CHOICE}:
+        attribute["values"] = [{"key": choice, "name": choice} for choice in field.choice_list]
+    return attribute
+
+
+@require_GET
+@open311
+def service_definition(request: HttpRequest, service_code: str, fmt: str) -> HttpResponse:
+    request_type = open311_request_types().filter(slug=service_code).prefetch_related("fields").first()
+    if request_type is None:
+        return error(fmt, 404, f"service_code inconnu : {service_code}")
+    fields = [field for field in request_type.fields.all() if field.kind in DATATYPES]
+    payload = {
+        "service_code": request_type.slug,
+        "attributes": [_attribute(field, order) for order, field in enumerate(fields, start=1)],
+    }
+    return respond(fmt, payload, root="service_definition", item_tags={"attributes": "attribute", "values": "value"})
