@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,9 +23,10 @@ from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
-from guichet.lib.phones import parse_phone, to_e164
+from guichet.lib.phones import parse_phone, phone_search_forms, to_e164
+from guichet.lib.text import fold
 from guichet.tickets.models import AuthorKind, Event, EventKind, Message, Ticket
-from guichet.tickets.search import build_search_text, fold
+from guichet.tickets.search import build_search_text
 
 ADDRESS_FIELDS = ("street", "postcode", "city")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", *ADDRESS_FIELDS)
@@ -47,17 +47,8 @@ def normalise_phone(raw: str) -> str:
     return to_e164(number) if number else raw
 
 
-def _phone_digits(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return ""
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return f"{''.join(c for c in national if c.isdigit())} {e164.lstrip('+')}"
-
-
 def citizen_search_text(citizen: Citizen) -> str:
-    phone = _phone_digits(citizen.phone) if citizen.phone else ""
+    phone = phone_search_forms(citizen.phone) if citizen.phone else ""
     parts = (
         f"{fold_text(citizen.last_name)};{fold_text(citizen.first_name)}",
         fold_text(citizen.email),

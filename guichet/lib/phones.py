@@ -34,3 +34,13 @@ def display_phone(e164: str) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, fmt)
+
+
+def phone_search_forms(e164: str) -> str:
+    """The digits people type to find a number: national (0612345678) and international (33612345678)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return f"{''.join(c for c in national if c.isdigit())} {e164.lstrip('+')}"

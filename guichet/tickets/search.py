@@ -6,22 +6,17 @@ configuration through a stored tsvector column and its GIN index (migrations 000
 SQLite, the zero-config default, falls back to matching every word as a substring.
 """
 
-import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from guichet.lib.phones import parse_phone, to_e164
+from guichet.lib.phones import parse_phone, phone_search_forms, to_e164
+from guichet.lib.text import fold
 from guichet.tickets.models import Ticket
 
 TEXT_SEARCH_CONFIG = "french"
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _answer_text(value: object) -> str:
@@ -32,16 +27,16 @@ def _answer_text(value: object) -> str:
     return str(value)
 
 
-def _phone_forms(e164: str) -> str:
-    national = "0" + e164[3:] if e164.startswith("+33") else ""
-    return f"{e164.lstrip('+')} {national}"
-
-
 def build_search_text(ticket: Ticket, messages: Iterable[str] = ()) -> str:
     citizen = ticket.citizen
     parts = [ticket.reference, ticket.subject, ticket.request_type.name]
     if citizen is not None:
-        parts += [citizen.first_name, citizen.last_name, citizen.email, _phone_forms(citizen.phone)]
+        parts += [
+            citizen.first_name,
+            citizen.last_name,
+            citizen.email,
+            phone_search_forms(citizen.phone) if citizen.phone else "",
+        ]
     parts += [_answer_text(answer.get("value", "")) for answer in ticket.answers]
     parts += list(messages)
     return fold(" ".join(part for part in parts if part))

@@ -271,7 +271,7 @@ def ticket_transfer(
 
 def _works_for(user: User, service: Service) -> bool:
     agent = getattr(user, "agent", None)
-    return agent is not None and (agent.sees_all_services or agent.services.filter(pk=service.pk).exists())
+    return agent is not None and (agent.sees_all_services or service.pk in agent.service_ids)
 
 
 def _lock(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:

@@ -25,10 +25,11 @@ from guichet.catalogue.models import FieldKind, RequestType
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_search_text
 from guichet.lib import references
+from guichet.lib.text import fold
 from guichet.organisation.models import Agent, Role
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import AuthorKind, Event, EventKind, Message, Ticket, Visibility
-from guichet.tickets.search import build_search_text, fold
+from guichet.tickets.search import build_search_text
 
 # fmt: off
 FIRST_NAMES = (
