@@ -55,39 +55,29 @@ def views_for(user: User) -> dict[str, str]:
     return {key: label for key, label in VIEWS.items() if key != "toutes"}
 
 
-def view_queryset(user: User, view: str) -> QuerySet[Ticket]:
-    """The tickets of one named view, open ones only (closed tickets are reached with the status filter)."""
-    base = tickets_visible_to(user)
+def _view_conditions(user: User) -> dict[str, Q]:
+    """What each named view adds to the tickets the user may see (one definition for lists and counts)."""
     agent = agent_of(user)
-    match view:
-        case "mes-demandes":
-            return base.filter(assignee=user)
-        case "non-assignees":
-            return base.filter(assignee__isnull=True)
-        case "en-retard":
-            return base.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
-        case "toutes":
-            return base
-        case _:
-            if agent is not None and agent.service_ids:
-                return base.filter(service_id__in=agent.service_ids)
-            return base
+    service_ids = agent.service_ids if agent is not None else frozenset()
+    return {
+        "mes-demandes": Q(assignee=user),
+        "mon-service": Q(service_id__in=service_ids) if service_ids else Q(),
+        "non-assignees": Q(assignee__isnull=True),
+        "en-retard": Q(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()),
+        "toutes": Q(),
+    }
+
+
+def view_queryset(user: User, view: str) -> QuerySet[Ticket]:
+    """The tickets of one named view (the status filter, open tickets by default, comes on top)."""
+    conditions = _view_conditions(user)
+    return tickets_visible_to(user).filter(conditions.get(view, conditions[DEFAULT_VIEW]))
 
 
 def view_counts(user: User, views: dict[str, str]) -> dict[str, int]:
     """The open tickets of every named view, in one query (index-only on the open tickets' index)."""
-    agent = agent_of(user)
-    service_ids = agent.service_ids if agent is not None else frozenset()
-    conditions = {
-        "mes-demandes": Q(assignee=user),
-        "mon-service": Q(service_id__in=service_ids) if service_ids else None,
-        "non-assignees": Q(assignee__isnull=True),
-        "en-retard": Q(due_date__lt=timezone.localdate()),
-        "toutes": None,
-    }
-    aggregates = {
-        key.replace("-", "_"): Count("pk", filter=conditions[key]) if conditions[key] else Count("pk") for key in views
-    }
+    conditions = _view_conditions(user)
+    aggregates = {key.replace("-", "_"): Count("pk", filter=conditions[key] or None) for key in views}
     totals = tickets_visible_to(user).filter(status__in=OPEN_STATUSES).aggregate(**aggregates)
     return {key: totals[key.replace("-", "_")] for key in views}
 
