@@ -49,6 +49,15 @@ class Ticket(models.Model):
         related_name="entered_tickets",
         verbose_name=_("saisie par"),
     )
+    # The partner application that submitted it (channel "api").
+    api_key = models.ForeignKey(
+        "api.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("déposée par l'application"),
+    )
     # Makes a double click or a re-POST of the same form land on the same ticket.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)

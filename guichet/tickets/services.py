@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
+from guichet.api.models import ApiKey
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
 from guichet.lib import references
@@ -42,7 +43,7 @@ from guichet.tickets.models import (
 from guichet.tickets.public_cache import status_page_forget
 from guichet.tickets.search import build_search_text, search_fragment
 
-RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee")
+RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key")
 # Statuses the citizen is told about by a notification of their own.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 
@@ -58,6 +59,7 @@ def ticket_create(
     entered_by: User | None = None,
     subject: str = "",
     acknowledge: bool = True,
+    api_key: ApiKey | None = None,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
 
@@ -81,6 +83,7 @@ def ticket_create(
                 status_changed_at=now,
                 due_date=commune.calendar.add_working_days(timezone.localdate(now), request_type.deadline_days),
                 entered_by=entered_by,
+                api_key=api_key,
                 submission_key=submission_key,
             )
             ticket.search_text = build_search_text(ticket)
@@ -96,6 +99,7 @@ def ticket_create(
                 actor_kind=AuthorKind.AGENT if entered_by else AuthorKind.CITIZEN,
                 channel=channel,
                 to_status=Status.RECEIVED,
+                **({"api_key": api_key.name} if api_key else {}),
             )
             if acknowledge:
                 notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
