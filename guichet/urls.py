@@ -18,6 +18,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("guichet.portal.urls")),
     path("webhooks/sms/brevo/<str:secret>/", webhooks.brevo_sms, name="webhook_sms_brevo"),
+    path("webhooks/sms/ovh/<str:secret>/", webhooks.ovh_sms, name="webhook_sms_ovh"),
 ]
 
 handler404 = errors.not_found

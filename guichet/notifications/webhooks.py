@@ -9,6 +9,14 @@ Brevo's payload, from "Transactional webhooks" → Transactional SMS events
 ``sms_count``, ``credits_used``, ``messageId`` (integer, the id returned when sending),
 ``remaining_credit``, ``msg_status`` (sent, delivered, soft_bounce, hard_bounce), ``date``,
 ``type``, ``reference``.
+
+OVHcloud calls the account's callback URL (set with ``manage.py ovh_sms_callback``) with a GET whose
+query string holds ``id`` (the id returned when sending), ``dlr`` and ``ptt``. OVH's current guides do
+not describe it; the description relied on is OVH's former documentation, quoted in the ovh/docs issue
+#1496 ("L'utilisation d'une callback…", 2023): ``dlr`` 1 = delivered, 2 = not delivered, 4 = pending,
+8 = handed to the operator, 16 = refused by the operator; ``ptt`` details the operator's state
+(4 = delivered, 5 = confirmed undelivered, 8 = expired undelivered). Final failures are dlr 2 or 16, or ptt
+5 or 8.
 """
 
 import json
@@ -17,12 +25,14 @@ import secrets
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from guichet.notifications.models import Notification, NotificationChannel
 from guichet.notifications.recovery import notification_bounced
 
 BREVO_HARD_FAILURES = frozenset({"hard_bounce"})
+OVH_FAILED_DLR = {"2": "non délivré", "16": "refusé par l'opérateur"}
+OVH_FAILED_PTT = {"5": "non délivré", "8": "expiré sans être délivré"}
 
 
 def _check_secret(secret: str) -> None:
@@ -46,8 +56,24 @@ def brevo_sms(request: HttpRequest, secret: str) -> HttpResponse:
     return HttpResponse(status=200)
 
 
-def _record_hard_failure(*, message_id: str, provider_status: str) -> None:
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def ovh_sms(request: HttpRequest, secret: str) -> HttpResponse:
+    _check_secret(secret)
+    report = request.GET if request.method == "GET" else request.POST
+    message_id, dlr, ptt = report.get("id", "").strip(), report.get("dlr", "").strip(), report.get("ptt", "").strip()
+    if not message_id.isdigit() or not (dlr or ptt):
+        return HttpResponseBadRequest()
+    reason = OVH_FAILED_DLR.get(dlr) or OVH_FAILED_PTT.get(ptt)
+    if reason:
+        _record_hard_failure(
+            message_id=message_id, provider_status=f"{reason} (dlr={dlr or '-'}, ptt={ptt or '-'})", provider="OVHcloud"
+        )
+    return HttpResponse("OK", content_type="text/plain")
+
+
+def _record_hard_failure(*, message_id: str, provider_status: str, provider: str = "Brevo") -> None:
     notification = Notification.objects.filter(channel=NotificationChannel.SMS, provider_message_id=message_id).first()
     if notification is not None:
         # Failed, with an event, once (providers may post the same report twice): listed for an agent to fix.
-        notification_bounced(notification=notification, diagnostic=f"Brevo : {provider_status}")
+        notification_bounced(notification=notification, diagnostic=f"{provider} : {provider_status}")

@@ -1,4 +1,5 @@
 import hashlib
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from guichet.notifications.delivery import deliver
@@ -32,18 +34,21 @@ def provider() -> Iterator[ProviderServer]:
     state = ProviderServer()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+        def do_PUT(self) -> None:
+            self.do_POST(method="PUT")
+
+        def do_POST(self, method: str = "POST") -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.requests.append(
                 {
-                    "method": "POST",
+                    "method": method,
                     "path": self.path,
                     "headers": dict(self.headers),
                     "raw": body,
                     "json": json.loads(body),
                 }
             )
-            encoded = json.dumps(state.answer).encode()
+            encoded = b"" if state.answer is None else json.dumps(state.answer).encode()
             self.send_response(state.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(encoded)))
@@ -302,3 +307,84 @@ def test_ovh_error_or_refused_receiver_makes_delivery_retry(ovh_settings, provid
     provider.answer = {"totalCreditsRemoved": 0, "invalidReceivers": ["+33612345678"], "ids": [], "validReceivers": []}
     with pytest.raises(ovh.OvhError, match="invalidReceivers"):
         ovh.send_sms(to="+33612345678", text="Bonjour", reference="ref-3")
+
+
+def test_ovh_callback_is_declared_on_the_sms_account(ovh_settings, provider):
+    ovh_settings.SITE_URL = "https://grc.mairie.example"
+    ovh_settings.SMS_WEBHOOK_SECRET = "s3cret-webhook"
+    provider.answer = None  # OVH answers an empty body to this PUT
+    out = io.StringIO()
+    call_command("ovh_sms_callback", stdout=out)
+    [request] = provider.requests
+    assert (request["method"], request["path"]) == ("PUT", "/1.0/sms/sms-ab12345-1")
+    assert request["json"] == {"callBack": "https://grc.mairie.example/webhooks/sms/ovh/s3cret-webhook/"}
+    headers = {name.lower(): value for name, value in request["headers"].items()}
+    clear = "+".join(
+        [
+            "EXEgWIz07P0HYwtQDs7cNIqCiQaWSuHF",
+            "MtSwSrPpNjqfVSmJhLbPyr2i45lSwPU1",
+            "PUT",
+            f"{ovh_settings.OVH_ENDPOINT}/sms/sms-ab12345-1",
+            request["raw"].decode(),
+            headers["x-ovh-timestamp"],
+        ]
+    )
+    assert headers["x-ovh-signature"] == "$1$" + hashlib.sha1(clear.encode()).hexdigest()
+    assert "s3cret" not in out.getvalue()  # the secret stays out of terminal logs
+
+
+def test_ovh_callback_command_says_what_is_missing(ovh_settings, provider):
+    ovh_settings.SMS_WEBHOOK_SECRET = ""
+    with pytest.raises(CommandError, match="SMS_WEBHOOK_SECRET"):
+        call_command("ovh_sms_callback")
+    ovh_settings.SMS_WEBHOOK_SECRET = "s3cret-webhook"
+    provider.status = 403
+    provider.answer = {"message": "This call has not been granted"}
+    with pytest.raises(CommandError, match="not been granted"):
+        call_command("ovh_sms_callback")
+
+
+@pytest.fixture
+def sent_ovh_sms(ovh_settings, sms_ticket) -> Notification:
+    ovh_settings.SMS_WEBHOOK_SECRET = "s3cret-webhook"
+    notification = Notification.objects.get(ticket=sms_ticket)
+    Notification.objects.filter(pk=notification.pk).update(status=DeliveryStatus.SENT, provider_message_id="26929925")
+    notification.refresh_from_db()
+    return notification
+
+
+def ovh_report(secret: str = "s3cret-webhook", **params):
+    return Client().get(f"/webhooks/sms/ovh/{secret}/", params)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("dlr", "ptt"), [("1", "4"), ("4", "1"), ("8", "3")])
+def test_ovh_report_of_a_delivered_or_pending_sms_changes_nothing(sent_ovh_sms, dlr, ptt):
+    events_before = Event.objects.count()
+    response = ovh_report(id="26929925", dlr=dlr, ptt=ptt)
+    assert response.status_code == 200
+    assert Event.objects.count() == events_before
+    sent_ovh_sms.refresh_from_db()
+    assert sent_ovh_sms.status == DeliveryStatus.SENT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("dlr", "ptt", "reason"), [("2", "5", "non délivré"), ("16", "", "refusé"), ("", "8", "expiré")]
+)
+def test_ovh_report_of_a_failure_marks_the_sms_failed_once(sent_ovh_sms, dlr, ptt, reason):
+    for _ in range(2):
+        assert ovh_report(id="26929925", dlr=dlr, ptt=ptt).status_code == 200
+    [event] = failures(sent_ovh_sms)
+    assert "OVHcloud" in event.data["error"] and reason in event.data["error"]
+    sent_ovh_sms.refresh_from_db()
+    assert sent_ovh_sms.status == DeliveryStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_ovh_report_checks_its_secret_and_its_parameters(sent_ovh_sms):
+    assert ovh_report("wrong", id="26929925", dlr="2").status_code == 404
+    assert ovh_report(id="26929925").status_code == 400
+    assert ovh_report(id="abc", dlr="2").status_code == 400
+    assert ovh_report(id="999", dlr="2").status_code == 200  # unknown ids are acknowledged, nothing changes
+    assert failures(sent_ovh_sms) == []
