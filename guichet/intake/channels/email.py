@@ -83,8 +83,7 @@ def _ingest(message: EmailMessage, sender: str, subject: str) -> Received:
             return Received(InboundOutcome.REPLY, ticket)
         except ReplyNotAllowed:
             pass  # a closed ticket: the message becomes a new request rather than being lost
-    name = parseaddr(str(message.get("From", "")))[0]
-    first_name, _sep, last_name = name.strip().rpartition(" ")
+    first_name, last_name = split_display_name(parseaddr(str(message.get("From", "")))[0])
     citizen = citizen_find_or_create(
         first_name=first_name, last_name=last_name or sender, email=sender, preferred_channel=ContactChannel.EMAIL
     )
@@ -97,6 +96,16 @@ def _ingest(message: EmailMessage, sender: str, subject: str) -> Received:
         uploads=[("", upload) for upload in uploads],
     )
     return Received(InboundOutcome.NEW_TICKET, ticket)
+
+
+def split_display_name(name: str) -> tuple[str, str]:
+    """ "Hélène Lefèvre" and Outlook's "Lefèvre, Hélène" both give ("Hélène", "Lefèvre")."""
+    name = " ".join(name.replace('"', " ").split())
+    if "," in name:
+        last_name, _sep, first_name = name.partition(",")
+        return first_name.strip(), last_name.strip()
+    first_name, _sep, last_name = name.rpartition(" ")
+    return first_name, last_name
 
 
 def strip_quoted_history(text: str) -> str:
@@ -155,7 +164,7 @@ def _content(message: EmailMessage) -> tuple[str, list[CheckedUpload]]:
     part = message.get_body(preferencelist=("plain", "html"))
     text = ""
     if part is not None:
-        text = part.get_content()
+        text = _part_text(part)
         if part.get_content_type() == "text/html":
             text = get_text(text)  # scripts, styles and markup dropped: only the text is kept
     uploads = []
@@ -167,6 +176,18 @@ def _content(message: EmailMessage) -> tuple[str, list[CheckedUpload]]:
         except ValidationError as refusal:
             text += f"\n\n[Pièce jointe refusée : {' '.join(refusal.messages)}]"
     return text, uploads
+
+
+def _part_text(part: EmailMessage) -> str:
+    """The part's text; an unknown or lying charset still gives readable text rather than an error."""
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError):
+        data = part.get_payload(decode=True) or b""
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("cp1252", errors="replace")  # what French Windows clients send unlabelled
 
 
 def _ticket_replied_to(message: EmailMessage, subject: str) -> Ticket | None:
