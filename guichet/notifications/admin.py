@@ -22,7 +22,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     inlines = [DeliveryAttemptInline]
-    list_display = ["created_at", "template", "channel", "recipient", "status", "attempts", "sent_at"]
+    list_display = ["created_at", "template", "channel", "recipient", "status", "attempts", "sent_at", "delivered_at"]
     list_filter = ["status", "channel", "template"]
     search_fields = ["recipient", "ticket__reference", "provider_message_id"]
     list_select_related = ["ticket"]

@@ -70,6 +70,8 @@ class Notification(models.Model):
     last_attempt_at = models.DateTimeField(_("dernière tentative"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    # Set by the SMS provider's delivery report, when it tells us the phone received the message.
+    delivered_at = models.DateTimeField(_("remise confirmée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

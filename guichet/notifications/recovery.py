@@ -108,3 +108,8 @@ def notification_bounced(*, notification: Notification, diagnostic: str) -> Noti
         notification.save(update_fields=["status", "last_error"])
         notification_event(notification, EventKind.NOTIFICATION_FAILED, error=notification.last_error)
     return notification
+
+
+def notification_delivered(*, notification: Notification) -> None:
+    """The provider confirmed the recipient received it (SMS delivery report); the first report counts."""
+    Notification.objects.filter(pk=notification.pk, delivered_at__isnull=True).update(delivered_at=timezone.now())

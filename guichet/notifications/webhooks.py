@@ -2,7 +2,7 @@
 
 The provider is authenticated by a secret path segment (settings.SMS_WEBHOOK_SECRET), since
 Brevo's SMS webhooks carry no signature. A permanent failure becomes a NOTIFICATION_FAILED event
-on the ticket's timeline; other statuses (sent, delivered, soft bounce) change nothing.
+on the ticket's timeline; a confirmed delivery sets ``delivered_at``; other statuses change nothing.
 
 Brevo's payload, from "Transactional webhooks" → Transactional SMS events
 (https://developers.brevo.com/docs/transactional-webhooks): ``id`` (webhook id), ``to``,
@@ -28,9 +28,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guichet.notifications.models import Notification, NotificationChannel
-from guichet.notifications.recovery import notification_bounced
+from guichet.notifications.recovery import notification_bounced, notification_delivered
 
 BREVO_HARD_FAILURES = frozenset({"hard_bounce"})
+BREVO_DELIVERED = "delivered"
+OVH_DELIVERED_DLR, OVH_DELIVERED_PTT = "1", "4"
 OVH_FAILED_DLR = {"2": "non délivré", "16": "refusé par l'opérateur"}
 OVH_FAILED_PTT = {"5": "non délivré", "8": "expiré sans être délivré"}
 
@@ -52,6 +54,8 @@ def brevo_sms(request: HttpRequest, secret: str) -> HttpResponse:
         return HttpResponseBadRequest()
     if status in BREVO_HARD_FAILURES:
         _record_hard_failure(message_id=message_id, provider_status=status)
+    elif status == BREVO_DELIVERED:
+        _record_delivery(message_id)
     # Unknown message ids are acknowledged too, or the provider would keep retrying them.
     return HttpResponse(status=200)
 
@@ -69,11 +73,21 @@ def ovh_sms(request: HttpRequest, secret: str) -> HttpResponse:
         _record_hard_failure(
             message_id=message_id, provider_status=f"{reason} (dlr={dlr or '-'}, ptt={ptt or '-'})", provider="OVHcloud"
         )
+    elif dlr == OVH_DELIVERED_DLR or ptt == OVH_DELIVERED_PTT:
+        _record_delivery(message_id)
     return HttpResponse("OK", content_type="text/plain")
 
 
+def _sms(message_id: str) -> Notification | None:
+    return Notification.objects.filter(channel=NotificationChannel.SMS, provider_message_id=message_id).first()
+
+
+def _record_delivery(message_id: str) -> None:
+    if (notification := _sms(message_id)) is not None:
+        notification_delivered(notification=notification)
+
+
 def _record_hard_failure(*, message_id: str, provider_status: str, provider: str = "Brevo") -> None:
-    notification = Notification.objects.filter(channel=NotificationChannel.SMS, provider_message_id=message_id).first()
-    if notification is not None:
+    if (notification := _sms(message_id)) is not None:
         # Failed, with an event, once (providers may post the same report twice): listed for an agent to fix.
         notification_bounced(notification=notification, diagnostic=f"{provider} : {provider_status}")

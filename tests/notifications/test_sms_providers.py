@@ -195,10 +195,12 @@ def test_webhook_acknowledges_an_unknown_message_and_changes_nothing(sent_sms):
 
 
 @pytest.mark.django_db
-def test_webhook_delivered_report_changes_nothing(sent_sms):
+def test_webhook_delivered_report_records_the_delivery_and_nothing_else(sent_sms):
     events_before = Event.objects.count()
     assert post_report("s3cret-webhook", report(1511882900176220, "delivered")).status_code == 200
     assert Event.objects.count() == events_before
+    sent_sms.refresh_from_db()
+    assert sent_sms.status == DeliveryStatus.SENT and sent_sms.delivered_at is not None
 
 
 @pytest.mark.django_db
@@ -358,14 +360,15 @@ def ovh_report(secret: str = "s3cret-webhook", **params):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("dlr", "ptt"), [("1", "4"), ("4", "1"), ("8", "3")])
-def test_ovh_report_of_a_delivered_or_pending_sms_changes_nothing(sent_ovh_sms, dlr, ptt):
+@pytest.mark.parametrize(("dlr", "ptt", "delivered"), [("1", "4", True), ("4", "1", False), ("8", "3", False)])
+def test_ovh_report_of_a_delivered_or_pending_sms(sent_ovh_sms, dlr, ptt, delivered):
     events_before = Event.objects.count()
     response = ovh_report(id="26929925", dlr=dlr, ptt=ptt)
     assert response.status_code == 200
     assert Event.objects.count() == events_before
     sent_ovh_sms.refresh_from_db()
     assert sent_ovh_sms.status == DeliveryStatus.SENT
+    assert (sent_ovh_sms.delivered_at is not None) is delivered
 
 
 @pytest.mark.django_db
