@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from guichet.intake.channels.imap import imap_fetch
 from guichet.intake.models import InboundOutcome
@@ -73,6 +74,14 @@ def imap_server(tmp_path_factory, settings):
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.05)
+    # The port opens before the auth process is ready; on a busy machine the first logins fail for a while.
+    for _ in range(100):
+        try:
+            with IMAPClient("127.0.0.1", port=port, ssl=False, timeout=5) as client:
+                client.login(USER, PASSWORD)
+            break
+        except (LoginError, OSError):
+            time.sleep(0.1)
     settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_SSL = "127.0.0.1", port, False
     settings.IMAP_USER, settings.IMAP_PASSWORD, settings.IMAP_FOLDER = USER, PASSWORD, "INBOX"
     yield port
