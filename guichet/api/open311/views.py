@@ -1,6 +1,5 @@
 """Open311 GeoReport v2, read-only part: discovery, service list, service definitions."""
 
-import datetime
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from guichet.api.open311.formats import JSON, XML, error, respond
+from guichet.api.open311.payloads import stamp
 from guichet.catalogue.models import Field, FieldKind, RequestType
 from guichet.organisation.models import Commune
 
@@ -35,6 +35,12 @@ def open311_request_types():
     return RequestType.objects.active().filter(requires_account=False)
 
 
+def param(request: HttpRequest, name: str) -> str:
+    """A parameter from the body (POST) or the query string; blank counts as absent."""
+    value = request.POST.get(name, "") if request.method == "POST" else ""
+    return (value or request.GET.get(name, "")).strip()
+
+
 def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The format suffix, and the jurisdiction check (an empty parameter counts as absent)."""
 
@@ -42,7 +48,7 @@ def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in {XML, JSON}:
             return error(XML, 404, "Format inconnu : utilisez .xml ou .json")
-        jurisdiction = request.GET.get("jurisdiction_id", "").strip()
+        jurisdiction = param(request, "jurisdiction_id")
         expected = settings.OPEN311_JURISDICTION_ID
         if jurisdiction and expected and jurisdiction != expected:
             return error(fmt, 404, f"jurisdiction_id inconnu : {jurisdiction}")
@@ -51,15 +57,11 @@ def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-def _stamp(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @require_GET
 @open311
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     commune = Commune.current()
-    changeset = _stamp(RequestType.objects.aggregate(latest=Max("updated_at"))["latest"] or timezone.now())
+    changeset = stamp(RequestType.objects.aggregate(latest=Max("updated_at"))["latest"] or timezone.now())
     base = settings.SITE_URL + reverse("open311:services", kwargs={"fmt": XML}).rsplit("/", 1)[0]
     payload = {
         "changeset": changeset,
