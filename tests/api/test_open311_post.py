@@ -225,3 +225,13 @@ def test_a_required_file_field_needs_media(client, pothole, api_key):
 
 def test_get_post_only_other_methods_are_refused(client, pothole):
     assert client.put(URL.format("json")).status_code == 405
+
+
+def test_number_attributes_accept_a_decimal_point_and_refuse_words(client, pothole, api_key):
+    factories.FieldFactory(request_type=pothole, code="largeur", label="Largeur (cm)", kind="number", order=9)
+    response = client.post(URL.format("json"), body(pothole, api_key[1], **{"attribute[largeur]": "12.5"}))
+    assert response.status_code == 201
+    assert {a["code"]: a["value"] for a in Ticket.objects.get().answers}["largeur"] == "12.5"
+    response = client.post(URL.format("json"), body(pothole, api_key[1], **{"attribute[largeur]": "douze"}))
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": "attribute[largeur] : Saisissez un nombre."}]
