@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from guichet.api.open311.formats import JSON, XML, error, respond
@@ -47,11 +48,11 @@ def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in {XML, JSON}:
-            return error(XML, 404, "Format inconnu : utilisez .xml ou .json")
+            return error(XML, 404, _("Format inconnu : utilisez .xml ou .json"))
         jurisdiction = param(request, "jurisdiction_id")
         expected = settings.OPEN311_JURISDICTION_ID
         if jurisdiction and expected and jurisdiction != expected:
-            return error(fmt, 404, f"jurisdiction_id inconnu : {jurisdiction}")
+            return error(fmt, 404, _("jurisdiction_id inconnu : %(id)s") % {"id": jurisdiction})
         return view(request, *args, fmt=fmt, **kwargs)
 
     return wrapper
@@ -66,7 +67,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     payload = {
         "changeset": changeset,
         "contact": f"{commune.name} {commune.email}".strip(),
-        "key_service": f"Clés d'API délivrées par la mairie sur demande : {commune.email}".strip(),
+        "key_service": _("Clés d'API délivrées par la mairie sur demande : %(email)s") % {"email": commune.email},
         "endpoints": [
             {
                 "specification": SPECIFICATION,
@@ -99,13 +100,24 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
     return respond(fmt, [_service(rt) for rt in request_types], root="services", item="service")
 
 
+def _datatype_description(field: Field) -> str:
+    """The field's help, or how Guichet reads the value when that is not obvious from the datatype."""
+    if field.help_text:
+        return field.help_text
+    if field.kind == FieldKind.ADDRESS:
+        return _("Voie, code postal et commune, par exemple : 12 rue de la Paix, 75002 Paris")
+    if field.kind == FieldKind.DATE:
+        return _("Une date ou une date et heure ISO 8601, par exemple : 2026-11-28")
+    return ""
+
+
 def _attribute(field: Field, order: int) -> dict[str, Any]:
     attribute = {
         "variable": True,
         "code": field.code,
         "datatype": DATATYPES[field.kind],
         "required": field.required,
-        "datatype_description": field.help_text,
+        "datatype_description": _datatype_description(field),
         "order": order,
         "description": field.label,
     }
@@ -119,7 +131,7 @@ def _attribute(field: Field, order: int) -> dict[str, Any]:
 def service_definition(request: HttpRequest, service_code: str, fmt: str) -> HttpResponse:
     request_type = open311_request_types().filter(slug=service_code).prefetch_related("fields").first()
     if request_type is None:
-        return error(fmt, 404, f"service_code inconnu : {service_code}")
+        return error(fmt, 404, _("service_code inconnu : %(code)s") % {"code": service_code})
     fields = [field for field in request_type.fields.all() if field.kind in DATATYPES]
     payload = {
         "service_code": request_type.slug,

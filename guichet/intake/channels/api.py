@@ -59,7 +59,7 @@ def _citizen(contact: ApiContact) -> Citizen | None:
         return citizen_find_or_create(
             first_name=contact.first_name,
             # A record needs a name; like the email channel, the address stands in for a missing one.
-            last_name=contact.last_name or contact.email or contact.phone,
+            last_name=(contact.last_name or contact.email or contact.phone)[:100],
             email=contact.email,
             phone=contact.phone,
             preferred_channel=_acknowledgement_channel(contact),
