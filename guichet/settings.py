@@ -217,6 +217,8 @@ RATELIMIT_VIEW = "guichet.portal.views.errors.rate_limited"
 
 # Open311 GeoReport v2: the jurisdiction this endpoint answers for (empty: any value is accepted).
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID")
+# Service requests POSTed per API key (every attempt counts), in the shared cache.
+OPEN311_POST_RATE = env_str("OPEN311_POST_RATE", "60/m")
 
 # Guichet's own knobs.
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_MB", 10) * 1024 * 1024

@@ -58,6 +58,7 @@ def test_service_definition_maps_field_kinds_to_open311_datatypes(client, catalo
     assert set(attributes) == {"adresse", "description", "danger", "vu_le"}  # the file field is not an attribute
     assert [a["order"] for a in data["attributes"]] == [1, 2, 3, 4]
     assert attributes["adresse"]["datatype"] == "text"
+    assert "12 rue de la Paix, 75002 Paris" in attributes["adresse"]["datatype_description"]  # how it is read
     assert attributes["vu_le"]["datatype"] == "datetime"
     assert attributes["danger"]["datatype"] == "singlevaluelist"
     assert attributes["danger"]["values"] == [{"key": "Oui", "name": "Oui"}, {"key": "Non", "name": "Non"}]

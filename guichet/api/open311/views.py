@@ -1,6 +1,5 @@
 """Open311 GeoReport v2, read-only part: discovery, service list, service definitions."""
 
-import datetime
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -10,9 +9,11 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from guichet.api.open311.formats import JSON, XML, error, respond
+from guichet.api.open311.payloads import stamp
 from guichet.catalogue.models import Field, FieldKind, RequestType
 from guichet.organisation.models import Commune
 
@@ -35,36 +36,38 @@ def open311_request_types():
     return RequestType.objects.active().filter(requires_account=False)
 
 
+def param(request: HttpRequest, name: str) -> str:
+    """A parameter from the body (POST) or the query string; blank counts as absent."""
+    value = request.POST.get(name, "") if request.method == "POST" else ""
+    return (value or request.GET.get(name, "")).strip()
+
+
 def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The format suffix, and the jurisdiction check (an empty parameter counts as absent)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in {XML, JSON}:
-            return error(XML, 404, "Format inconnu : utilisez .xml ou .json")
-        jurisdiction = request.GET.get("jurisdiction_id", "").strip()
+            return error(XML, 404, _("Format inconnu : utilisez .xml ou .json"))
+        jurisdiction = param(request, "jurisdiction_id")
         expected = settings.OPEN311_JURISDICTION_ID
         if jurisdiction and expected and jurisdiction != expected:
-            return error(fmt, 404, f"jurisdiction_id inconnu : {jurisdiction}")
+            return error(fmt, 404, _("jurisdiction_id inconnu : %(id)s") % {"id": jurisdiction})
         return view(request, *args, fmt=fmt, **kwargs)
 
     return wrapper
-
-
-def _stamp(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @require_GET
 @open311
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     commune = Commune.current()
-    changeset = _stamp(RequestType.objects.aggregate(latest=Max("updated_at"))["latest"] or timezone.now())
+    changeset = stamp(RequestType.objects.aggregate(latest=Max("updated_at"))["latest"] or timezone.now())
     base = settings.SITE_URL + reverse("open311:services", kwargs={"fmt": XML}).rsplit("/", 1)[0]
     payload = {
         "changeset": changeset,
         "contact": f"{commune.name} {commune.email}".strip(),
-        "key_service": f"Clés d'API délivrées par la mairie sur demande : {commune.email}".strip(),
+        "key_service": _("Clés d'API délivrées par la mairie sur demande : %(email)s") % {"email": commune.email},
         "endpoints": [
             {
                 "specification": SPECIFICATION,
@@ -97,13 +100,24 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
     return respond(fmt, [_service(rt) for rt in request_types], root="services", item="service")
 
 
+def _datatype_description(field: Field) -> str:
+    """The field's help, or how Guichet reads the value when that is not obvious from the datatype."""
+    if field.help_text:
+        return field.help_text
+    if field.kind == FieldKind.ADDRESS:
+        return _("Voie, code postal et commune, par exemple : 12 rue de la Paix, 75002 Paris")
+    if field.kind == FieldKind.DATE:
+        return _("Une date ou une date et heure ISO 8601, par exemple : 2026-11-28")
+    return ""
+
+
 def _attribute(field: Field, order: int) -> dict[str, Any]:
     attribute = {
         "variable": True,
         "code": field.code,
         "datatype": DATATYPES[field.kind],
         "required": field.required,
-        "datatype_description": field.help_text,
+        "datatype_description": _datatype_description(field),
         "order": order,
         "description": field.label,
     }
@@ -117,7 +131,7 @@ def _attribute(field: Field, order: int) -> dict[str, Any]:
 def service_definition(request: HttpRequest, service_code: str, fmt: str) -> HttpResponse:
     request_type = open311_request_types().filter(slug=service_code).prefetch_related("fields").first()
     if request_type is None:
-        return error(fmt, 404, f"service_code inconnu : {service_code}")
+        return error(fmt, 404, _("service_code inconnu : %(code)s") % {"code": service_code})
     fields = [field for field in request_type.fields.all() if field.kind in DATATYPES]
     payload = {
         "service_code": request_type.slug,

@@ -1,0 +1,89 @@
+"""A ticket as an Open311 service request, for anyone to read: no personal data.
+
+Published: the public reference, the request type, the service, dates, the Open311 status and
+Guichet's own, and the location the partner sent as Open311's location (lat/long, address_string,
+address_id). Never published: the citizen (name, email, phone, address), the form's answers, the
+description, media, the thread and internal notes. ``extensions=true`` adds the status history.
+"""
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from guichet.api.open311.forms import PUBLIC_LOCATION_CODES, SOURCE
+from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Status
+from guichet.tickets.models import Event, EventKind, Ticket
+
+ITEM_TAGS = {"notes": "note"}
+
+
+def stamp(moment: datetime.datetime) -> str:
+    """W3C datetime in UTC with ``Z``, no fraction: what every client and the old validator accept."""
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def open311_status(status: str) -> str:
+    return "open" if status in OPEN_STATUSES else "closed"
+
+
+def _expected(ticket: Ticket) -> str:
+    # The due date is a day: the answer is expected by the end of it, town hall time.
+    end_of_day = datetime.datetime.combine(ticket.due_date, datetime.time(23, 59, 59))
+    return stamp(timezone.make_aware(end_of_day))
+
+
+def _location(ticket: Ticket) -> dict[str, Any]:
+    values = {
+        answer["code"]: answer["value"]
+        for answer in ticket.answers
+        if answer.get("source") == SOURCE and answer.get("code") in PUBLIC_LOCATION_CODES
+    }
+    location: dict[str, Any] = {
+        "address": values.get("open311_address"),
+        "address_id": values.get("open311_address_id"),
+    }
+    if "open311_lat" in values and "open311_long" in values:
+        location["lat"] = float(values["open311_lat"])
+        location["long"] = float(values["open311_long"])
+    return location
+
+
+def _note(event: Event) -> dict[str, Any]:
+    if event.kind == EventKind.CREATED:
+        kind, status = "submitted", Status.RECEIVED
+    else:
+        status = event.to_status
+        was_open = event.from_status in OPEN_STATUSES
+        kind = "closed" if status not in OPEN_STATUSES else ("activity" if was_open else "opened")
+    label = str(CITIZEN_STATUS_LABELS.get(status, status))
+    return {
+        "datetime": stamp(event.created_at),
+        "type": kind,
+        "summary": label,
+        "description": label,
+        "extended_attributes": {"guichet_status": status},
+    }
+
+
+def request_payload(ticket: Ticket, *, extensions: bool = False) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "service_request_id": ticket.reference_display,
+        "status": open311_status(ticket.status),
+        "status_notes": str(CITIZEN_STATUS_LABELS[ticket.status]),
+        "service_name": ticket.request_type.name,
+        "service_code": ticket.request_type.slug,
+        "agency_responsible": ticket.service.name,
+        "requested_datetime": stamp(ticket.created_at),
+        "updated_datetime": stamp(ticket.updated_at),
+        "expected_datetime": _expected(ticket),
+        **_location(ticket),
+    }
+    if extensions:
+        payload["extended_attributes"] = {
+            "guichet_status": ticket.status,
+            "guichet_status_label": str(CITIZEN_STATUS_LABELS[ticket.status]),
+            "channel": ticket.channel,
+        }
+        payload["notes"] = [_note(event) for event in ticket.public_history]
+    return {name: value for name, value in payload.items() if value not in (None, "")}

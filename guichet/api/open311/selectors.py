@@ -1,0 +1,172 @@
+"""Reads for GET requests: which tickets are public through Open311, and the spec's filters.
+
+Public: tickets of request types that do not require a citizen account (the ones the service list
+offers, retired ones included), whatever their channel. Only the columns the responses show are read.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from guichet.lib import references
+from guichet.tickets.lifecycle import OPEN_STATUSES, Status
+from guichet.tickets.models import Event, EventKind, Ticket
+
+DEFAULT_SPAN = datetime.timedelta(days=90)
+MAX_RESULTS = 1000
+STATUS_FILTERS = {
+    "open": sorted(OPEN_STATUSES),
+    "closed": sorted(set(Status.values) - OPEN_STATUSES),
+}
+PUBLIC_EVENT_KINDS = (EventKind.CREATED, EventKind.STATUS_CHANGED)
+COLUMNS = (
+    "reference",
+    "status",
+    "answers",
+    "created_at",
+    "updated_at",
+    "due_date",
+    "channel",
+    "request_type__name",
+    "request_type__slug",
+    "service__name",
+)
+
+
+class QueryError(ValueError):
+    """A parameter that cannot be understood; the message (French) goes back to the client."""
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    references: tuple[str, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+    updated_after: datetime.datetime | None = None
+    updated_before: datetime.datetime | None = None
+    page: int = 1
+    page_size: int = MAX_RESULTS
+    extensions: bool = False
+
+
+def _param(params: QueryDict, name: str) -> str:
+    return params.get(name, "").strip()
+
+
+def _list(params: QueryDict, name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in _param(params, name).split(",") if part.strip())
+
+
+def _moment(params: QueryDict, name: str) -> datetime.datetime | None:
+    raw = _param(params, name)
+    if not raw:
+        return None
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise QueryError(
+            _("%(name)s : date invalide, format attendu ISO 8601 comme 2026-01-31T08:00:00Z.") % {"name": name}
+        )
+    # The spec wants a time zone; a client that forgets it most likely means UTC.
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+
+
+def _integer(params: QueryDict, name: str, default: int, maximum: int) -> int:
+    raw = _param(params, name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise QueryError(_("%(name)s : nombre entier de 1 à %(max)s attendu.") % {"name": name, "max": maximum})
+    return int(raw)
+
+
+def parse_query(params: QueryDict) -> RequestQuery:
+    """The GET requests parameters; raises QueryError with a French message for what cannot be used."""
+    statuses = _list(params, "status")
+    unknown = [status for status in statuses if status not in STATUS_FILTERS]
+    if unknown:
+        raise QueryError(
+            _("status : valeurs possibles open et closed, reçu %(value)s.") % {"value": ", ".join(unknown)}
+        )
+    start, end = _moment(params, "start_date"), _moment(params, "end_date")
+    if start and end and end < start:
+        raise QueryError(_("end_date est antérieure à start_date."))
+    if start and end and end - start > DEFAULT_SPAN:
+        raise QueryError(_("start_date et end_date ne peuvent pas couvrir plus de 90 jours."))
+    return RequestQuery(
+        references=tuple(ref for raw in _list(params, "service_request_id") if (ref := references.normalise(raw))),
+        service_codes=_list(params, "service_code"),
+        statuses=statuses,
+        start=start,
+        end=end,
+        updated_after=_moment(params, "updated_after"),
+        updated_before=_moment(params, "updated_before"),
+        page=_integer(params, "page", 1, 1_000_000),
+        page_size=_integer(params, "page_size", MAX_RESULTS, MAX_RESULTS),
+        extensions=_param(params, "extensions").lower() == "true",
+    )
+
+
+def public_tickets(*, extensions: bool = False) -> QuerySet[Ticket]:
+    tickets = (
+        Ticket.objects.filter(request_type__requires_account=False)
+        .select_related("request_type", "service")
+        .only(*COLUMNS)
+    )
+    if extensions:
+        history = Event.objects.filter(kind__in=PUBLIC_EVENT_KINDS).only(
+            "ticket_id", "kind", "from_status", "to_status", "created_at"
+        )
+        tickets = tickets.prefetch_related(Prefetch("events", queryset=history, to_attr="public_history"))
+    return tickets
+
+
+def _date_window(query: RequestQuery, now: datetime.datetime) -> Q:
+    """The spec's default: the last 90 days, or 90 days from (or up to) the one date given.
+
+    A client syncing by update time (``updated_after``/``updated_before``) gets every match instead.
+    """
+    start, end = query.start, query.end
+    if start is None and end is None:
+        if query.updated_after or query.updated_before:
+            return Q()
+        return Q(created_at__gte=now - DEFAULT_SPAN)
+    if start is None:
+        start = end - DEFAULT_SPAN
+    if end is None:
+        end = start + DEFAULT_SPAN
+    return Q(created_at__gte=start, created_at__lte=end)
+
+
+def public_requests(query: RequestQuery, *, now: datetime.datetime | None = None) -> list[Ticket]:
+    """At most ``page_size`` (≤ 1,000) tickets, newest first; ``service_request_id`` overrides every filter."""
+    tickets = public_tickets(extensions=query.extensions)
+    if query.references:
+        return list(tickets.filter(reference__in=query.references[:MAX_RESULTS]).order_by("-created_at", "-pk"))
+    tickets = tickets.filter(_date_window(query, now or timezone.now()))
+    if query.service_codes:
+        tickets = tickets.filter(request_type__slug__in=query.service_codes)
+    if query.statuses:
+        tickets = tickets.filter(status__in=[s for name in query.statuses for s in STATUS_FILTERS[name]])
+    if query.updated_after:
+        tickets = tickets.filter(updated_at__gte=query.updated_after)
+    if query.updated_before:
+        tickets = tickets.filter(updated_at__lte=query.updated_before)
+    offset = (query.page - 1) * query.page_size
+    return list(tickets.order_by("-created_at", "-pk")[offset : offset + query.page_size])
+
+
+def public_request(raw_reference: str, *, extensions: bool = False) -> Ticket | None:
+    reference = references.normalise(raw_reference)
+    if reference is None:
+        return None
+    return public_tickets(extensions=extensions).filter(reference=reference).first()
