@@ -235,3 +235,12 @@ def test_number_attributes_accept_a_decimal_point_and_refuse_words(client, potho
     response = client.post(URL.format("json"), body(pothole, api_key[1], **{"attribute[largeur]": "douze"}))
     assert response.status_code == 400
     assert response.json() == [{"code": 400, "description": "attribute[largeur] : Saisissez un nombre."}]
+
+
+def test_the_agent_sees_which_application_submitted_the_request(client, pothole, api_key, agent):
+    client.post(URL.format("json"), body(pothole, api_key[1]))
+    ticket = Ticket.objects.get()
+    client.force_login(agent)
+    page = client.get(f"/agent/demandes/{ticket.reference}/")
+    assert page.status_code == 200
+    assert "par l’application Appli Signalements" in page.content.decode()
