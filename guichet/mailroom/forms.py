@@ -10,20 +10,24 @@ from guichet.lib.uploads import MultipleFileInput
 SCAN_ACCEPT = ".pdf,.tif,.tiff,.jpg,.jpeg,.png,application/pdf,image/tiff,image/jpeg,image/png"
 
 
+class MultipleScanField(forms.FileField):
+    """Several files in one input; their content is checked by the service (lib.uploads.check_scan)."""
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not files:
+            raise forms.ValidationError(_("Choisissez au moins un fichier."), code="required")
+        return [super(MultipleScanField, self).clean(item, initial) for item in files]
+
+
 class ScanUploadForm(forms.Form):
-    files = forms.FileField(
+    files = MultipleScanField(
         label=_("Scans (PDF, TIFF, JPEG, PNG ; plusieurs fichiers possibles)"),
         widget=MultipleFileInput(attrs={"accept": SCAN_ACCEPT, "multiple": True}),
     )
     received_on = forms.DateField(
         label=_("Date de réception"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
-
-    def clean_files(self):
-        files = self.files.getlist(self.add_prefix("files"))
-        if not files:
-            raise forms.ValidationError(_("Choisissez au moins un fichier."))
-        return files
 
 
 class QualifyForm(forms.Form):
