@@ -16,6 +16,7 @@ NAME = re.compile(
     r"((?!le\b|la\b|les\b|l')[A-ZÀ-Ý][\w'’-]+(?:[ \t]+(?!le\b|la\b)[A-ZÀ-Ý][\w'’-]+){0,2})"
 )
 NOT_NAMES = frozenset({"le", "la", "les", "maire", "madame", "monsieur"})
+STREET = re.compile(r"^\s*(\d{1,4}\s?(?:bis|ter)?,?\s+[A-Za-zÀ-ÿ'’ .-]{3,80})\s*$", re.IGNORECASE)
 REFERENCE = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z]{3}[- .]?[0-9A-Za-z]{3}[- .]?[0-9A-Za-z]{3})(?![0-9A-Za-z])")
 
 
@@ -24,6 +25,7 @@ class Suggestions:
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)  # E.164
     postcodes: list[tuple[str, str]] = field(default_factory=list)  # (postcode, city)
+    streets: list[str] = field(default_factory=list)  # "12 rue de l'Église": a numbered line above a postcode
     names: list[tuple[str, str]] = field(default_factory=list)  # (first name, last name)
     references: list[str] = field(default_factory=list)  # canonical, check symbol verified
 
@@ -42,8 +44,42 @@ def suggest(text: str) -> Suggestions:
             for code, city in (line_match.groups() for line_match in POSTCODE_CITY.finditer(text))
         ),
         names=_unique(_split_name(match) for match in NAME.findall(text) if match.split()[0].lower() not in NOT_NAMES),
-        references=_unique(ref for raw in REFERENCE.findall(text) if (ref := references.normalise(raw))),
+        references=_references(text),
+        streets=_streets(text),
     )
+
+
+# Shapes Tesseract confuses in a reference: a symbol read as its look-alike (Z as 7, S as 5…).
+OCR_LOOKALIKES = {"7": "Z", "Z": "27", "2": "Z", "5": "S", "S": "5", "8": "B", "B": "8", "6": "G", "G": "6", "4": "A"}
+OCR_NOISE = str.maketrans("", "", "[]|{}")
+
+
+def _references(text: str) -> list[str]:
+    """Valid references quoted in the letter, exact ones first.
+
+    A candidate whose check symbol fails is tried again with one look-alike symbol swapped; the check
+    symbol makes a wrong correction unlikely (1 in 37), and the caller only proposes existing tickets.
+    """
+    exact, corrected = [], []
+    for raw in REFERENCE.findall(text.translate(OCR_NOISE)):
+        if reference := references.normalise(raw):
+            exact.append(reference)
+            continue
+        cleaned = "".join(c for c in raw.upper() if c.isalnum())
+        for index, symbol in enumerate(cleaned):
+            for other in OCR_LOOKALIKES.get(symbol, ""):
+                if reference := references.normalise(cleaned[:index] + other + cleaned[index + 1 :]):
+                    corrected.append(reference)
+    return _unique(exact + corrected)
+
+
+def _streets(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    found = []
+    for previous, line in zip(lines, lines[1:], strict=False):
+        if POSTCODE_CITY.match(line.strip()) and (street := STREET.match(previous)):
+            found.append(" ".join(street.group(1).split()))
+    return _unique(found)
 
 
 def _split_name(full: str) -> tuple[str, str]:

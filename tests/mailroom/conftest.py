@@ -61,3 +61,17 @@ def mail_agent(db):
 @pytest.fixture
 def letter_png(tmp_path) -> Path:
     return save_scan(letter_image(letter_lines()), tmp_path / "lettre.png", "PNG")
+
+
+# A reference Tesseract reads reliably at the test's small size (random ones sometimes lose a symbol:
+# suggestions.OCR_LOOKALIKES covers the usual confusions, and has its own test).
+QUOTED_REFERENCE = "HW4KP3RTC"
+
+
+@pytest.fixture
+def quoted_ticket(ticket):
+    from guichet.tickets.models import Ticket
+
+    Ticket.objects.filter(pk=ticket.pk).update(reference=QUOTED_REFERENCE)
+    ticket.refresh_from_db()
+    return ticket

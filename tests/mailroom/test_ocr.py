@@ -66,7 +66,8 @@ def test_missing_language_model_is_reported(letter_png, settings):
     assert "zzz" in item.ocr_message
 
 
-def test_suggestions_from_the_ocr_text(tmp_path, ticket):
+def test_suggestions_from_the_ocr_text(tmp_path, quoted_ticket):
+    ticket = quoted_ticket
     lines = letter_lines(reference=ticket.reference_display)
     item = receive_and_read(save_scan(letter_image(lines), tmp_path / "suite.png", "PNG"))
     found = suggest(item.ocr_text)
@@ -74,6 +75,7 @@ def test_suggestions_from_the_ocr_text(tmp_path, ticket):
     assert found.phones == ["+33612345678"]
     assert ("88200", "Remiremont") in found.postcodes
     assert ("Hélène", "Lefèvre") in found.names
+    assert found.streets == ["12 rue de l'Église"]
     assert found.references == [ticket.reference]
 
 
@@ -89,3 +91,13 @@ def test_multi_page_tiff_has_one_preview_and_text_per_page(tmp_path):
     assert item.page_count == 2
     assert [p.number for p in item.pages.all()] == [1, 2]
     assert "Martin" in item.pages.get(number=1).text and "Petit" in item.pages.get(number=2).text
+
+
+def test_reference_misread_by_the_ocr_is_still_found():
+    from guichet.lib import references
+
+    reference = next(r for r in iter(references.generate, None) if "Z" in r[:8])
+    misread = references.display(reference).replace("Z", "7", 1)
+    assert reference in suggest(f"Objet : ma demande {misread}").references
+    noisy = references.display(reference)[:-1] + "]" + reference[-1]  # a stray bracket before the last symbol
+    assert reference in suggest(f"demande {noisy}").references

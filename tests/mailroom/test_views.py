@@ -96,7 +96,14 @@ def test_item_page_prefills_the_citizen_from_the_text(client, mail_agent, read_i
     client.force_login(mail_agent)
     page = client.get(reverse("backoffice:mail_item", args=[item.public_id]))
     assert page.status_code == 200
-    for value in ['value="Hélène"', 'value="Lefèvre"', 'value="helene.lefevre@example.org"', 'value="88200"']:
+    for value in [
+        'value="Hélène"',
+        'value="Lefèvre"',
+        'value="helene.lefevre@example.org"',
+        'value="88200"',
+        'value="06 12 34 56 78"',
+        'value="12 rue de l&#x27;Église"',
+    ]:
         assert value in page.text
     assert reverse("backoffice:mail_page", args=[item.public_id, 1]) in page.text
     image = client.get(reverse("backoffice:mail_page", args=[item.public_id, 1]))
@@ -157,7 +164,8 @@ def test_invalid_form_keeps_the_item_open(client, mail_agent, read_item):
     assert item.status == MailStatus.TO_QUALIFY and not Ticket.objects.exists()
 
 
-def test_letter_citing_a_reference_is_proposed_for_its_thread(client, mail_agent, read_item, ticket):
+def test_letter_citing_a_reference_is_proposed_for_its_thread(client, mail_agent, read_item, quoted_ticket):
+    ticket = quoted_ticket
     item = read_item(letter_lines(reference=ticket.reference_display))
     client.force_login(mail_agent)
     page = client.get(reverse("backoffice:mail_item", args=[item.public_id]))
@@ -173,7 +181,10 @@ def test_letter_citing_a_reference_is_proposed_for_its_thread(client, mail_agent
     assert (item.status, item.ticket) == (MailStatus.QUALIFIED, ticket)
 
 
-def test_answered_ticket_goes_back_in_progress_when_a_letter_arrives(client, mail_agent, read_item, ticket, agent):
+def test_answered_ticket_goes_back_in_progress_when_a_letter_arrives(
+    client, mail_agent, read_item, quoted_ticket, agent
+):
+    ticket = quoted_ticket
     from guichet.tickets.services import message_post_by_agent
 
     message_post_by_agent(ticket=ticket, agent=agent, body="Réparé.", new_status=Status.ANSWERED)

@@ -15,7 +15,7 @@ from guichet.backoffice.intake_forms import NewCitizenForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizens_search
 from guichet.intake.channels.mail import mail_attach_to_thread, mail_submit
-from guichet.lib.phones import is_mobile, parse_phone
+from guichet.lib.phones import display_phone, is_mobile, parse_phone
 from guichet.mailroom.access import get_item, is_supervisor, mail_room_required, supervisor_required
 from guichet.mailroom.forms import AttachForm, QualifyForm, ScanUploadForm, SplitForm
 from guichet.mailroom.models import MailItem, MailSource
@@ -90,7 +90,8 @@ def _item_context(request: HttpRequest, item: MailItem, **forms) -> dict:
     postcode, city = found.postcodes[0] if found.postcodes else ("", "")
     initial = {
         "first_name": first, "last_name": last, "email": found.emails[0] if found.emails else "",
-        "phone": found.phones[0] if found.phones else "", "postcode": postcode, "city": city,
+        "phone": display_phone(found.phones[0]) if found.phones else "", "postcode": postcode, "city": city,
+        "street": found.streets[0] if found.streets else "",
     }  # fmt: skip
     known = [c for value in (*found.emails, *found.phones) for c in citizens_search(query=value, limit=3)]
     return {
