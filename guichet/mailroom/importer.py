@@ -67,7 +67,8 @@ def _move(path: Path, target_dir: Path, *, reason: str = "") -> Path:
     """Move without ever overwriting: a name already taken gets a numbered suffix."""
     target = target_dir / path.name
     counter = 1
-    while target.exists() or (reason and Path(str(target) + REASON_SUFFIX).exists()):
+    # Only the file itself counts: a reason without its file is what a crash mid-move left, and is rewritten.
+    while target.exists():
         target = target_dir / f"{path.stem}.{counter}{path.suffix}"
         counter += 1
     if reason:

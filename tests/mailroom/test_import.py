@@ -94,6 +94,10 @@ def test_process_killed_midway_then_rerun(drop, tmp_path, settings):
     _wait_until(lambda: MailItem.objects.exists() or child.poll() is not None)
     child.kill()
     child.wait()
+    at_kill = MailItem.objects.count()
+    left = sorted(p.name for p in drop.iterdir() if p.is_file())
+    print(f"killed after {at_kill} item(s); still in the folder: {left}")
+    assert child.returncode == -9 and left  # it really was stopped midway
     importer.import_scans(drop, min_age_seconds=0)
     names = [p.name for p in (drop / "done").iterdir()]
     assert sorted(names) == sorted(["a.png", "b.pdf", *(f"x{i}.png" for i in range(6))])
@@ -112,3 +116,20 @@ def _wait_until(condition, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def test_crash_between_reason_and_move_leaves_no_orphan(tmp_path, monkeypatch):
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    (folder / "c.pdf").write_text("pas un PDF")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importer.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_scans(folder, min_age_seconds=0)
+    assert files(folder) == ["c.pdf", "failed/c.pdf.reason.txt"]
+    monkeypatch.undo()
+    importer.import_scans(folder, min_age_seconds=0)
+    assert files(folder) == ["failed/c.pdf", "failed/c.pdf.reason.txt"]
