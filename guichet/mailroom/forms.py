@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.backoffice.intake_forms import RequestTypeChoiceField
 from guichet.catalogue.models import RequestType
-from guichet.lib.uploads import MultipleFileInput
+from guichet.lib.uploads import MultipleAttachmentField, MultipleFileInput
 
 SCAN_ACCEPT = ".pdf,.tif,.tiff,.jpg,.jpeg,.png,application/pdf,image/tiff,image/jpeg,image/png"
 
@@ -43,6 +43,7 @@ class QualifyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("La première ligne devient l’objet de la demande."),
     )
+    files = MultipleAttachmentField(label=_("Autres pièces jointes (documents joints au courrier, scannés à part)"))
 
 
 class SplitForm(forms.Form):

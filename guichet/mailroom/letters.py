@@ -30,6 +30,8 @@ ADDRESS = {"left": 100.0, "top": 55.0, "width": 85.0, "left_in_area": 80.0}  # t
 ADDRESS_MAX_LINES = 6
 ADDRESS_MAX_CHARS = 38
 POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested"})
+# A letter received by post is acknowledged by post when there is no email or SMS to send.
+POSTAL_ACKNOWLEDGED_CHANNELS = frozenset({"mail"})
 
 
 def citizen_wants_post(citizen: Citizen) -> bool:
@@ -42,9 +44,17 @@ def citizen_wants_post(citizen: Citizen) -> bool:
 def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Letter | None:
     """Inside the reply's transaction: the letter row (address as of now) and its rendering task."""
     citizen = ticket.citizen
-    if citizen is None or template not in POSTAL_TEMPLATES or not citizen_wants_post(citizen):
+    wanted = template in POSTAL_TEMPLATES or (
+        template == "acknowledgement" and ticket.channel in POSTAL_ACKNOWLEDGED_CHANNELS
+    )
+    if citizen is None or not wanted or not citizen_wants_post(citizen):
         return None
-    if message_id is not None and Letter.objects.filter(message_id=message_id).exists():
+    already = (
+        Letter.objects.filter(message_id=message_id)
+        if message_id
+        else Letter.objects.filter(ticket=ticket, template=template, message=None)
+    )
+    if already.exists():
         return None
     letter = Letter.objects.create(
         ticket=ticket,

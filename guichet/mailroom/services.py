@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import io
+import logging
 
 import pypdfium2
 from django.core.exceptions import ValidationError
@@ -19,6 +20,8 @@ from guichet.lib.uploads import check_scan
 from guichet.mailroom.models import MailItem, MailPage, MailSource, MailStatus, OcrStatus
 from guichet.mailroom.ocr import read_scan
 from guichet.mailroom.tasks import read_mail_item
+
+logger = logging.getLogger(__name__)
 
 
 def mail_item_receive(
@@ -66,7 +69,13 @@ def mail_item_read(*, item_id: int) -> str:
     item = MailItem.objects.filter(pk=item_id).first()
     if item is None:
         return "gone"
-    reading = read_scan(item.file.path, item.content_type)
+    try:
+        reading = read_scan(item.file.path, item.content_type)
+    except Exception as error:  # noqa: BLE001 (any failure is shown on the item; the scan itself is kept)
+        logger.exception("Reading mail item %s failed", item_id)
+        message = _("Lecture impossible : %(error)s") % {"error": str(error) or type(error).__name__}
+        MailItem.objects.filter(pk=item_id).update(ocr_status=OcrStatus.FAILED, ocr_message=message[:300])
+        return OcrStatus.FAILED
     with transaction.atomic():
         item = MailItem.objects.select_for_update().get(pk=item_id)
         item.pages.all().delete()

@@ -34,7 +34,8 @@ def postal_citizen(db):
 
 @pytest.fixture
 def postal_ticket(request_type, postal_citizen):
-    return factories.make_ticket(request_type=request_type, citizen=postal_citizen, channel="mail")
+    # Its acknowledgement letter is tested with the qualification (tests/mailroom/test_views.py).
+    return factories.make_ticket(request_type=request_type, citizen=postal_citizen, channel="mail", acknowledge=False)
 
 
 def lines_with_boxes(pdf: bytes) -> list[tuple[str, float, float, float, float]]:
@@ -147,6 +148,18 @@ def test_mail_room_prints_a_batch_then_marks_it_sent(client, postal_ticket, agen
     client.force_login(agent)
     timeline = client.get(reverse("backoffice:ticket", args=[sent.ticket.reference]))
     assert "Envoyée par courrier postal" in timeline.text and "courrier envoyé (PDF)" in timeline.text
+
+
+def test_letter_list_query_count(client, mail_agent, agent, request_type, django_assert_max_num_queries):
+    for index in range(5):
+        citizen = factories.CitizenFactory(
+            email="", phone="", street=f"{index} rue Basse", postcode="45000", city="Orléans"
+        )
+        reply(factories.make_ticket(request_type=request_type, citizen=citizen), agent)
+    client.force_login(mail_agent)
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("backoffice:letters"))
+    assert page.text.count('name="letters"') == 5
 
 
 def test_letters_are_refused_to_service_agents(client, agent, postal_ticket):

@@ -1,14 +1,17 @@
 """The mail-room screens: who may use them, the queue, qualifying a scan into a ticket or a thread, splitting."""
 
 import datetime
+import io
 import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from pdfminer.high_level import extract_text
 
-from guichet.mailroom.models import MailItem, MailSource, MailStatus
+from guichet.mailroom.letters import letter_pdf
+from guichet.mailroom.models import Letter, MailItem, MailSource, MailStatus
 from guichet.mailroom.services import mail_item_read, mail_item_receive
 from guichet.notifications.models import Notification
 from guichet.organisation.models import Role
@@ -141,17 +144,32 @@ def test_qualify_into_a_new_ticket_for_a_new_citizen(client, mail_agent, read_it
     assert Ticket.objects.count() == 1
 
 
-def test_qualify_for_an_existing_citizen_without_email_is_acknowledged_by_no_email(
-    client, mail_agent, read_item, request_type
-):
-    citizen = factories.CitizenFactory(email="", phone="", preferred_channel="post", street="1 rue Haute")
+def test_existing_citizen_without_email_or_phone_is_acknowledged_by_post(client, mail_agent, read_item, request_type):
+    citizen = factories.CitizenFactory(
+        email="", phone="", preferred_channel="post", street="1 rue Haute", postcode="45000", city="Orléans"
+    )
     item = read_item()
     client.force_login(mail_agent)
     data = {"demarche": request_type.slug, "summary": "Question", "usager": citizen.public_id}
-    client.post(reverse("backoffice:mail_qualify", args=[item.public_id]), data)
+    extra = SimpleUploadedFile("plan.png", scan_bytes(letter_image(["Plan du quartier"]), "PNG"))
+    client.post(reverse("backoffice:mail_qualify", args=[item.public_id]), data | {"files": [extra]})
     ticket = Ticket.objects.get()
     assert ticket.citizen == citizen
     assert not Notification.objects.filter(ticket=ticket).exists()
+    letter = Letter.objects.get(ticket=ticket)
+    assert (letter.template, letter.message) == ("acknowledgement", None)
+    assert "Nous avons bien reçu votre courrier" in extract_text(io.BytesIO(letter_pdf(letter)))
+    assert sorted(ticket.attachments.values_list("original_name", flat=True)) == ["lettre.pdf", "plan.png"]
+
+
+def test_fake_extra_attachment_is_refused_and_nothing_is_created(client, mail_agent, read_item, request_type, citizen):
+    item = read_item()
+    client.force_login(mail_agent)
+    data = {"demarche": request_type.slug, "summary": "Question", "usager": citizen.public_id}
+    fake = SimpleUploadedFile("plan.png", b"<script>alert(1)</script>")
+    response = client.post(reverse("backoffice:mail_qualify", args=[item.public_id]), data | {"files": [fake]})
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()
 
 
 def test_invalid_form_keeps_the_item_open(client, mail_agent, read_item):
@@ -233,3 +251,12 @@ def test_scan_file_is_served_sandboxed(client, mail_agent, read_item):
     response = client.get(reverse("backoffice:mail_file", args=[item.public_id]))
     assert response["Content-Type"] == "application/pdf"
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_reading_failure_is_shown_and_the_scan_kept(client, mail_agent, read_item, settings):
+    settings.GUICHET_TESSERACT_CMD = "/bin/false"  # runs, and fails without a word
+    item = read_item()
+    assert item.ocr_status == "failed" and item.ocr_message.startswith("Lecture impossible")
+    assert item.file.size > 0
+    client.force_login(mail_agent)
+    assert "Lecture impossible" in client.get(reverse("backoffice:mail_item", args=[item.public_id])).text

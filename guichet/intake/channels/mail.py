@@ -40,6 +40,7 @@ def mail_submit(
     summary: str,
     agent: User,
     contact_preferences: dict[str, Any] | None = None,
+    uploads: list[CheckedUpload] | None = None,
     submission_key: uuid.UUID | None = None,
 ) -> Ticket:
     """One transaction: the citizen (found or new), the ticket on channel ``mail`` with the scan attached,
@@ -67,7 +68,7 @@ def mail_submit(
                 citizen=citizen,
                 channel=Channel.MAIL,
                 answers=answers,
-                uploads=[("courrier", upload)],
+                uploads=[("courrier", upload), *(("", extra) for extra in uploads or [])],
                 entered_by=agent,
                 subject=summary.split("\n", 1)[0],
                 submission_key=submission_key,

@@ -123,7 +123,7 @@ def item_view(request: HttpRequest, public_id: str) -> HttpResponse:
 def qualify(request: HttpRequest, public_id: str) -> HttpResponse:
     item = get_item(public_id)
     citizen = Citizen.objects.filter(public_id=request.POST.get("usager", "")).first()
-    form = QualifyForm(request.POST)
+    form = QualifyForm(request.POST, request.FILES)
     citizen_form = None if citizen else NewCitizenForm(request.POST, prefix="usager")
     if item.is_open and form.is_valid() and (citizen_form is None or citizen_form.is_valid()):
         new_citizen = citizen_form.cleaned_data if citizen_form else None
@@ -136,6 +136,7 @@ def qualify(request: HttpRequest, public_id: str) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
                 agent=request.user,
                 contact_preferences=_contact_preferences(new_citizen),
+                uploads=form.cleaned_data["files"],
                 submission_key=_submission_key(request),
             )
         except ValidationError as error:
