@@ -260,3 +260,15 @@ def test_reading_failure_is_shown_and_the_scan_kept(client, mail_agent, read_ite
     assert item.file.size > 0
     client.force_login(mail_agent)
     assert "Lecture impossible" in client.get(reverse("backoffice:mail_item", args=[item.public_id])).text
+
+
+def test_back_office_search_finds_a_mail_ticket_by_the_letter_text(client, mail_agent, read_item, request_type, agent):
+    item = read_item()
+    client.force_login(mail_agent)
+    data = {"demarche": request_type.slug, "summary": "Éclairage", "usager-last_name": "Lefèvre"}
+    client.post(reverse("backoffice:mail_qualify", args=[item.public_id]), data)
+    ticket = Ticket.objects.get()
+    client.force_login(agent)
+    found = client.get(reverse("backoffice:inbox"), {"view": "all", "q": "lampadaire"})
+    assert ticket.reference_display in found.text
+    assert ticket.reference_display not in client.get(reverse("backoffice:inbox"), {"view": "all", "q": "piscine"}).text

@@ -22,7 +22,7 @@ from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_create, citizen_update
 from guichet.lib.uploads import CheckedUpload
-from guichet.mailroom.models import MailItem
+from guichet.mailroom.models import MailItem, MailStatus
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import message_post_by_citizen, ticket_create
@@ -99,7 +99,7 @@ def _lock_open(item: MailItem) -> MailItem:
 
 
 def _qualified(item: MailItem, ticket: Ticket, agent: User) -> None:
-    item.status = "qualified"
+    item.status = MailStatus.QUALIFIED
     item.ticket = ticket
     item.qualified_by = agent
     item.qualified_at = timezone.now()
