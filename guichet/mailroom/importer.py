@@ -7,6 +7,7 @@ and only moves it. Killed before the commit, nothing was recorded and the file i
 """
 
 import datetime
+import fcntl
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from guichet.mailroom.services import mail_item_receive
 DONE_DIR = "done"
 FAILED_DIR = "failed"
 REASON_SUFFIX = ".reason.txt"
+LOCK_NAME = ".import_scans.lock"
 
 
 @dataclass
@@ -29,6 +31,7 @@ class ImportReport:
     known: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    locked: bool = False  # another import of the same folder was running: this one did nothing
 
 
 def import_scans(directory: Path, *, min_age_seconds: float = 30.0) -> ImportReport:
@@ -37,6 +40,18 @@ def import_scans(directory: Path, *, min_age_seconds: float = 30.0) -> ImportRep
     report = ImportReport()
     (directory / DONE_DIR).mkdir(exist_ok=True)
     (directory / FAILED_DIR).mkdir(exist_ok=True)
+    # Cron may start a run while the previous one is still reading a big batch: one at a time per folder.
+    with open(directory / LOCK_NAME, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            report.locked = True
+            return report
+        _import_files(directory, report, min_age_seconds)
+    return report
+
+
+def _import_files(directory: Path, report: ImportReport, min_age_seconds: float) -> None:
     now = time.time()
     for path in sorted(directory.iterdir()):
         if not path.is_file() or path.name.startswith("."):
@@ -60,7 +75,6 @@ def import_scans(directory: Path, *, min_age_seconds: float = 30.0) -> ImportRep
             continue
         _move(path, directory / DONE_DIR)
         (report.imported if created else report.known).append(path.name)
-    return report
 
 
 def _move(path: Path, target_dir: Path, *, reason: str = "") -> Path:

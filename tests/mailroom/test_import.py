@@ -26,7 +26,7 @@ def drop(tmp_path) -> Path:
 
 
 def files(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != importer.LOCK_NAME)
 
 
 def test_import_moves_to_done_and_failed_with_a_reason(drop):
@@ -95,14 +95,14 @@ def test_process_killed_midway_then_rerun(drop, tmp_path, settings):
     child.kill()
     child.wait()
     at_kill = MailItem.objects.count()
-    left = sorted(p.name for p in drop.iterdir() if p.is_file())
+    left = sorted(p.name for p in drop.iterdir() if p.is_file() and p.name != importer.LOCK_NAME)
     print(f"killed after {at_kill} item(s); still in the folder: {left}")
     assert child.returncode == -9 and left  # it really was stopped midway
     importer.import_scans(drop, min_age_seconds=0)
     names = [p.name for p in (drop / "done").iterdir()]
     assert sorted(names) == sorted(["a.png", "b.pdf", *(f"x{i}.png" for i in range(6))])
     assert MailItem.objects.count() == 8
-    assert [p.name for p in drop.iterdir() if p.is_file()] == []
+    assert [p.name for p in drop.iterdir() if p.is_file() and p.name != importer.LOCK_NAME] == []
 
 
 def _database_url(settings) -> str:
@@ -133,3 +133,13 @@ def test_crash_between_reason_and_move_leaves_no_orphan(tmp_path, monkeypatch):
     monkeypatch.undo()
     importer.import_scans(folder, min_age_seconds=0)
     assert files(folder) == ["failed/c.pdf", "failed/c.pdf.reason.txt"]
+
+
+def test_a_second_run_on_the_same_folder_waits_for_the_first(drop):
+    import fcntl
+
+    with open(drop / importer.LOCK_NAME, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a first run, still busy
+        report = importer.import_scans(drop, min_age_seconds=0)
+    assert report.locked and MailItem.objects.count() == 0
+    assert importer.import_scans(drop, min_age_seconds=0).imported == ["a.png", "b.pdf"]

@@ -272,3 +272,15 @@ def test_back_office_search_finds_a_mail_ticket_by_the_letter_text(client, mail_
     found = client.get(reverse("backoffice:inbox"), {"view": "all", "q": "lampadaire"})
     assert ticket.reference_display in found.text
     assert ticket.reference_display not in client.get(reverse("backoffice:inbox"), {"view": "all", "q": "piscine"}).text
+
+
+def test_split_a_tiff_read_without_tesseract(client, mail_agent, read_item, settings, tmp_path):
+    settings.GUICHET_TESSERACT_CMD = str(tmp_path / "absent")
+    item = read_item(name="lot.tif", pages=[letter_image(["Un"]), letter_image(["Deux"])])
+    assert not item.searchable_pdf
+    client.force_login(mail_agent)
+    client.post(reverse("backoffice:mail_split", args=[item.public_id]), {"ranges": "1;2"})
+    parts = list(item.parts.order_by("first_page"))
+    assert [p.page_count for p in parts] == [1, 1]
+    assert all(p.file.read(5) == b"%PDF-" and p.ocr_status == "unavailable" for p in parts)
+    assert [p.pages.get().image.name for p in parts] == [p.image.name for p in item.pages.all()]

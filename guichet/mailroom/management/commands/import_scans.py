@@ -21,6 +21,9 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory} n'est pas un dossier.")
         report = import_scans(directory, min_age_seconds=min_age)
+        if report.locked:
+            self.stdout.write("Un autre import de ce dossier est en cours : rien à faire.")
+            return
         for name in report.imported:
             self.stdout.write(f"importé : {name}")
         for name in report.known:
