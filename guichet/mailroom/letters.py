@@ -68,9 +68,10 @@ def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Le
 
 
 def _address_lines(citizen: Citizen) -> list[str]:
-    # La Poste wants the last line (postcode and town) in capitals, without accents being required.
+    # La Poste wants the last line (postcode and town) in capitals. A line longer than the norm's 38
+    # characters is wrapped inside the window by the layout, never cut: a truncated address is lost mail.
     lines = [citizen.full_name, citizen.street, f"{citizen.postcode} {citizen.city.upper()}"]
-    return [line[:ADDRESS_MAX_CHARS] for line in lines if line][:ADDRESS_MAX_LINES]
+    return [line for line in lines if line][:ADDRESS_MAX_LINES]
 
 
 def letter_pdf(letter: Letter) -> bytes:

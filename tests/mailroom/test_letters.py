@@ -176,3 +176,16 @@ def test_single_letter_pdf_for_the_mail_room(client, mail_agent, postal_ticket, 
     client.force_login(mail_agent)
     response = client.get(reverse("backoffice:letter_pdf", args=[Letter.objects.get().public_id]))
     assert response.status_code == 200 and response.content[:5] == b"%PDF-"
+
+
+def test_long_address_line_wraps_inside_the_window(request_type, agent):
+    from guichet.mailroom.letters import letter_pdf
+
+    street = "Résidence des Grands Chênes, bâtiment B, escalier 4, 118 avenue du Général-de-Gaulle"
+    citizen = factories.CitizenFactory(email="", phone="", street=street, postcode="45000", city="Orléans")
+    reply(factories.make_ticket(request_type=request_type, citizen=citizen), agent)
+    boxes = lines_with_boxes(letter_pdf(Letter.objects.get()))
+    left, top = WINDOW["left"], WINDOW["top"]
+    right, bottom = left + WINDOW["width"], top + WINDOW["height"]
+    inside = [text for text, x0, y0, x1, y1 in boxes if left <= x0 and x1 <= right and top <= y0 and y1 <= bottom]
+    assert " ".join(inside).replace("- ", "-") == f"{citizen.full_name} {street} 45000 ORLÉANS"
