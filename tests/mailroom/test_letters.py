@@ -189,3 +189,14 @@ def test_long_address_line_wraps_inside_the_window(request_type, agent):
     right, bottom = left + WINDOW["width"], top + WINDOW["height"]
     inside = [text for text, x0, y0, x1, y1 in boxes if left <= x0 and x1 <= right and top <= y0 and y1 <= bottom]
     assert " ".join(inside).replace("- ", "-") == f"{citizen.full_name} {street} 45000 ORLÉANS"
+
+
+def test_reply_form_says_the_answer_goes_by_post(client, agent, postal_ticket, request_type, ticket):
+    client.force_login(agent)
+    page = client.get(reverse("backoffice:ticket", args=[postal_ticket.reference]))
+    assert "votre réponse sera imprimée et postée par le service courrier" in page.text
+    unreachable = factories.make_ticket(request_type=request_type, citizen=factories.CitizenFactory(email="", phone=""))
+    page = client.get(reverse("backoffice:ticket", args=[unreachable.reference]))
+    assert "il ne sera pas prévenu de votre réponse" in page.text
+    page = client.get(reverse("backoffice:ticket", args=[ticket.reference]))
+    assert "courrier postal" not in page.text and "pas prévenu" not in page.text
