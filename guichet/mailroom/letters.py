@@ -1,15 +1,19 @@
 """Answers by post: a letter PDF for a French window envelope, queued for the mail room to print and post.
 
-Layout (A4, folded in three into a DL envelope, 220 × 110 mm): the address window of a standard DL
-window envelope is 100 × 45 mm, 20 mm from the right edge and 15 mm from the bottom edge, i.e. on the
-sheet x = 90–190 mm, y = 50–95 mm. The address block is kept 5 mm inside it (x = 100 mm, y = 55 mm,
-85 mm wide, 6 lines of at most 38 characters as La Poste's norm NF Z 10-011 asks), so the play of the
-sheet in the envelope never hides a line.
+Layout (A4 folded in three, 99 mm panels, into a DL envelope of 220 × 110 mm): the usual French DL
+window envelope ("fenêtre 45 × 100 à droite") has its 100 × 45 mm window 20 mm from the right edge and
+15 mm from the bottom edge, i.e. x = 90–190 mm and y = 50–95 mm on the sheet. The address block is kept
+inside it with a margin (x = 100 mm, y = 55 mm, 85 mm wide), so the play of the sheet in the envelope
+never hides a line. At most 6 lines; La Poste's addressing norm (NF Z 10-011) asks for 38 characters a
+line and the town in capitals: longer lines wrap inside the block rather than being cut.
 """
 
+import hashlib
+import io
 from collections.abc import Iterable
 from typing import Any
 
+import pypdfium2
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -114,10 +118,6 @@ def letter_render(letter: Letter) -> Letter:
 
 def letters_batch_pdf(letters: Iterable[Letter]) -> bytes:
     """Every letter in one PDF, for one print job."""
-    import io
-
-    import pypdfium2
-
     output = pypdfium2.PdfDocument.new()
     try:
         for letter in letters:
@@ -171,6 +171,4 @@ def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
 
 
 def _sha256(handle) -> str:
-    import hashlib
-
     return hashlib.file_digest(handle, "sha256").hexdigest()
