@@ -7,6 +7,7 @@ from guichet.backoffice.intake_forms import RequestTypeChoiceField
 from guichet.catalogue.models import RequestType
 from guichet.lib.uploads import MultipleAttachmentField, MultipleFileInput
 
+MAX_FILES_PER_UPLOAD = 50
 SCAN_ACCEPT = ".pdf,.tif,.tiff,.jpg,.jpeg,.png,application/pdf,image/tiff,image/jpeg,image/png"
 
 
@@ -17,6 +18,12 @@ class MultipleScanField(forms.FileField):
         files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if not files:
             raise forms.ValidationError(_("Choisissez au moins un fichier."), code="required")
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            raise forms.ValidationError(
+                _("%(max)s fichiers au plus à la fois ; pour un gros lot, utilisez le dossier du scanner."),
+                params={"max": MAX_FILES_PER_UPLOAD},
+                code="too_many",
+            )
         return [super(MultipleScanField, self).clean(item, initial) for item in files]
 
 

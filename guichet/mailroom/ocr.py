@@ -19,6 +19,7 @@ from PIL import Image
 from guichet.lib.uploads import SCAN_DPI
 
 PREVIEW_WIDTH = 1000  # pixels: readable at full width on a desktop screen, zoomable
+PREVIEW_DPI = 125  # an A4 page at this resolution is just over PREVIEW_WIDTH wide
 # Below this many characters a PDF page is treated as image-only (a scanner's stray label, page number…).
 PRIOR_TEXT_MIN_CHARS = 20
 TESSERACT_TIMEOUT = 120  # seconds per page: a pathological image must not hold the worker forever
@@ -74,8 +75,10 @@ def _pages(path: str, content_type: str) -> Iterator[tuple[Image.Image, str]]:
             for page in document:
                 textpage = page.get_textpage()
                 text = textpage.get_text_bounded()
-                image = page.render(scale=SCAN_DPI / 72, grayscale=True).to_pil()
-                image.info["dpi"] = (SCAN_DPI, SCAN_DPI)
+                # A page with its own text is only previewed: no need for the OCR's resolution.
+                dpi = PREVIEW_DPI if len(text.strip()) >= PRIOR_TEXT_MIN_CHARS else SCAN_DPI
+                image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+                image.info["dpi"] = (dpi, dpi)
                 textpage.close()
                 page.close()
                 yield image, text

@@ -284,3 +284,14 @@ def test_split_a_tiff_read_without_tesseract(client, mail_agent, read_item, sett
     assert [p.page_count for p in parts] == [1, 1]
     assert all(p.file.read(5) == b"%PDF-" and p.ocr_status == "unavailable" for p in parts)
     assert [p.pages.get().image.name for p in parts] == [p.image.name for p in item.pages.all()]
+
+
+def test_too_many_files_at_once_are_refused(client, mail_agent, monkeypatch):
+    from guichet.mailroom import forms
+
+    monkeypatch.setattr(forms, "MAX_FILES_PER_UPLOAD", 1)
+    client.force_login(mail_agent)
+    files = [SimpleUploadedFile(f"{n}.png", scan_bytes(letter_image([str(n)]), "PNG")) for n in range(2)]
+    response = client.post(reverse("backoffice:mail_upload"), {"files": files}, follow=True)
+    assert "1 fichiers au plus à la fois" in response.text
+    assert not MailItem.objects.exists()

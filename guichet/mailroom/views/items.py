@@ -241,7 +241,7 @@ def page_image(request: HttpRequest, public_id: str, number: int) -> FileRespons
     if page is None:
         raise Http404
     response = FileResponse(page.image.open("rb"), content_type="image/png")
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = "private, no-store"  # a citizen's letter: never left in a shared cache
     return response
 
 
