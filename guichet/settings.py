@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "guichet.tickets",
     "guichet.notifications",
     "guichet.intake",
+    "guichet.mailroom",
     "guichet.portal",
     "guichet.backoffice",
     "guichet.api",
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guichet.organisation.context_processors.commune",
+                "guichet.mailroom.context_processors.mail_room",
             ],
         },
     },
@@ -226,6 +228,11 @@ GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
 GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
+# Mail room: scanned letters (see guichet/mailroom). Without Tesseract the scans are kept, marked "OCR unavailable".
+GUICHET_SCAN_MAX_BYTES = env_int("GUICHET_SCAN_MAX_MB", 50) * 1024 * 1024
+GUICHET_SCAN_MAX_PAGES = env_int("GUICHET_SCAN_MAX_PAGES", 50)
+GUICHET_TESSERACT_CMD = env_str("GUICHET_TESSERACT_CMD", "tesseract")
+GUICHET_OCR_LANG = env_str("GUICHET_OCR_LANG", "fra")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from guichet.backoffice.views import auth, inbox, intake, notifications, preferences, ticket
 from guichet.backoffice.views import citizens as citizen_views
@@ -33,4 +33,7 @@ urlpatterns += [
 urlpatterns += [
     path("envois-en-echec/", notifications.failed_list, name="failed_notifications"),
     path("envois-en-echec/<uuid:uuid>/renvoyer/", notifications.resend, name="resend_notification"),
+]
+urlpatterns += [
+    path("courrier/", include("guichet.mailroom.urls")),
 ]

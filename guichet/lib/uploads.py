@@ -1,6 +1,7 @@
 """Upload checks by content (never by name or declared type), plus form fields that apply them."""
 
 import hashlib
+import os
 from dataclasses import dataclass
 
 import filetype
@@ -142,3 +143,116 @@ class MultipleAttachmentField(forms.FileField):
         if errors:
             raise ValidationError(errors)
         return checked
+
+
+# Scanned letters (mail room) ------------------------------------------------------------------
+
+SCAN_TYPES = {"application/pdf": "PDF", "image/tiff": "TIFF", "image/jpeg": "JPEG", "image/png": "PNG"}
+# Pages are rasterised at this resolution for OCR: the pixel limit applies to PDF pages at that size.
+SCAN_DPI = 300
+
+
+@dataclass(frozen=True)
+class CheckedScan:
+    content_type: str
+    size: int
+    sha256: str
+    page_count: int
+
+
+def check_scan(path: str, *, name: str) -> CheckedScan:
+    """A scanner's file, checked by content: a real PDF, TIFF, JPEG or PNG within the size, page and pixel limits.
+
+    Works on a path (a drop folder's file or an upload's temporary file). Raises ValidationError
+    with a French message saying why the file is refused.
+    """
+
+    size = os.path.getsize(path)
+    max_bytes = settings.GUICHET_SCAN_MAX_BYTES
+    if size == 0:
+        raise ValidationError(_("Le fichier « %(name)s » est vide."), params={"name": name}, code="empty")
+    if size > max_bytes:
+        raise ValidationError(
+            _("Le fichier « %(name)s » dépasse la taille maximale de %(max)s Mo."),
+            params={"name": name, "max": max_bytes // (1024 * 1024)},
+            code="too_large",
+        )
+    kind = filetype.guess(path)
+    if kind is None or kind.mime not in SCAN_TYPES:
+        raise ValidationError(
+            _("Le fichier « %(name)s » n'est pas un scan accepté (%(types)s)."),
+            params={"name": name, "types": ", ".join(SCAN_TYPES.values())},
+            code="bad_type",
+        )
+    if kind.mime == "application/pdf":
+        pages = _check_pdf_pages(path, name)
+    else:
+        pages = _check_image_pages(path, name)
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return CheckedScan(content_type=kind.mime, size=size, sha256=digest.hexdigest(), page_count=pages)
+
+
+def _too_many_pages(name: str, count: int) -> ValidationError:
+    return ValidationError(
+        _("Le fichier « %(name)s » a trop de pages (%(count)s ; %(max)s au plus)."),
+        params={"name": name, "count": count, "max": settings.GUICHET_SCAN_MAX_PAGES},
+        code="too_many_pages",
+    )
+
+
+def _too_many_pixels(name: str, page: int) -> ValidationError:
+    return ValidationError(
+        _("La page %(page)s du fichier « %(name)s » est trop grande."),
+        params={"name": name, "page": page},
+        code="too_many_pixels",
+    )
+
+
+def _check_pdf_pages(path: str, name: str) -> int:
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError:
+        raise ValidationError(
+            _("Le PDF « %(name)s » est illisible, endommagé ou protégé par un mot de passe."),
+            params={"name": name},
+            code="bad_pdf",
+        ) from None
+    try:
+        count = len(document)
+        if count == 0:
+            raise ValidationError(_("Le PDF « %(name)s » n'a aucune page."), params={"name": name}, code="no_pages")
+        if count > settings.GUICHET_SCAN_MAX_PAGES:
+            raise _too_many_pages(name, count)
+        for index in range(count):
+            width, height = document.get_page_size(index)  # points: 1/72 inch
+            if width * height * (SCAN_DPI / 72) ** 2 > MAX_IMAGE_PIXELS:
+                raise _too_many_pixels(name, index + 1)
+    finally:
+        document.close()
+    return count
+
+
+def _check_image_pages(path: str, name: str) -> int:
+    try:
+        with Image.open(path) as image:
+            count = getattr(image, "n_frames", 1)
+            if count > settings.GUICHET_SCAN_MAX_PAGES:
+                raise _too_many_pages(name, count)
+            for index in range(count):
+                image.seek(index)
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise _too_many_pixels(name, index + 1)
+                image.load()  # decodes the page: truncated or corrupt data fails here, within the pixel limit
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(name, 1) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError, ValueError):
+        raise ValidationError(
+            _("L'image « %(name)s » est illisible ou endommagée."), params={"name": name}, code="bad_image"
+        ) from None
+    return count

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from guichet.mailroom.letters import letter_queue
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.tasks import alert_service_agents, deliver_notification
 from guichet.organisation.models import Agent, AlertMode, Role
@@ -34,10 +35,14 @@ def notification_queue(
 def notify_citizen(
     *, ticket: Ticket, template: str, key: str, context: dict[str, Any] | None = None
 ) -> list[Notification]:
-    """Tell the ticket's citizen through each channel they chose and gave an address for."""
+    """Tell the ticket's citizen through each channel they chose and gave an address for.
+
+    Answers to a citizen who chose the post, or has neither email nor SMS, also become a letter to print.
+    """
     citizen = ticket.citizen
     if citizen is None:
         return []
+    letter_queue(ticket=ticket, template=template, message_id=(context or {}).get("message_id"))
     targets = []
     if citizen.wants_email:
         targets.append((NotificationChannel.EMAIL, citizen.email))

@@ -187,6 +187,7 @@ class EventKind(models.TextChoices):
     NOTIFICATION_FAILED = "notification_failed", _("Notification en échec")
     NOTIFICATION_RESENT = "notification_resent", _("Notification renvoyée")
     CITIZEN_MERGED = "citizen_merged", _("Fusion de fiches usager")
+    SENT_BY_POST = "sent_by_post", _("Envoyée par courrier postal")
 
 
 PUBLIC_EVENT_KINDS = frozenset(

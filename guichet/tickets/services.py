@@ -60,13 +60,18 @@ def ticket_create(
     subject: str = "",
     acknowledge: bool = True,
     api_key: ApiKey | None = None,
+    received_at: datetime.datetime | None = None,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
+
+    ``received_at`` is when the town hall received it, if earlier than now (a letter scanned later):
+    the ticket's date and its deadline count from then.
 
     A repeated ``submission_key`` (double click, re-POST) hits the unique constraint and returns
     the ticket the first submission made.
     """
     now = timezone.now()
+    received = min(received_at, now) if received_at else now
     commune = Commune.current()
     try:
         with transaction.atomic():
@@ -78,10 +83,10 @@ def ticket_create(
                 channel=channel,
                 subject=(subject or request_type.name)[:200],
                 answers=answers,
-                created_at=now,
+                created_at=received,
                 updated_at=now,
                 status_changed_at=now,
-                due_date=commune.calendar.add_working_days(timezone.localdate(now), request_type.deadline_days),
+                due_date=commune.calendar.add_working_days(timezone.localdate(received), request_type.deadline_days),
                 entered_by=entered_by,
                 api_key=api_key,
                 submission_key=submission_key,

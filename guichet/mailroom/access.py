@@ -1,0 +1,50 @@
+"""Who may use the mail room: its own agents, supervisors and administrators. Others get a 403."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from guichet.backoffice.access import agent_required
+from guichet.mailroom.models import MailItem
+from guichet.organisation.models import Role
+from guichet.tickets.permissions import agent_of
+
+MAIL_ROOM_ROLES = frozenset({Role.MAIL_ROOM, Role.SUPERVISOR, Role.ADMINISTRATOR})
+SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+
+
+def may_use_mail_room(user) -> bool:
+    agent = agent_of(user)
+    return agent is not None and agent.role in MAIL_ROOM_ROLES
+
+
+def is_supervisor(user) -> bool:
+    agent = agent_of(user)
+    return agent is not None and agent.role in SUPERVISOR_ROLES
+
+
+def _require(check: Callable[..., bool]) -> Callable:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @agent_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not check(request.user):
+                return render(request, "mailroom/forbidden.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+mail_room_required = _require(may_use_mail_room)
+supervisor_required = _require(is_supervisor)
+
+
+def get_item(public_id: str) -> MailItem:
+    item = MailItem.objects.select_related("ticket", "parent", "qualified_by").filter(public_id=public_id).first()
+    if item is None:
+        raise Http404
+    return item

@@ -1,0 +1,174 @@
+"""Answers by post: a letter PDF for a French window envelope, queued for the mail room to print and post.
+
+Layout (A4 folded in three, 99 mm panels, into a DL envelope of 220 × 110 mm): the usual French DL
+window envelope ("fenêtre 45 × 100 à droite") has its 100 × 45 mm window 20 mm from the right edge and
+15 mm from the bottom edge, i.e. x = 90–190 mm and y = 50–95 mm on the sheet. The address block is kept
+inside it with a margin (x = 100 mm, y = 55 mm, 85 mm wide), so the play of the sheet in the envelope
+never hides a line. At most 6 lines; La Poste's addressing norm (NF Z 10-011) asks for 38 characters a
+line and the town in capitals: longer lines wrap inside the block rather than being cut.
+"""
+
+import hashlib
+import io
+from collections.abc import Iterable
+from typing import Any
+
+import pypdfium2
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from guichet.accounts.models import User
+from guichet.citizens.models import Citizen, ContactChannel
+from guichet.mailroom.models import Letter, LetterStatus
+from guichet.mailroom.tasks import render_letter
+from guichet.organisation.models import Commune
+from guichet.tickets.models import Attachment, AuthorKind, Event, EventKind, Message, Ticket
+
+# Window of a DL window envelope, on the A4 sheet, in mm (see the module docstring).
+WINDOW = {"left": 90.0, "top": 50.0, "width": 100.0, "height": 45.0}
+ADDRESS = {"left": 100.0, "top": 55.0, "width": 85.0, "left_in_area": 80.0}  # the page area starts at x = 20 mm
+ADDRESS_MAX_LINES = 6
+ADDRESS_MAX_CHARS = 38
+POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested"})
+# A letter received by post is acknowledged by post when there is no email or SMS to send.
+POSTAL_ACKNOWLEDGED_CHANNELS = frozenset({"mail"})
+
+
+def citizen_wants_post(citizen: Citizen) -> bool:
+    """Post when the citizen asked for it, or when there is no email or SMS to send; only with an address."""
+    if not citizen.street or not citizen.postcode or not citizen.city:
+        return False
+    return citizen.preferred_channel == ContactChannel.POST or not (citizen.wants_email or citizen.wants_sms)
+
+
+def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Letter | None:
+    """Inside the reply's transaction: the letter row (address as of now) and its rendering task."""
+    citizen = ticket.citizen
+    wanted = template in POSTAL_TEMPLATES or (
+        template == "acknowledgement" and ticket.channel in POSTAL_ACKNOWLEDGED_CHANNELS
+    )
+    if citizen is None or not wanted or not citizen_wants_post(citizen):
+        return None
+    already = (
+        Letter.objects.filter(message_id=message_id)
+        if message_id
+        else Letter.objects.filter(ticket=ticket, template=template, message=None)
+    )
+    if already.exists():
+        return None
+    letter = Letter.objects.create(
+        ticket=ticket,
+        message_id=message_id,
+        template=template,
+        recipient_name=citizen.full_name,
+        address_lines=_address_lines(citizen),
+    )
+    render_letter.enqueue(letter.pk)
+    return letter
+
+
+def _address_lines(citizen: Citizen) -> list[str]:
+    # La Poste wants the last line (postcode and town) in capitals. A line longer than the norm's 38
+    # characters is wrapped inside the window by the layout, never cut: a truncated address is lost mail.
+    lines = [citizen.full_name, citizen.street, f"{citizen.postcode} {citizen.city.upper()}"]
+    return [line for line in lines if line][:ADDRESS_MAX_LINES]
+
+
+def letter_pdf(letter: Letter) -> bytes:
+    from guichet.intake.receipts import _weasyprint
+
+    weasyprint = _weasyprint()
+    message = Message.objects.select_related("author").filter(pk=letter.message_id).first()
+    ticket = letter.ticket
+    context: dict[str, Any] = {
+        "commune": Commune.current(),
+        "letter": letter,
+        "ticket": ticket,
+        "message": message,
+        "agent": message.author if message else None,
+        "service": ticket.service,
+        "date": timezone.localdate(letter.created_at),
+        "tracking_url": settings.SITE_URL + reverse("portal:track"),
+        "window": WINDOW,
+        "address": ADDRESS,
+    }
+    with translation.override("fr"):
+        html = render_to_string("mailroom/letter.html", context)
+    document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols={"data"}))
+    return document.write_pdf()
+
+
+def letter_render(letter: Letter) -> Letter:
+    """The letter's PDF, made once and kept: what is printed is what was stored."""
+    if letter.pdf:
+        return letter
+    pdf = letter_pdf(letter)
+    with transaction.atomic():
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        if not locked.pdf:
+            locked.pdf.save(f"{letter.ticket.reference}.pdf", ContentFile(pdf), save=False)
+            locked.save(update_fields=["pdf"])
+    letter.refresh_from_db()
+    return letter
+
+
+def letters_batch_pdf(letters: Iterable[Letter]) -> bytes:
+    """Every letter in one PDF, for one print job."""
+    output = pypdfium2.PdfDocument.new()
+    try:
+        for letter in letters:
+            letter_render(letter)
+            source = pypdfium2.PdfDocument(letter.pdf.path)
+            output.import_pages(source)
+            source.close()
+        buffer = io.BytesIO()
+        output.save(buffer)
+        return buffer.getvalue()
+    finally:
+        output.close()
+
+
+def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
+    """Posted: each ticket records "sent by post" on its timeline, with the letter's PDF attached."""
+    count = 0
+    for letter in letters:
+        letter_render(letter)
+        with transaction.atomic():
+            locked = Letter.objects.select_for_update().select_related("ticket").get(pk=letter.pk)
+            if locked.status != LetterStatus.TO_PRINT:
+                continue
+            locked.status = LetterStatus.SENT
+            locked.sent_at = timezone.now()
+            locked.sent_by = agent
+            locked.save(update_fields=["status", "sent_at", "sent_by"])
+            with locked.pdf.open("rb") as handle:
+                attachment = Attachment(
+                    ticket=locked.ticket,
+                    message_id=locked.message_id,
+                    original_name=f"courrier-{locked.ticket.reference_display}.pdf",
+                    content_type="application/pdf",
+                    size=locked.pdf.size,
+                    sha256=_sha256(handle),
+                    is_public=True,
+                )
+                handle.seek(0)
+                attachment.file.save("courrier.pdf", handle, save=False)
+                attachment.save()
+            Event.objects.create(
+                ticket=locked.ticket,
+                kind=EventKind.SENT_BY_POST,
+                actor=agent,
+                actor_kind=AuthorKind.AGENT,
+                channel="mail",
+                data={"attachment": attachment.public_id, "recipient": locked.recipient_name},
+            )
+            count += 1
+    return count
+
+
+def _sha256(handle) -> str:
+    return hashlib.file_digest(handle, "sha256").hexdigest()

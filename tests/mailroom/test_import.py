@@ -1,0 +1,145 @@
+"""import_scans: idempotent by content, done/ and failed/ moves, and no loss or duplicate after a crash."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from guichet.mailroom import importer
+from guichet.mailroom.models import MailItem, MailSource
+from tests.mailroom.conftest import letter_image, save_scan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def drop(tmp_path) -> Path:
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    save_scan(letter_image(["Lettre A"]), folder / "a.png", "PNG")
+    save_scan(letter_image(["Lettre B"]), folder / "b.pdf", "PDF")
+    (folder / "c.pdf").write_text("pas un PDF")
+    return folder
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != importer.LOCK_NAME)
+
+
+def test_import_moves_to_done_and_failed_with_a_reason(drop):
+    call_command("import_scans", str(drop), "--min-age", "0")
+    assert files(drop) == ["done/a.png", "done/b.pdf", "failed/c.pdf", "failed/c.pdf.reason.txt"]
+    assert "n'est pas un scan accepté" in (drop / "failed" / "c.pdf.reason.txt").read_text()
+    assert sorted(MailItem.objects.values_list("original_name", flat=True)) == ["a.png", "b.pdf"]
+    assert set(MailItem.objects.values_list("source", flat=True)) == {MailSource.IMPORT}
+
+
+def test_same_content_again_is_moved_not_duplicated(drop):
+    importer.import_scans(drop, min_age_seconds=0)
+    (drop / "done" / "a.png").rename(drop / "a-copie.png")  # the scanner drops the same file again
+    report = importer.import_scans(drop, min_age_seconds=0)
+    assert report.known == ["a-copie.png"] and report.imported == []
+    assert MailItem.objects.count() == 2
+    assert "done/a-copie.png" in files(drop)
+
+
+def test_name_already_in_done_is_never_overwritten(drop):
+    importer.import_scans(drop, min_age_seconds=0)
+    save_scan(letter_image(["Autre lettre A"]), drop / "a.png", "PNG")
+    importer.import_scans(drop, min_age_seconds=0)
+    assert {"done/a.png", "done/a.1.png"} <= set(files(drop))
+    assert MailItem.objects.count() == 3
+
+
+def test_files_still_being_written_wait(drop):
+    report = importer.import_scans(drop, min_age_seconds=3600)
+    assert sorted(report.waiting) == ["a.png", "b.pdf", "c.pdf"]
+    assert MailItem.objects.count() == 0
+
+
+def test_crash_between_commit_and_move_loses_nothing_and_duplicates_nothing(drop, monkeypatch):
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # the process is stopped right after the first row is committed
+
+    monkeypatch.setattr(importer.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_scans(drop, min_age_seconds=0)
+    assert MailItem.objects.count() == 1
+    assert {"a.png", "b.pdf", "c.pdf"} <= set(files(drop))  # still there, nothing lost
+    monkeypatch.undo()
+
+    report = importer.import_scans(drop, min_age_seconds=0)
+    assert report.known == ["a.png"] and report.imported == ["b.pdf"]
+    assert MailItem.objects.count() == 2
+    assert files(drop) == ["done/a.png", "done/b.pdf", "failed/c.pdf", "failed/c.pdf.reason.txt"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_process_killed_midway_then_rerun(drop, tmp_path, settings):
+    """A real process, killed with SIGKILL while importing; the rerun ends with every file in place, once."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        pytest.skip("the child process needs a database shared with the test (PostgreSQL)")
+    for index in range(6):
+        save_scan(letter_image([f"Lettre {index}"]), drop / f"x{index}.png", "PNG")
+    env = {**os.environ, "MEDIA_ROOT": str(settings.MEDIA_ROOT), "DATABASE_URL": _database_url(settings)}
+    child = subprocess.Popen(
+        [sys.executable, "manage.py", "import_scans", str(drop), "--min-age", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_until(lambda: MailItem.objects.exists() or child.poll() is not None)
+    child.kill()
+    child.wait()
+    at_kill = MailItem.objects.count()
+    left = sorted(p.name for p in drop.iterdir() if p.is_file() and p.name != importer.LOCK_NAME)
+    print(f"killed after {at_kill} item(s); still in the folder: {left}")
+    assert child.returncode == -9 and left  # it really was stopped midway
+    importer.import_scans(drop, min_age_seconds=0)
+    names = [p.name for p in (drop / "done").iterdir()]
+    assert sorted(names) == sorted(["a.png", "b.pdf", *(f"x{i}.png" for i in range(6))])
+    assert MailItem.objects.count() == 8
+    assert [p.name for p in drop.iterdir() if p.is_file() and p.name != importer.LOCK_NAME] == []
+
+
+def _database_url(settings) -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _wait_until(condition, timeout: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_crash_between_reason_and_move_leaves_no_orphan(tmp_path, monkeypatch):
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    (folder / "c.pdf").write_text("pas un PDF")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importer.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_scans(folder, min_age_seconds=0)
+    assert files(folder) == ["c.pdf", "failed/c.pdf.reason.txt"]
+    monkeypatch.undo()
+    importer.import_scans(folder, min_age_seconds=0)
+    assert files(folder) == ["failed/c.pdf", "failed/c.pdf.reason.txt"]
+
+
+def test_a_second_run_on_the_same_folder_waits_for_the_first(drop):
+    import fcntl
+
+    with open(drop / importer.LOCK_NAME, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a first run, still busy
+        report = importer.import_scans(drop, min_age_seconds=0)
+    assert report.locked and MailItem.objects.count() == 0
+    assert importer.import_scans(drop, min_age_seconds=0).imported == ["a.png", "b.pdf"]

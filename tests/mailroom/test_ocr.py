@@ -1,0 +1,103 @@
+"""Real Tesseract with its French model on letters drawn by Pillow, as PNG, PDF and TIFF."""
+
+import pytest
+from pdfminer.high_level import extract_text
+
+from guichet.mailroom.models import MailItem, MailSource, OcrStatus
+from guichet.mailroom.services import mail_item_read, mail_item_receive
+from guichet.mailroom.suggestions import suggest
+from tests.mailroom.conftest import letter_image, letter_lines, save_scan
+
+pytestmark = pytest.mark.django_db
+
+
+def receive_and_read(path) -> MailItem:
+    item, created = mail_item_receive(path=str(path), name=path.name, source=MailSource.UPLOAD)
+    assert created
+    mail_item_read(item_id=item.pk)
+    item.refresh_from_db()
+    return item
+
+
+@pytest.mark.parametrize("fmt, suffix", [("PNG", "png"), ("PDF", "pdf"), ("TIFF", "tif")])
+def test_scan_is_read_in_french_with_accents(tmp_path, fmt, suffix):
+    path = save_scan(letter_image(letter_lines()), tmp_path / f"lettre.{suffix}", fmt)
+    item = receive_and_read(path)
+    assert item.ocr_status == OcrStatus.DONE
+    assert "Hélène Lefèvre" in item.ocr_text
+    assert "l'Église" in item.ocr_text or "l’Église" in item.ocr_text
+    assert "éteint depuis une semaine" in item.ocr_text
+    assert "helene lefevre" in item.search_text  # folded for the mail room's search
+    page = item.pages.get()
+    assert page.width == 1000 and page.image.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_searchable_pdf_gets_a_text_layer(tmp_path):
+    item = receive_and_read(save_scan(letter_image(letter_lines()), tmp_path / "lettre.pdf", "PDF"))
+    assert extract_text(item.file.path).strip() == ""  # the scan as received: an image only
+    assert "Lefèvre" in extract_text(item.searchable_pdf.path)
+
+
+def test_pdf_with_text_is_not_read_again(tmp_path, settings):
+    from weasyprint import HTML
+
+    path = tmp_path / "texte.pdf"
+    HTML(string="<p>Monsieur Jean Dupont, 06 98 76 54 32, merci de votre réponse.</p>").write_pdf(path)
+    settings.GUICHET_TESSERACT_CMD = str(tmp_path / "no-tesseract")  # would fail if it were called
+    item = receive_and_read(path)
+    assert item.ocr_status == OcrStatus.DONE
+    assert "Jean Dupont" in item.ocr_text
+    assert not item.searchable_pdf
+
+
+def test_without_tesseract_the_item_is_kept_and_marked_unavailable(tmp_path, settings, letter_png):
+    settings.GUICHET_TESSERACT_CMD = str(tmp_path / "missing" / "tesseract")
+    item = receive_and_read(letter_png)
+    assert item.ocr_status == OcrStatus.UNAVAILABLE
+    assert "Tesseract est introuvable" in item.ocr_message
+    assert item.ocr_text == ""
+    assert item.pages.count() == 1  # previews need no Tesseract
+
+
+def test_missing_language_model_is_reported(letter_png, settings):
+    settings.GUICHET_OCR_LANG = "zzz"
+    item = receive_and_read(letter_png)
+    assert item.ocr_status == OcrStatus.UNAVAILABLE
+    assert "zzz" in item.ocr_message
+
+
+def test_suggestions_from_the_ocr_text(tmp_path, quoted_ticket):
+    ticket = quoted_ticket
+    lines = letter_lines(reference=ticket.reference_display)
+    item = receive_and_read(save_scan(letter_image(lines), tmp_path / "suite.png", "PNG"))
+    found = suggest(item.ocr_text)
+    assert found.emails == ["helene.lefevre@example.org"]
+    assert found.phones == ["+33612345678"]
+    assert ("88200", "Remiremont") in found.postcodes
+    assert ("Hélène", "Lefèvre") in found.names
+    assert found.streets == ["12 rue de l'Église"]
+    assert found.references == [ticket.reference]
+
+
+def test_suggestions_ignore_the_mayor_and_bad_check_symbols():
+    found = suggest("Monsieur le Maire,\nréférence ABC-DEF-GH1\nM. Jean DUPONT")
+    assert found.names == [("Jean", "DUPONT")]
+    assert found.references == []
+
+
+def test_multi_page_tiff_has_one_preview_and_text_per_page(tmp_path):
+    pages = [letter_image(["Première lettre de Madame Martin"]), letter_image(["Seconde lettre de Monsieur Petit"])]
+    item = receive_and_read(save_scan(pages, tmp_path / "deux.tif", "TIFF"))
+    assert item.page_count == 2
+    assert [p.number for p in item.pages.all()] == [1, 2]
+    assert "Martin" in item.pages.get(number=1).text and "Petit" in item.pages.get(number=2).text
+
+
+def test_reference_misread_by_the_ocr_is_still_found():
+    from guichet.lib import references
+
+    reference = next(r for r in iter(references.generate, None) if "Z" in r[:8])
+    misread = references.display(reference).replace("Z", "7", 1)
+    assert reference in suggest(f"Objet : ma demande {misread}").references
+    noisy = references.display(reference)[:-1] + "]" + reference[-1]  # a stray bracket before the last symbol
+    assert reference in suggest(f"demande {noisy}").references
