@@ -41,8 +41,18 @@ def test_mail_room_qualifies_a_scanned_letter_into_a_ticket(
     expect(page.locator("[name=usager-first_name]")).to_have_value("Hélène")
     expect(page.locator("[name=usager-last_name]")).to_have_value("Lefèvre")
     expect(page.locator("[name=usager-email]")).to_have_value("helene.lefevre@example.org")
-    expect(page.get_by_role("img", name="Page 1 du scan")).to_be_visible()
+    scan = page.get_by_role("img", name="Page 1 du scan")
+    expect(scan).to_be_visible()
     screenshot(page, "02-mail-item-phone")
+    width = scan.bounding_box()["width"]
+    page.get_by_role("button", name="Agrandir le scan").click()
+    page.get_by_role("button", name="Agrandir le scan").click()
+    expect(page.locator(".zoom-bar__level")).to_have_text("200 %")
+    assert scan.bounding_box()["width"] > 1.8 * width  # the page is read closer, in its scrolling box
+    screenshot(page, "02b-mail-item-zoomed")
+    page.get_by_role("button", name="Réduire le scan").click()
+    page.get_by_role("button", name="Réduire le scan").click()
+    expect(page.locator(".zoom-bar__level")).to_have_text("100 %")
 
     expect(page.locator("[name=usager-street]")).to_have_value("12 rue de l'Église")
     page.locator("select[name=demarche]").select_option(request_type.slug)
