@@ -27,7 +27,7 @@ def get_ticket_for_agent(request: HttpRequest, reference: str, action: str = Act
     """The ticket if this agent may do ``action`` on it; otherwise a 404 that reveals nothing."""
     ticket = (
         tickets_visible_to(request.user)
-        .select_related("request_type", "service", "citizen", "assignee", "entered_by")
+        .select_related("request_type", "service", "citizen", "assignee", "entered_by", "household_member")
         .filter(reference=reference)
         .first()
     )

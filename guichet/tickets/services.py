@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
+from guichet.households.models import HouseholdMember
 from guichet.lib import references
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.models import Template
@@ -42,7 +43,7 @@ from guichet.tickets.models import (
 from guichet.tickets.public_cache import status_page_forget
 from guichet.tickets.search import build_search_text, search_fragment
 
-RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee")
+RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "household_member")
 # Statuses the citizen is told about by a notification of their own.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 
@@ -58,6 +59,7 @@ def ticket_create(
     entered_by: User | None = None,
     subject: str = "",
     acknowledge: bool = True,
+    household_member: HouseholdMember | None = None,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
 
@@ -73,6 +75,7 @@ def ticket_create(
                 request_type=request_type,
                 service=request_type.service,
                 citizen=citizen,
+                household_member=household_member,
                 channel=channel,
                 subject=(subject or request_type.name)[:200],
                 answers=answers,

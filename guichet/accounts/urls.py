@@ -1,0 +1,12 @@
+from django.urls import path
+
+from guichet.accounts.views import dashboard, profile
+
+app_name = "accounts"
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("rattacher/", dashboard.claim, name="claim"),
+    path("profil/", profile.profile, name="profile"),
+    path("mes-donnees/", profile.export, name="export"),
+    path("supprimer/", profile.delete, name="delete"),
+]
