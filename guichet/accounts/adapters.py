@@ -40,3 +40,8 @@ def identity_claims(extra_data: dict[str, Any]) -> dict[str, Any]:
     if "userinfo" not in extra_data and "id_token" not in extra_data:
         return dict(extra_data)
     return {**(extra_data.get("id_token") or {}), **(extra_data.get("userinfo") or {})}
+
+
+def user_display(user: User) -> str:
+    """How allauth's pages and emails name the person: their name, not the generated user name."""
+    return user.get_full_name() or user.email
