@@ -113,3 +113,12 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("Mot de passe incorrect."), code="wrong_password")
         return password
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code reçu par SMS"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Le code comporte 6 chiffres.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 8}),
+    )

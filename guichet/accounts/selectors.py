@@ -15,7 +15,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from guichet.accounts.models import TicketSeen, User
+from guichet.accounts.models import PhoneVerification, TicketSeen, User
+from guichet.citizens.models import Citizen
 from guichet.tickets.models import AuthorKind, Message, Ticket, Visibility
 
 EPOCH = "1970-01-01T00:00:00Z"
@@ -48,17 +49,25 @@ def verified_emails(user: User) -> list[str]:
     ]
 
 
-def claimable_tickets(user: User) -> QuerySet[Ticket]:
-    """Tickets of records without an account that carry one of the account's verified emails.
+def verified_phones(user: User) -> list[str]:
+    """The profile's number, if a code sent to it was entered (a changed number needs a new code)."""
+    phone = Citizen.objects.filter(user=user).values_list("phone", flat=True).first()
+    if phone and PhoneVerification.objects.filter(user=user, phone=phone, verified_at__isnull=False).exists():
+        return [phone]
+    return []
 
-    An unverified address never matches: anyone could type someone else's email in a form.
+
+def claimable_tickets(user: User) -> QuerySet[Ticket]:
+    """Tickets of records without an account that carry one of the account's verified emails or phone.
+
+    An unverified address never matches: anyone could type someone else's email or number in a form.
     """
-    emails = verified_emails(user)
-    if not emails:
+    emails, phones = verified_emails(user), verified_phones(user)
+    if not emails and not phones:
         return Ticket.objects.none()
     other_accounts = Q(citizen__user__isnull=False)
     return (
-        Ticket.objects.filter(citizen__email__in=emails)
+        Ticket.objects.filter(Q(citizen__email__in=emails) | Q(citizen__phone__in=phones))
         .exclude(other_accounts)
         .select_related("request_type")
         .order_by("-created_at", "-pk")

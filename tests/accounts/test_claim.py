@@ -1,11 +1,15 @@
 """Earlier tickets: only those sent from a verified address of the account, only once the holder confirms."""
 
+import json
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from guichet.accounts.selectors import claimable_tickets
 from guichet.accounts.services import account_citizen
+from guichet.citizens.services import citizen_update
 from guichet.tickets.models import EventKind
 from tests import factories
 from tests.accounts.conftest import make_account
@@ -65,3 +69,52 @@ def test_claim_needs_a_choice(signed_in, earlier_ticket):
     assert response.status_code == 400
     earlier_ticket.refresh_from_db()
     assert earlier_ticket.citizen.user_id is None
+
+
+def sms_code(settings) -> str:
+    [path] = sorted(settings.SMS_FILE_PATH.glob("*.json"))
+    return re.search(r"\b(\d{6})\b", json.loads(path.read_text())["text"]).group(1)
+
+
+def test_phone_verified_by_sms_code_lets_the_holder_claim_phone_tickets(signed_in, account, request_type, settings):
+    settings.SMS_BACKEND = "file"
+    caller = factories.CitizenFactory(email="", phone="+33699887766")
+    by_phone = factories.make_ticket(request_type=request_type, citizen=caller, channel="phone")
+    account_citizen(account)
+    signed_in.post(
+        reverse("accounts:profile"),
+        {
+            "first_name": "Camille",
+            "last_name": "Martin",
+            "phone": "06 99 88 77 66",
+            "preferred_channel": "email",
+            "consent_email": "on",
+        },
+    )
+    assert list(claimable_tickets(account)) == []  # the number is not verified yet
+
+    response = signed_in.post(reverse("accounts:phone_send"))
+    assert response["Location"] == reverse("accounts:phone_verify")
+    code = sms_code(settings)
+    wrong = "000000" if code != "000000" else "111111"
+    assert signed_in.post(reverse("accounts:phone_verify"), {"code": wrong}).status_code == 400
+    assert list(claimable_tickets(account)) == []
+    assert signed_in.post(reverse("accounts:phone_verify"), {"code": code}).status_code == 302
+    assert list(claimable_tickets(account)) == [by_phone]
+
+    signed_in.post(reverse("accounts:claim"), {"references": [by_phone.reference]})
+    by_phone.refresh_from_db()
+    assert by_phone.citizen.user == account
+
+
+def test_a_verified_number_stops_counting_once_the_profile_number_changes(signed_in, account, request_type, settings):
+    settings.SMS_BACKEND = "file"
+    citizen = account_citizen(account)
+    citizen_update(citizen=citizen, phone="+33699887766")
+    signed_in.post(reverse("accounts:phone_send"))
+    signed_in.post(reverse("accounts:phone_verify"), {"code": sms_code(settings)})
+    caller = factories.CitizenFactory(email="", phone="+33699887766")
+    factories.make_ticket(request_type=request_type, citizen=caller, channel="phone")
+    assert claimable_tickets(account).count() == 1
+    citizen_update(citizen=citizen, phone="+33611111111")
+    assert claimable_tickets(account).count() == 0

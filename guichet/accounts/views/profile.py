@@ -14,6 +14,7 @@ from guichet.accounts.access import citizen_login_required
 from guichet.accounts.access import posted as _posted
 from guichet.accounts.export import account_export
 from guichet.accounts.forms import DeleteAccountForm, ProfileForm
+from guichet.accounts.selectors import verified_phones
 from guichet.accounts.services import account_citizen, account_delete, account_profile_update
 from guichet.organisation.models import Agent
 
@@ -45,7 +46,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     else:
         form = ProfileForm(initial={name: getattr(citizen, name) for name in PROFILE_FIELDS})
         status = 200
-    return render(request, "accounts/profile.html", {"form": form, "citizen": citizen}, status=status)
+    context = {"form": form, "citizen": citizen, "phone_verified": bool(verified_phones(request.user))}
+    return render(request, "accounts/profile.html", context, status=status)
 
 
 @require_GET
