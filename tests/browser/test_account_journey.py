@@ -108,4 +108,15 @@ def test_citizen_signs_up_adds_a_child_and_follows_a_family_request(
     screenshot(page, "09-ticket-from-account-phone")
     page.get_by_role("link", name="Mon compte").first.click()
     expect(page.get_by_text("Nouvelle réponse de la mairie")).to_have_count(0)
+
+    # The other pages of the account, as they look on a phone.
+    page.get_by_role("link", name="Gérer mon foyer").click()
+    expect(page.get_by_role("heading", level=2, name="Yanis Benali")).to_be_visible()
+    screenshot(page, "10-household-phone")
+    page.goto(f"{site.url}/compte/profil/")
+    expect(page.get_by_label("Prénom")).to_have_value("Sarah")
+    screenshot(page, "11-profile-phone")
+    page.goto(f"{site.url}/compte/supprimer/")
+    expect(page.get_by_text("reste archivée par la mairie")).to_be_visible()
+    screenshot(page, "12-delete-phone")
     assert errors == []
