@@ -132,10 +132,19 @@ class HouseholdMemberChoiceField(forms.ModelChoiceField):
 class RequestForm(forms.Form):
     """The type's own fields, named ``f_<code>``; for the family space, first the member it is about."""
 
-    def __init__(self, *args: Any, request_type: RequestType, citizen: Citizen | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        request_type: RequestType,
+        citizen: Citizen | None = None,
+        member_required: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """``citizen``: whose household members are offered. Agents typing a phone or counter request
+        pass ``member_required=False``: the caller may have no account, hence no registered household."""
         super().__init__(*args, **kwargs)
         self.request_type = request_type
-        if request_type.requires_family_member:
+        if request_type.requires_family_member and (member_required or citizen is not None):
             members = (
                 HouseholdMember.objects.active().filter(citizen=citizen) if citizen else HouseholdMember.objects.none()
             )
@@ -143,7 +152,8 @@ class RequestForm(forms.Form):
                 label=_("Pour quel membre de votre foyer ?"),
                 queryset=members,
                 to_field_name="public_id",
-                empty_label=None,
+                required=member_required,
+                empty_label=None if member_required else _("Non précisé"),
                 widget=forms.RadioSelect,
                 error_messages={
                     "required": _("Choisissez le membre de votre foyer concerné par cette demande."),
@@ -171,7 +181,7 @@ class RequestForm(forms.Form):
     @property
     def has_no_member_to_choose(self) -> bool:
         field = self.fields.get("household_member")
-        return field is not None and not field.queryset.exists()
+        return field is not None and field.required and not field.queryset.exists()
 
     def uploads(self) -> list[tuple[str, CheckedUpload]]:
         return [

@@ -144,3 +144,12 @@ def test_agent_sign_in_is_untouched(client, agent):
     response = client.post(reverse("backoffice:login"), {"username": agent.username, "password": "mot-de-passe-test"})
     assert response.status_code == 302
     assert response["Location"] == reverse("backoffice:inbox")
+
+
+def test_sign_out_is_a_post_and_ends_the_session(signed_in):
+    assert signed_in.get(reverse("account_logout")).status_code == 200  # a confirmation page, no sign-out
+    assert "_auth_user_id" in signed_in.session
+    response = signed_in.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "_auth_user_id" not in signed_in.session

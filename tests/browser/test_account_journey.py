@@ -119,4 +119,8 @@ def test_citizen_signs_up_adds_a_child_and_follows_a_family_request(
     page.goto(f"{site.url}/compte/supprimer/")
     expect(page.get_by_text("reste archivée par la mairie")).to_be_visible()
     screenshot(page, "12-delete-phone")
+    page.goto(f"{site.url}/compte/email/")
+    screenshot(page, "13-email-phone")
+    page.goto(f"{site.url}/compte/password/change/")
+    screenshot(page, "14-password-phone")
     assert errors == []

@@ -179,3 +179,23 @@ def test_agent_sees_the_member_on_the_ticket_and_the_household_on_the_citizen_pa
     assert "Foyer (espace famille)" in page.text
     assert "Noé Martin" in page.text
     assert "households:member_edit" not in page.text and "/modifier/" not in page.text
+
+
+def test_reception_agent_types_a_family_request_for_a_caller_with_or_without_a_household(
+    client, service, canteen, account, child
+):
+    from guichet.organisation.models import Role
+
+    client.force_login(factories.AgentFactory(role=Role.RECEPTION, services=[service]).user)
+    citizen = account_citizen(account)
+    url = reverse("backoffice:new_request") + f"?canal=phone&demarche={canteen.slug}&usager={citizen.public_id}"
+    page = client.get(url)
+    assert "Noé Martin" in page.text  # the caller's household is offered, not required
+    data = {"submission_key": str(uuid.uuid4()), "f_regime": "", "ack": "none"}
+    assert client.post(url, data | {"household_member": child.public_id}).status_code == 302
+    assert Ticket.objects.get().household_member == child
+
+    walk_in = factories.CitizenFactory(first_name="Jean", last_name="Sansfoyer", email="jean@example.org")
+    url = reverse("backoffice:new_request") + f"?canal=counter&demarche={canteen.slug}&usager={walk_in.public_id}"
+    assert client.post(url, data | {"submission_key": str(uuid.uuid4())}).status_code == 302
+    assert Ticket.objects.filter(citizen=walk_in, household_member__isnull=True).exists()
