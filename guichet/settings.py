@@ -139,8 +139,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",  # agents, by user name, at /agent/connexion/
     "allauth.account.auth_backends.AuthenticationBackend",  # citizens, by email, at /compte/connexion/
 ]
-LOGIN_URL = "backoffice:login"
-LOGIN_REDIRECT_URL = "backoffice:inbox"
+# The public signs in as citizens (allauth's pages send there); agent pages send to backoffice:login themselves.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "backoffice:inbox"  # after the agents' sign-in; citizens land on /compte/ (accounts.adapters)
 LOGOUT_REDIRECT_URL = "backoffice:login"
 
 # Citizen accounts (django-allauth): sign-in by email, verified before first use.

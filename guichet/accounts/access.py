@@ -3,7 +3,7 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, QueryDict
 
-# Citizen pages send anonymous visitors to the citizen sign-in (agents have their own, LOGIN_URL).
+# Citizen pages send anonymous visitors to the citizen sign-in (agents have their own, backoffice:login).
 citizen_login_required: Callable = login_required(login_url="account_login")
 
 

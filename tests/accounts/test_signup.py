@@ -153,3 +153,15 @@ def test_sign_out_is_a_post_and_ends_the_session(signed_in):
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert "_auth_user_id" not in signed_in.session
+
+
+@pytest.mark.parametrize("name", ["account_email", "account_change_password", "accounts:dashboard"])
+def test_citizen_pages_send_anonymous_visitors_to_the_citizen_sign_in(client, commune, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
+
+
+def test_agent_pages_still_send_to_the_agents_sign_in(client, commune):
+    response = client.get(reverse("backoffice:inbox"))
+    assert response["Location"].startswith(reverse("backoffice:login") + "?next=")
