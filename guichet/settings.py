@@ -39,10 +39,16 @@ INSTALLED_APPS = [
     "django.forms",
     "django_tasks",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "guichet.accounts",
+    "guichet.accounts.franceconnect",
     "guichet.organisation",
     "guichet.catalogue",
     "guichet.citizens",
+    "guichet.households",
     "guichet.tickets",
     "guichet.notifications",
     "guichet.intake",
@@ -62,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a blocked rate limit into RATELIMIT_VIEW's French 429 page.
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -130,9 +137,87 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "backoffice:login"
-LOGIN_REDIRECT_URL = "backoffice:inbox"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # agents, by user name, at /agent/connexion/
+    "allauth.account.auth_backends.AuthenticationBackend",  # citizens, by email, at /compte/connexion/
+]
+# The public signs in as citizens (allauth's pages send there); agent pages send to backoffice:login themselves.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "backoffice:inbox"  # after the agents' sign-in; citizens land on /compte/ (accounts.adapters)
 LOGOUT_REDIRECT_URL = "backoffice:login"
+
+# Citizen accounts (django-allauth): sign-in by email, verified before first use.
+ACCOUNT_ADAPTER = "guichet.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "guichet.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "guichet.accounts.forms.SignupNamesForm"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # the link opens a page with a button: mail scanners cannot confirm
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CHANGE_EMAIL = True  # one address; a new one replaces it once verified
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_USER_DISPLAY = "guichet.accounts.adapters.user_display"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme
+# Failed logins: 10 a minute per address and 5 per account every 5 minutes; resets: 5 a minute per address.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("ACCOUNT_LOGIN_FAILED_RATE", "10/m/ip,5/300s/key"),
+    "reset_password": env_str("ACCOUNT_RESET_PASSWORD_RATE", "5/m/ip,3/300s/key"),
+    "signup": env_str("ACCOUNT_SIGNUP_RATE", "10/m/ip"),
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an identity provider never takes over an existing account
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (CSRF-protected)
+
+
+def _oidc_app(prefix: str, provider_id: str, name: str, **defaults: str) -> dict:
+    scopes = env_str(f"{prefix}_SCOPES", defaults.get("scopes", "openid profile email"))
+    app: dict = {
+        "provider_id": provider_id,
+        "name": env_str(f"{prefix}_NAME", name),
+        "client_id": env_str(f"{prefix}_CLIENT_ID"),
+        "secret": env_secret(f"{prefix}_SECRET"),
+        "settings": {
+            "server_url": env_str(f"{prefix}_SERVER_URL", defaults.get("server_url", "")).rstrip("/"),
+            "scope": scopes.split(),
+        },
+    }
+    if acr := env_str(f"{prefix}_ACR_VALUES", defaults.get("acr_values", "")):
+        app["settings"]["auth_params"] = {"acr_values": acr}
+    if not app["client_id"] or not app["settings"]["server_url"]:
+        raise ImproperlyConfigured(f"{prefix}: set {prefix}_CLIENT_ID and {prefix}_SERVER_URL")
+    return app
+
+
+# FranceConnect (v2). Default: the integration (sandbox) platform; production: https://oidc.franceconnect.gouv.fr/api/v2
+FRANCECONNECT_ENABLED = env_bool("FRANCECONNECT_ENABLED", False)
+# Other OpenID Connect providers (a commune's own): OIDC_PROVIDERS=id1,id2 then OIDC_<ID>_CLIENT_ID… per provider.
+OIDC_PROVIDERS = env_list("OIDC_PROVIDERS", [])
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [_oidc_app(f"OIDC_{pid.upper().replace('-', '_')}", pid, pid.capitalize()) for pid in OIDC_PROVIDERS],
+    },
+    "franceconnect": {
+        "APPS": [
+            _oidc_app(
+                "FRANCECONNECT",
+                "franceconnect",
+                "FranceConnect",
+                server_url="https://fcp-low.sbx.dev-franceconnect.fr/api/v2",
+                scopes="openid given_name family_name email birthdate",
+                acr_values="eidas1",
+            )
+        ]
+        if FRANCECONNECT_ENABLED
+        else [],
+    },
+}
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
@@ -212,6 +297,15 @@ if env_bool("BEHIND_HTTPS_PROXY", False):
 # Personal tracking links carry a secret: never leak them to other sites.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Forms may post to the identity providers' origins (their sign-in redirects follow a POST).
+CSP_FORM_ACTION = sorted(
+    {
+        "{0.scheme}://{0.netloc}".format(urlsplit(app["settings"]["server_url"]))
+        for provider in SOCIALACCOUNT_PROVIDERS.values()
+        for app in provider["APPS"]
+    }
+)
 
 # Rate limits (django-ratelimit) count per client address in the shared cache.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None

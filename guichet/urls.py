@@ -15,6 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("guichet.backoffice.urls")),
     path("open311/v2/", include("guichet.api.urls")),
+    path("compte/famille/", include("guichet.households.urls")),
+    path("compte/", include("guichet.accounts.urls")),
+    path("compte/", include("allauth.urls")),  # connexion, inscription, courriel, mot de passe, FranceConnect
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("guichet.portal.urls")),
     path("webhooks/sms/brevo/<str:secret>/", webhooks.brevo_sms, name="webhook_sms_brevo"),
@@ -23,3 +26,4 @@ urlpatterns = [
 
 handler404 = errors.not_found
 handler500 = errors.server_error
+handler429 = errors.rate_limited  # allauth's rate limits (sign-in, password reset) answer with it

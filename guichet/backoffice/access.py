@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from guichet.tickets.models import Ticket
 from guichet.tickets.permissions import Action, agent_of, can, tickets_visible_to
@@ -15,7 +16,7 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(request.get_full_path(), login_url=reverse("backoffice:login"))
         if agent_of(request.user) is None:
             return render(request, "backoffice/not_an_agent.html", status=403)
         return view(request, *args, **kwargs)
@@ -27,7 +28,7 @@ def get_ticket_for_agent(request: HttpRequest, reference: str, action: str = Act
     """The ticket if this agent may do ``action`` on it; otherwise a 404 that reveals nothing."""
     ticket = (
         tickets_visible_to(request.user)
-        .select_related("request_type", "service", "citizen", "assignee", "entered_by", "api_key")
+        .select_related("request_type", "service", "citizen", "assignee", "entered_by", "api_key", "household_member")
         .filter(reference=reference)
         .first()
     )

@@ -18,8 +18,16 @@ class FieldInline(admin.StackedInline):
 
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "theme", "service", "deadline_days", "is_active", "requires_account"]
-    list_filter = ["is_active", "requires_account", "theme", "service"]
+    list_display = [
+        "name",
+        "theme",
+        "service",
+        "deadline_days",
+        "is_active",
+        "requires_account",
+        "requires_family_member",
+    ]
+    list_filter = ["is_active", "requires_account", "requires_family_member", "theme", "service"]
     list_select_related = ["theme", "service"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}

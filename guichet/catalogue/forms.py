@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from guichet.catalogue.models import Field, FieldKind, RequestType
+from guichet.citizens.models import Citizen
+from guichet.households.models import HouseholdMember
 from guichet.lib.phones import parse_phone, to_e164
 from guichet.lib.uploads import AttachmentField, CheckedUpload
 
@@ -122,12 +124,42 @@ def _serialise(value: Any) -> Any:
     return value
 
 
-class RequestForm(forms.Form):
-    """The type's own fields, named ``f_<code>``."""
+class HouseholdMemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: HouseholdMember) -> str:
+        return f"{obj.full_name} ({obj.get_relationship_display().lower()}, {obj.birth_date:%d/%m/%Y})"
 
-    def __init__(self, *args: Any, request_type: RequestType, **kwargs: Any) -> None:
+
+class RequestForm(forms.Form):
+    """The type's own fields, named ``f_<code>``; for the family space, first the member it is about."""
+
+    def __init__(
+        self,
+        *args: Any,
+        request_type: RequestType,
+        citizen: Citizen | None = None,
+        member_required: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """``citizen``: whose household members are offered. Agents typing a phone or counter request
+        pass ``member_required=False``: the caller may have no account, hence no registered household."""
         super().__init__(*args, **kwargs)
         self.request_type = request_type
+        if request_type.requires_family_member and (member_required or citizen is not None):
+            members = (
+                HouseholdMember.objects.active().filter(citizen=citizen) if citizen else HouseholdMember.objects.none()
+            )
+            self.fields["household_member"] = HouseholdMemberChoiceField(
+                label=_("Pour quel membre de votre foyer ?"),
+                queryset=members,
+                to_field_name="public_id",
+                required=member_required,
+                empty_label=None if member_required else _("Non précisé"),
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Choisissez le membre de votre foyer concerné par cette demande."),
+                    "invalid_choice": _("Choisissez un membre de votre foyer dans la liste."),
+                },
+            )
         self.type_fields = list(request_type.fields.all())
         for field in self.type_fields:
             self.fields[FIELD_PREFIX + field.code] = _form_field(field)
@@ -141,6 +173,15 @@ class RequestForm(forms.Form):
                 continue
             answers.append({"code": field.code, "label": field.label, "kind": field.kind, "value": _serialise(value)})
         return answers
+
+    @property
+    def household_member(self) -> HouseholdMember | None:
+        return self.cleaned_data.get("household_member")
+
+    @property
+    def has_no_member_to_choose(self) -> bool:
+        field = self.fields.get("household_member")
+        return field is not None and field.required and not field.queryset.exists()
 
     def uploads(self) -> list[tuple[str, CheckedUpload]]:
         return [

@@ -40,6 +40,14 @@ class RequestType(models.Model):
         default=False,
         help_text=_("Démarches liées à l'espace famille : la demande anonyme est refusée."),
     )
+    requires_family_member = models.BooleanField(
+        _("concerne un membre du foyer"),
+        default=False,
+        help_text=_(
+            "Espace famille : l'usager choisit le membre de son foyer concerné (cantine, périscolaire…). "
+            "Implique un compte citoyen."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     # Open311 clients refresh their copy of the catalogue when this moves (discovery "changeset").
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -54,6 +62,10 @@ class RequestType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def needs_account(self) -> bool:
+        return self.requires_account or self.requires_family_member
 
 
 class FieldKind(models.TextChoices):

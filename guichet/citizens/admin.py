@@ -8,7 +8,8 @@ from guichet.citizens.services import EDITABLE_FIELDS, citizen_create, citizen_u
 class CitizenAdmin(admin.ModelAdmin):
     list_display = ["full_name", "email", "phone", "preferred_channel", "created_at"]
     search_fields = ["last_name", "first_name", "email", "phone"]
-    readonly_fields = ["public_id", "created_at", "updated_at"]
+    # The account link and birth date come from the citizen's own account (accounts app).
+    readonly_fields = ["public_id", "user", "birth_date", "created_at", "updated_at"]
 
     def save_model(self, request, obj: Citizen, form, change: bool) -> None:
         # Through the services, so values are normalised and the directory search stays right.

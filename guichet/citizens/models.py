@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -38,10 +39,20 @@ class Citizen(models.Model):
     """
 
     public_id = models.CharField(max_length=20, unique=True, default=_public_id, editable=False)
+    # The citizen account this record belongs to (accounts app); agents' records of callers have none.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="citizen",
+        verbose_name=_("compte citoyen"),
+    )
     first_name = models.CharField(_("prénom"), max_length=100, blank=True)
     last_name = models.CharField(_("nom"), max_length=100)
     email = models.EmailField(_("courriel"), blank=True)
     phone = models.CharField(_("téléphone (E.164)"), max_length=20, blank=True, validators=[validate_e164])
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
     street = models.CharField(_("adresse"), max_length=200, blank=True)
     postcode = models.CharField(_("code postal"), max_length=10, blank=True)
     city = models.CharField(_("commune"), max_length=100, blank=True)

@@ -224,6 +224,11 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
         if len(rows) != 2:
             raise Citizen.DoesNotExist("one of the records was merged or deleted meanwhile")
         keep, merge = rows[keep.pk], rows[merge.pk]
+        if keep.user_id and merge.user_id:
+            raise ValidationError(
+                _("Ces deux fiches ont chacune un compte citoyen : elles ne peuvent pas être fusionnées."),
+                code="two_accounts",
+            )
         plan = merge_plan(keep=keep, merge=merge)
         moved = list(Ticket.objects.filter(citizen=merge).order_by("pk").values_list("pk", flat=True))
         Ticket.objects.filter(pk__in=moved).update(citizen=keep)
@@ -240,7 +245,12 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
             Event(ticket_id=pk, kind=EventKind.CITIZEN_MERGED, actor=actor, actor_kind=AuthorKind.AGENT, data=data)
             for pk in moved
         )
+        account = merge.user_id
+        if account:  # the account follows its tickets onto the kept record
+            Citizen.objects.filter(pk=merge.pk).update(user=None)
         merge.delete()
+        if account:
+            keep.user_id = account
         for name, value in plan.filled.items():
             setattr(keep, name, value)
         for name, consent in (("email", "consent_email"), ("phone", "consent_sms")):
@@ -264,6 +274,11 @@ def _move_other_relations(*, keep: Citizen, merge: Citizen) -> None:
             raise NotImplementedError(f"citizens_merge cannot move {relation.related_model.__name__} rows")
         manager = relation.related_model._base_manager
         manager.filter(**{relation.field.name: merge}).update(**{relation.field.name: keep})
+
+
+def citizen_tickets_reindex(ticket_ids: Iterable[int]) -> None:
+    """Rebuild the search text of tickets that changed citizen or whose citizen changed (accounts: claims, deletion)."""
+    _reindex_tickets(ticket_ids)
 
 
 def _reindex_tickets(ticket_ids: Iterable[int]) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guichet.catalogue.forms import PhoneField
-from guichet.citizens.models import ContactChannel
+from guichet.citizens.models import Citizen, ContactChannel
 from guichet.lib.phones import is_mobile, parse_phone
 from guichet.lib.uploads import MultipleAttachmentField
 
@@ -81,6 +81,25 @@ class ContactForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get(self.add_prefix("website")))
+
+
+def contact_form_for(citizen: Citizen | None, data: Any = None) -> ContactForm:
+    """The contact form; for a signed-in citizen, prefilled from the account, whose verified email it keeps."""
+    if citizen is None:
+        return ContactForm(data, prefix="contact")
+    initial = {
+        "first_name": citizen.first_name,
+        "last_name": citizen.last_name,
+        "email": citizen.email,
+        "phone": citizen.phone_display if citizen.phone else "",
+        "ack_channel": citizen.preferred_channel
+        if citizen.preferred_channel in dict(ACK_CHOICES)
+        else ContactChannel.EMAIL,
+    }
+    form = ContactForm(data, prefix="contact", initial=initial)
+    form.fields["email"].disabled = True
+    form.fields["email"].help_text = _("L’adresse de votre compte. Vous pouvez la changer dans votre compte.")
+    return form
 
 
 class CitizenReplyForm(forms.Form):

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 # Everything is served by the application itself: no inline script, no third party.
@@ -10,6 +11,11 @@ POLICY = (
 )
 
 
+def policy() -> str:
+    # Signing in with an identity provider posts a form whose redirect leaves for the provider.
+    return " ".join([POLICY, *settings.CSP_FORM_ACTION])
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -17,5 +23,5 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", POLICY)
+            response.headers.setdefault("Content-Security-Policy", policy())
         return response

@@ -1,6 +1,5 @@
-"""Who may see a ticket's dashboard on the portal: a session that opened its personal link.
-
-(Citizen accounts that own a ticket and one-time codes will grant access here too.)
+"""Who may see a ticket's dashboard on the portal: a session that opened its personal link or
+entered a one-time code, or the signed-in citizen account that owns the ticket.
 """
 
 from django.http import HttpRequest
@@ -18,7 +17,14 @@ def grant(request: HttpRequest, ticket: Ticket) -> None:
 
 
 def has_access(request: HttpRequest, ticket: Ticket) -> bool:
-    return has_access_to_reference(request, ticket.reference)
+    return has_access_to_reference(request, ticket.reference) or is_owner(request, ticket)
+
+
+def is_owner(request: HttpRequest, ticket: Ticket) -> bool:
+    """The signed-in account's citizen record is the ticket's (whatever channel the ticket came through)."""
+    if ticket.citizen_id is None or not request.user.is_authenticated:
+        return False
+    return ticket.citizen.user_id == request.user.pk
 
 
 def has_access_to_reference(request: HttpRequest, reference: str) -> bool:

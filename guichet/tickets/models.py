@@ -30,6 +30,15 @@ class Ticket(models.Model):
     citizen = models.ForeignKey(
         Citizen, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("usager")
     )
+    # Espace famille: the member of the citizen's household the request is about.
+    household_member = models.ForeignKey(
+        "households.HouseholdMember",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("membre du foyer concerné"),
+    )
     channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     subject = models.CharField(_("objet"), max_length=200)
@@ -188,6 +197,8 @@ class EventKind(models.TextChoices):
     NOTIFICATION_RESENT = "notification_resent", _("Notification renvoyée")
     CITIZEN_MERGED = "citizen_merged", _("Fusion de fiches usager")
     SENT_BY_POST = "sent_by_post", _("Envoyée par courrier postal")
+    CLAIMED = "claimed", _("Rattachée au compte de l'usager")
+    ACCOUNT_DELETED = "account_deleted", _("Compte usager supprimé, données personnelles effacées")
 
 
 PUBLIC_EVENT_KINDS = frozenset(

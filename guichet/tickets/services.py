@@ -20,6 +20,7 @@ from guichet.accounts.models import User
 from guichet.api.models import ApiKey
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
+from guichet.households.models import HouseholdMember
 from guichet.lib import references
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.models import Template
@@ -43,7 +44,7 @@ from guichet.tickets.models import (
 from guichet.tickets.public_cache import status_page_forget
 from guichet.tickets.search import build_search_text, search_fragment
 
-RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key")
+RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key", "household_member")
 # Statuses the citizen is told about by a notification of their own.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 
@@ -61,6 +62,7 @@ def ticket_create(
     acknowledge: bool = True,
     api_key: ApiKey | None = None,
     received_at: datetime.datetime | None = None,
+    household_member: HouseholdMember | None = None,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
 
@@ -80,6 +82,7 @@ def ticket_create(
                 request_type=request_type,
                 service=request_type.service,
                 citizen=citizen,
+                household_member=household_member,
                 channel=channel,
                 subject=(subject or request_type.name)[:200],
                 answers=answers,

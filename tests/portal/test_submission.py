@@ -98,12 +98,13 @@ def test_sms_acknowledgement_needs_a_mobile_number(client, request_type):
     assert "pas un numéro de portable" in response.text
 
 
-def test_request_type_requiring_an_account_refuses_anonymous_submission(client, request_type):
+def test_request_type_requiring_an_account_sends_anonymous_visitors_to_sign_in(client, request_type):
     request_type.requires_account = True
     request_type.save()
-    response = client.post(reverse("portal:request_form", args=[request_type.slug]), form_data())
-    assert response.status_code == 403
-    assert "nécessite un compte citoyen" in response.text
+    url = reverse("portal:request_form", args=[request_type.slug])
+    response = client.post(url, form_data())
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={url}"
     assert Ticket.objects.count() == 0
 
 

@@ -5,6 +5,7 @@ agent may see; merging is for supervisors and administrators.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from guichet.backoffice.access import agent_required
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizen_possible_duplicates, citizens_search
 from guichet.citizens.services import citizens_merge, merge_plan
+from guichet.households.selectors import household_of
 from guichet.lib.htmx import wants_partial
 from guichet.lib.phones import display_phone
 from guichet.tickets.models import Ticket
@@ -108,6 +110,7 @@ def citizen_view(request: HttpRequest, public_id: str) -> HttpResponse:
         "duplicates": _duplicates_with_reasons(citizen),
         "page": Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page")),
         "may_merge": _may_merge(request.user),
+        "household": household_of(citizen, include_archived=True),
     }
     return render(request, "backoffice/citizens/citizen.html", context)
 
@@ -132,6 +135,9 @@ def merge(request: HttpRequest, public_id: str) -> HttpResponse:
             kept = citizens_merge(keep=keep, merge=gone, actor=request.user)
         except Citizen.DoesNotExist:  # the other record was merged or deleted meanwhile
             raise Http404 from None
+        except ValidationError as refusal:  # both records have a citizen account
+            messages.error(request, " ".join(refusal.messages))
+            return redirect("backoffice:citizen", public_id=citizen.public_id)
         messages.success(request, _("Les deux fiches ont été fusionnées."))
         return redirect("backoffice:citizen", public_id=kept.public_id)
     return _merge_preview(request, citizen=citizen, other=other, keep=keep, gone=gone)

@@ -47,7 +47,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     files = request.FILES if post else None
     forms = {
-        "form": RequestForm(post, files, request_type=request_type),
+        "form": RequestForm(post, files, request_type=request_type, citizen=citizen, member_required=False),
         "citizen_form": None if citizen else NewCitizenForm(post, prefix="usager"),
         "ack_form": AcknowledgementForm(post, files),
     }

@@ -43,6 +43,7 @@ def agent_submit(
             entered_by=agent,
             submission_key=submission_key,
             acknowledge=bool(contact_preferences),
+            household_member=request_form.household_member,
         )
         if note or note_uploads:
             message_post_by_agent(

@@ -1,14 +1,17 @@
 import uuid
 
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from guichet.accounts.services import account_citizen
 from guichet.catalogue.forms import RequestForm
 from guichet.catalogue.models import RequestType, Theme
 from guichet.intake.channels.web import web_submit
-from guichet.intake.forms import ContactForm
+from guichet.intake.forms import contact_form_for
 from guichet.lib.htmx import wants_partial
 from guichet.portal import access, throttle
 from guichet.portal.forms import TrackingForm
@@ -33,24 +36,35 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     request_type = get_object_or_404(RequestType.objects.active().select_related("service", "theme"), slug=slug)
-    if request_type.requires_account:
-        return render(request, "portal/account_required.html", {"request_type": request_type}, status=403)
+    signed_in = request.user.is_authenticated
+    if request_type.needs_account and not signed_in:
+        # Sign in (or sign up), then back to this form.
+        return redirect_to_login(request.get_full_path(), login_url=reverse("account_login"))
+    citizen = account_citizen(request.user) if signed_in else None
     if request.method == "POST":
         if throttle.submission_blocked(request):
             return rate_limited(request)
-        form = RequestForm(request.POST, request.FILES, request_type=request_type)
-        contact_form = ContactForm(request.POST, prefix="contact")
+        form = RequestForm(request.POST, request.FILES, request_type=request_type, citizen=citizen)
+        contact_form = contact_form_for(citizen, data=request.POST)
         key = _submission_key(request.POST.get("submission_key", ""))
         if form.is_valid() and contact_form.is_valid() and not contact_form.is_bot and key:
-            ticket = web_submit(request_form=form, contact_form=contact_form, submission_key=key)
+            ticket = web_submit(
+                request_form=form, contact_form=contact_form, submission_key=key, account_citizen=citizen
+            )
             access.grant(request, ticket)
             return redirect("portal:confirmation", reference=ticket.reference)
         status = 400
     else:
-        form = RequestForm(request_type=request_type)
-        contact_form = ContactForm(prefix="contact")
+        form = RequestForm(request_type=request_type, citizen=citizen)
+        contact_form = contact_form_for(citizen)
         key, status = uuid.uuid4(), 200
-    context = {"request_type": request_type, "form": form, "contact_form": contact_form, "submission_key": key}
+    context = {
+        "request_type": request_type,
+        "form": form,
+        "contact_form": contact_form,
+        "submission_key": key,
+        "account_citizen": citizen,
+    }
     return render(request, "portal/request_form.html", context, status=status)
 
 

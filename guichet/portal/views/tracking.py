@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.accounts.services import ticket_seen
 from guichet.intake.forms import CitizenReplyForm
 from guichet.lib import references
 from guichet.lib.masking import mask_email, mask_phone
@@ -34,7 +35,13 @@ def track(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
     # The busiest public page: a visitor without access gets the cached status page, no database at all.
-    if reference == references.normalise(reference) and not access.has_access_to_reference(request, reference):
+    # A signed-in citizen may own the ticket through their account: that needs the database.
+    anonymous = not request.user.is_authenticated
+    if (
+        anonymous
+        and reference == references.normalise(reference)
+        and not access.has_access_to_reference(request, reference)
+    ):
         if not throttle.lookups_blocked(request) and (html := status_page_get(reference, request.LANGUAGE_CODE)):
             return HttpResponse(html)
     return _ticket_page(request, reference)
@@ -50,6 +57,8 @@ def _ticket_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 
 def _status_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    if request.user.is_authenticated:  # the header names the account and holds a CSRF token: never shared
+        return render(request, "portal/status.html", {"ticket": ticket})
     html = status_page_get(ticket.reference, request.LANGUAGE_CODE)
     if html is None:
         html = render_to_string("portal/status.html", {"ticket": ticket}, request=request)
@@ -108,7 +117,11 @@ def access_code_check(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 
 def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyForm, status: int = 200) -> HttpResponse:
+    owner = access.is_owner(request, ticket)
+    if owner:
+        ticket_seen(user=request.user, ticket=ticket)
     context = {
+        "from_account": owner,
         "ticket": ticket,
         "timeline": selectors.citizen_timeline(ticket),
         "thread": selectors.public_thread(ticket),

@@ -1,0 +1,47 @@
+"""How allauth fits Guichet: citizens land on /compte/, every account gets its citizen record."""
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guichet.accounts.models import User
+from guichet.accounts.services import account_prefill_from_claims
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    # allauth's French catalogue leaves these untranslated.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _("Trop de tentatives de connexion échouées. Réessayez dans quelques minutes."),
+        "email_password_mismatch": _("L’adresse électronique ou le mot de passe est incorrect."),
+    }
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # Agents sign in at /agent/connexion/ (Django's LoginView and LOGIN_REDIRECT_URL); citizens here.
+        return reverse("accounts:dashboard")
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        return reverse("accounts:dashboard")
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def save_user(self, request: HttpRequest, sociallogin, form=None) -> User:
+        user = super().save_user(request, sociallogin, form)
+        account_prefill_from_claims(user=user, claims=identity_claims(sociallogin.account.extra_data))
+        return user
+
+
+def identity_claims(extra_data: dict[str, Any]) -> dict[str, Any]:
+    """The ID token's claims, completed by the userinfo's (allauth keeps both)."""
+    if "userinfo" not in extra_data and "id_token" not in extra_data:
+        return dict(extra_data)
+    return {**(extra_data.get("id_token") or {}), **(extra_data.get("userinfo") or {})}
+
+
+def user_display(user: User) -> str:
+    """How allauth's pages and emails name the person: their name, not the generated user name."""
+    return user.get_full_name() or user.email

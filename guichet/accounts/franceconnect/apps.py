@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FranceConnectConfig(AppConfig):
+    name = "guichet.accounts.franceconnect"
+    label = "franceconnect"
+    verbose_name = "FranceConnect"
