@@ -28,6 +28,7 @@ class RequestTypeSpec(TypedDict):
     deadline_days: int
     description: str
     requires_account: NotRequired[bool]
+    requires_family_member: NotRequired[bool]  # the child is chosen among the household (espace famille)
     fields: tuple[FieldSpec, ...]
 
 
@@ -258,11 +259,10 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "service": "enfance",
         "deadline_days": 15,
         "requires_account": True,
+        "requires_family_member": True,
         "description": "Pour une première inscription en maternelle ou élémentaire, ou après un déménagement. "
         "L'affectation dans une école vous est confirmée par courrier.",
         "fields": (
-            {"code": "enfant", "label": "Prénom et nom de l'enfant", "kind": K.SHORT_TEXT},
-            {"code": "date-naissance", "label": "Date de naissance de l'enfant", "kind": K.DATE},
             {"code": "niveau", "label": "Classe à la rentrée", "kind": K.CHOICE,
              "choices": ("Petite section", "Moyenne section", "Grande section", "CP", "CE1", "CE2", "CM1", "CM2")},
             {"code": "ecole", "label": "École souhaitée", "kind": K.CHOICE, "choices": (*SCHOOLS, "Pas de préférence")},
@@ -276,10 +276,10 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "service": "enfance",
         "deadline_days": 5,
         "requires_account": True,
+        "requires_family_member": True,
         "description": "Inscription au restaurant scolaire pour l'année ou en cours d'année. "
         "Le tarif dépend de votre quotient familial, enregistré dans votre espace famille.",
         "fields": (
-            {"code": "enfant", "label": "Prénom et nom de l'enfant", "kind": K.SHORT_TEXT},
             {"code": "ecole", "label": "École", "kind": K.CHOICE, "choices": SCHOOLS},
             {"code": "jours", "label": "Jours de cantine", "kind": K.MULTIPLE_CHOICE,
              "choices": ("Lundi", "Mardi", "Jeudi", "Vendredi")},
@@ -447,5 +447,34 @@ REPLY_TEMPLATES: tuple[tuple[str | None, str, str], ...] = (
         "Acte envoyé par courrier",
         "Bonjour {{ usager }},\n\nL'acte demandé ({{ reference }}) vous a été envoyé aujourd'hui par courrier à "
         "l'adresse indiquée.\n\nBien cordialement,\n{{ agent }}, service État civil",
+    ),
+)
+
+
+class CitizenAccountSpec(NamedTuple):
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    street: str
+    postcode: str
+    city: str
+    household: tuple[tuple[str, str, str, str], ...]  # first name, last name, birth date (ISO), relationship
+
+
+# A citizen account (espace famille) to try /compte/ and the family requests.
+CITIZEN_ACCOUNTS: tuple[CitizenAccountSpec, ...] = (
+    CitizenAccountSpec(
+        email="helene.lefevre@example.org",
+        first_name="Hélène",
+        last_name="Lefèvre",
+        phone="+33612345678",
+        street="12 rue de l'Église",
+        postcode="45270",
+        city="Villebrune-sur-Loire",
+        household=(
+            ("Lucas", "Lefèvre", "2018-03-14", "child"),
+            ("Chloé", "Lefèvre", "2021-09-02", "child"),
+        ),
     ),
 )

@@ -58,6 +58,23 @@ def test_family_space_request_types_require_an_account() -> None:
     }
 
 
+def test_family_requests_ask_for_a_household_member_and_a_demo_family_can_sign_in(client) -> None:
+    seed("--password", PASSWORD)
+    seed("--password", PASSWORD)  # idempotent: no second child, no second record
+
+    family_types = RequestType.objects.filter(requires_family_member=True)
+    assert set(family_types.values_list("slug", flat=True)) == {"inscription-scolaire", "inscription-cantine"}
+    assert not Field.objects.filter(request_type__in=family_types, code="enfant").exists()
+    [spec] = demo_data.CITIZEN_ACCOUNTS
+    user = get_user_model().objects.get(email=spec.email)
+    assert (user.citizen.city, user.citizen.phone) == (spec.city, spec.phone)
+    assert [m.first_name for m in user.citizen.household_members.order_by("birth_date")] == ["Lucas", "Chloé"]
+    response = client.post("/compte/login/", {"login": spec.email, "password": PASSWORD})
+    assert response.status_code == 302  # verified email: signed in straight away
+    page = client.get("/demarches/inscription-cantine/")
+    assert "Lucas" in page.content.decode() and "Chloé" in page.content.decode()
+
+
 def test_second_run_creates_nothing_and_keeps_existing_passwords() -> None:
     seed("--password", PASSWORD)
     before = counts()

@@ -3,9 +3,11 @@
 Idempotent: rows are keyed on slugs, usernames and field codes, so a second run changes nothing.
 """
 
+import datetime
 from collections import Counter
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -13,8 +15,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
+from guichet.accounts.services import account_citizen, account_profile_update
 from guichet.backoffice.models import ReplyTemplate
 from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.households.selectors import household_of
+from guichet.households.services import member_create
 from guichet.organisation import demo_data
 from guichet.organisation.models import Agent, Commune, Role, Service
 
@@ -26,6 +31,7 @@ SUMMARY_ROWS = (
     ("fields", "Champs de formulaire", "créés"),
     ("reply_templates", "Modèles de réponse", "créés"),
     ("agents", "Agents", "créés"),
+    ("citizen_accounts", "Comptes usagers", "créés"),
 )
 Login = tuple[str, str, str, str | None]  # username, role, services, password set in this run (None: unchanged)
 
@@ -62,10 +68,13 @@ def seed_catalogue(tally: Counter[str], services: dict[str, Service], themes: di
                 "service": services[spec["service"]],
                 "deadline_days": spec["deadline_days"],
                 "requires_account": spec.get("requires_account", False),
+                "requires_family_member": spec.get("requires_family_member", False),
                 "order": order,
             },
         )
         tally.update(request_types=1, request_types_new=created)
+        # Fields dropped from the demo (the child now comes from the household) go on re-seeding too.
+        Field.objects.filter(request_type=request_type).exclude(code__in=[f["code"] for f in spec["fields"]]).delete()
         for field_order, field in enumerate(spec["fields"], start=1):
             _, created = Field.objects.update_or_create(
                 request_type=request_type,
@@ -119,6 +128,39 @@ def seed_agents(tally: Counter[str], services: dict[str, Service], *, password: 
     return logins
 
 
+def seed_citizen_accounts(tally: Counter[str], *, password: str, reset: bool) -> list[Login]:
+    """Citizen accounts with a verified email, a profile and a household (espace famille)."""
+    user_model = get_user_model()
+    logins: list[Login] = []
+    for spec in demo_data.CITIZEN_ACCOUNTS:
+        user, created = user_model.objects.get_or_create(
+            username=spec.email,
+            defaults={"email": spec.email, "first_name": spec.first_name, "last_name": spec.last_name},
+        )
+        if created or reset:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(user=user, email=spec.email, defaults={"verified": True, "primary": True})
+        citizen = account_citizen(user)
+        if created:
+            account_profile_update(
+                user=user, phone=spec.phone, street=spec.street, postcode=spec.postcode, city=spec.city
+            )
+        known = {(m.first_name, m.last_name) for m in household_of(citizen, include_archived=True)}
+        for first_name, last_name, birth_date, relationship in spec.household:
+            if (first_name, last_name) not in known:
+                member_create(
+                    citizen=citizen,
+                    first_name=first_name,
+                    last_name=last_name,
+                    birth_date=datetime.date.fromisoformat(birth_date),
+                    relationship=relationship,
+                )
+        tally.update(citizen_accounts=1, citizen_accounts_new=created)
+        logins.append((spec.email, "Usager (espace famille)", "/compte/", password if created or reset else None))
+    return logins
+
+
 def existing_demo_logins() -> list[Login]:
     usernames = [spec.username for spec in demo_data.AGENTS]
     agents = Agent.objects.filter(user__username__in=usernames).select_related("user").prefetch_related("services")
@@ -130,6 +172,11 @@ def existing_demo_logins() -> list[Login]:
             None,
         )
         for agent in sorted(agents, key=lambda a: usernames.index(a.user.username))
+    ] + [
+        (email, "Usager (espace famille)", "/compte/", None)
+        for email in get_user_model()
+        .objects.filter(username__in=[spec.email for spec in demo_data.CITIZEN_ACCOUNTS])
+        .values_list("username", flat=True)
     ]
 
 
@@ -161,6 +208,7 @@ class Command(BaseCommand):
             seed_catalogue(tally, services, themes)
             seed_reply_templates(tally, services)
             logins = seed_agents(tally, services, password=password, reset=reset_passwords)
+            logins += seed_citizen_accounts(tally, password=password, reset=reset_passwords)
         self.print_summary(commune, tally)
         self.print_logins(logins)
 
