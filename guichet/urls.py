@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("guichet.backoffice.urls")),
     path("open311/v2/", include("guichet.api.urls")),
+    path("api/v1/", include("guichet.api.rest.urls")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("guichet.portal.urls")),
     path("webhooks/sms/brevo/<str:secret>/", webhooks.brevo_sms, name="webhook_sms_brevo"),
