@@ -235,6 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["guichet.api.rest.throttling.PerKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env_str("GUICHET_API_RATE", "600/m")},
     "EXCEPTION_HANDLER": "guichet.api.rest.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": None,  # no OPTIONS description: the OpenAPI schema is the description
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

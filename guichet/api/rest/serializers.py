@@ -158,6 +158,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     author = AgentRefSerializer(read_only=True, allow_null=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -168,6 +169,9 @@ class MessageSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     actor = AgentRefSerializer(read_only=True, allow_null=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, read_only=True)
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
     data = serializers.DictField(read_only=True)
 
     class Meta:

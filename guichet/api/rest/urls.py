@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from guichet.api.rest import catalogue, views
@@ -34,8 +34,10 @@ urlpatterns = [
     path("services/", catalogue.ServiceList.as_view(), name="services"),
     path("themes/", catalogue.ThemeList.as_view(), name="themes"),
     path("request-types/", catalogue.RequestTypeList.as_view(), name="request_types"),
-    path("request-types/<slug:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
+    path("request-types/<str:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Anything else under /api/v1/ is a 404 in the API's own error format, not the site's HTML page.
+    re_path(r"^", views.not_found, name="not_found"),
 ]

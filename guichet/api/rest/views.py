@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -276,3 +278,12 @@ class TicketAttachment(GenericAPIView):
         if item is None:
             raise NotFound(_("Pièce jointe introuvable."), code="not_found")
         return attachment_response(item)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def not_found(request: Request) -> Response:
+    raise NotFound(_("Aucune ressource à cette adresse."), code="not_found")
