@@ -256,7 +256,6 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI and Redoc come from drf-spectacular-sidecar, served by the app: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 
 # Guichet's own knobs.

@@ -32,7 +32,7 @@ class ServiceList(CatalogueView):
         responses={200: s.ServiceSerializer(many=True), **errors(401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
-        return Response(s.ServiceSerializer(Service.objects.order_by("name"), many=True).data)
+        return Response(s.ServiceSerializer(Service.objects.order_by("slug"), many=True).data)
 
 
 class ThemeList(CatalogueView):

@@ -1,5 +1,5 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from guichet.api.rest import catalogue, views
 from guichet.api.rest.docs import PublicSchemaMixin
@@ -11,12 +11,10 @@ class SchemaView(PublicSchemaMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(PublicSchemaMixin, SpectacularSwaggerView):
-    pass
+class SwaggerView(PublicSchemaMixin, SpectacularSwaggerSplitView):
+    """Swagger UI from drf-spectacular-sidecar (served by the app), its start-up script as a separate file."""
 
-
-class RedocView(PublicSchemaMixin, SpectacularRedocView):
-    pass
+    template_name = "api/swagger_ui.html"
 
 
 urlpatterns = [
@@ -37,7 +35,6 @@ urlpatterns = [
     path("request-types/<str:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
     # Anything else under /api/v1/ is a 404 in the API's own error format, not the site's HTML page.
     re_path(r"^", views.not_found, name="not_found"),
 ]

@@ -119,3 +119,41 @@ def test_requests_are_rate_limited_per_key(settings, agent):
     response = client.get(reverse("api:tickets"))
     assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
+
+
+def test_an_agent_session_writes_with_the_csrf_header_the_docs_page_sends(agent, ticket):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(agent)
+    script = client.get(reverse("api:docs"), {"script": ""})
+    assert script["Content-Type"].startswith("application/javascript")
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        reverse("api:ticket_messages", args=[ticket.reference]),
+        {"body": "Bonjour", "internal": True},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 201
+    assert ticket.messages.get().author == agent
+
+
+def test_the_schema_and_the_docs_are_public_and_self_hosted(client):
+    schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    spec = schema.json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/tickets/{reference}/status/" in spec["paths"]
+    assert spec["components"]["securitySchemes"]["cleApi"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Clé d'API créée dans l'administration : « Authorization: Bearer <clé> ».",
+    }
+    docs = client.get(reverse("api:docs"))
+    assert docs.status_code == 200
+    assert "http" not in docs.text.replace(docs.wsgi_request.build_absolute_uri("/"), "")
+    assert "<style>" not in docs.text and "<script>" not in docs.text
+
+
+def test_unknown_addresses_under_the_api_are_json_404s(api_as, agent):
+    response = api_as(agent).get("/api/v1/nulle-part/")
+    assert_error(response, 404, "not_found")
