@@ -7,7 +7,6 @@ from rest_framework import serializers
 from guichet.accounts.models import User
 from guichet.catalogue.models import Field, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
-from guichet.lib import references
 from guichet.organisation.models import Service
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Attachment, Event, Message, Ticket
@@ -335,7 +334,3 @@ class AssignSerializer(VersionedSerializer):
 class TransferSerializer(VersionedSerializer):
     service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.filter(is_active=True))
     reason = serializers.CharField(max_length=500)
-
-
-def normalised_reference(raw: str) -> str | None:
-    return references.normalise(raw)

@@ -101,9 +101,9 @@ def api_submit(
 
     Returns the ticket and whether it is new (False: the ``submission_key`` was already used).
     """
-    form = validated_answers_form(request_type=request_type, answers=answers)
     if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
         return existing, False
+    form = validated_answers_form(request_type=request_type, answers=answers)
     started = timezone.now()
     with transaction.atomic():
         found = _citizen(citizen)

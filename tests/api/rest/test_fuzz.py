@@ -6,7 +6,9 @@ and derandomised so the suite stays fast and repeatable.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from guichet.api.models import Scope
@@ -25,13 +27,25 @@ CHECKS = [
 
 
 @pytest.fixture
-def fuzz_world(db, request_type, citizen, other_service):
+def wsgi_keeps_the_test_connection():
+    """Calling the WSGI app directly would close the test's transaction-bound PostgreSQL connection at the
+    end of each request; Django's own test client disconnects the same handlers."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_world(db, wsgi_keeps_the_test_connection, request_type, citizen, other_service):
     supervisor = factories.AgentFactory(role="supervisor").user
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
     raw = key_for(supervisor, [Scope.CATALOGUE_READ, Scope.TICKETS_READ, Scope.TICKETS_WRITE])
     return {"reference": ticket.reference, "slug": request_type.slug, "key": raw}
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_honours_its_schema(case, fuzz_world, settings):
