@@ -1,4 +1,4 @@
-"""Read-only catalogue: services, themes, request types with their fields."""
+"""Read-only catalogue: services, themes, request types with their fields; and the agents (to assign)."""
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -7,6 +7,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from guichet.accounts.models import User
 from guichet.api.models import Scope
 from guichet.api.rest import serializers as s
 from guichet.api.rest.schema import errors
@@ -76,3 +77,24 @@ class RequestTypeDetail(CatalogueView):
         if request_type is None:
             raise NotFound(code="not_found")
         return Response(s.RequestTypeSerializer(request_type).data)
+
+
+class AgentList(CatalogueView):
+    """The active agents, to choose an assignee: what the back office's agent lists show any agent."""
+
+    read_scope = Scope.TICKETS_READ
+
+    @extend_schema(
+        operation_id="agents_list",
+        summary="Agents (pour attribuer une demande)",
+        parameters=[s.AgentFilterSerializer],
+        responses={200: s.AgentSerializer(many=True), **errors(400, 401, 403, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = s.AgentFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = User.objects.filter(agent__isnull=False, is_active=True)
+        if service := filters.validated_data.get("service"):
+            queryset = queryset.filter(agent__services__slug=service)
+        queryset = queryset.select_related("agent").prefetch_related("agent__services").order_by("username")
+        return Response(s.AgentSerializer(queryset.distinct(), many=True).data)

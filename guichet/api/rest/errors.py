@@ -7,6 +7,7 @@ messages; it is empty unless the input was invalid.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from guichet.api.rest.parsers import PayloadTooLarge
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket, TicketActionError
 
 CONFLICT_CODES = {StaleTicket: "stale_version", InvalidTransition: "invalid_transition", ReplyNotAllowed: "closed"}
@@ -48,6 +50,8 @@ def _translate(exc: Exception) -> Exception:
         return Conflict(exc.message, code=CONFLICT_CODES.get(type(exc), "conflict"))
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
     if isinstance(exc, Http404):
         return exceptions.NotFound(_("Ressource introuvable."))
     if isinstance(exc, DjangoPermissionDenied):

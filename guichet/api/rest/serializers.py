@@ -2,12 +2,13 @@
 input serializers validate only, and the views hand ``validated_data`` to the services."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from guichet.accounts.models import User
 from guichet.catalogue.models import Field, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
-from guichet.organisation.models import Service
+from guichet.organisation.models import Role, Service
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 
@@ -57,6 +58,24 @@ class RequestTypeSerializer(serializers.ModelSerializer):
     def get_fields(self) -> dict:
         # "fields" would shadow Serializer.fields as a class attribute.
         return {**super().get_fields(), "fields": FieldSerializer(many=True, read_only=True)}
+
+
+class AgentSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    role = serializers.ChoiceField(source="agent.role", choices=Role.choices)
+    services = serializers.SerializerMethodField(help_text=_("Services de l'agent (slugs)."))
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_services(self, user: User) -> list[str]:
+        return sorted(service.slug for service in user.agent.services.all())
+
+
+class AgentFilterSerializer(serializers.Serializer):
+    service = serializers.CharField(required=False, max_length=60, help_text=_("Identifiant (slug) du service."))
 
 
 # Tickets, read --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ urlpatterns = [
         name="ticket_attachment",
     ),
     path("services/", catalogue.ServiceList.as_view(), name="services"),
+    path("agents/", catalogue.AgentList.as_view(), name="agents"),
     path("themes/", catalogue.ThemeList.as_view(), name="themes"),
     path("request-types/", catalogue.RequestTypeList.as_view(), name="request_types"),
     path("request-types/<str:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),

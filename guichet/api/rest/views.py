@@ -107,7 +107,11 @@ class TicketList(GenericAPIView):
         operation_id="tickets_create",
         summary="Créer une demande (tout canal)",
         request=s.TicketCreateSerializer,
-        responses={201: s.TicketDetailSerializer, 200: s.TicketDetailSerializer, **errors(400, 401, 403, 409, 429)},
+        responses={
+            201: s.TicketDetailSerializer,
+            200: s.TicketDetailSerializer,
+            **errors(400, 401, 403, 409, 413, 415, 429),
+        },
     )
     def post(self, request: Request) -> HttpResponse:
         form = s.TicketCreateSerializer(data=request.data)
@@ -180,7 +184,7 @@ def _action_schema(operation_id: str, summary: str, request, success: int = 200)
         summary=summary,
         parameters=[REFERENCE],
         request=request,
-        responses={success: s.TicketDetailSerializer, **errors(400, 401, 403, 404, 409, 429)},
+        responses={success: s.TicketDetailSerializer, **errors(400, 401, 403, 404, 409, 413, 415, 429)},
     )
 
 

@@ -59,3 +59,22 @@ def test_services_and_themes(catalogue_client, service, other_service, request_t
     assert services[1] == {"slug": "voirie", "name": "Voirie", "email": "voirie@mairie.test", "is_active": True}
     themes = catalogue_client.get(reverse("api:themes")).json()
     assert [t["slug"] for t in themes] == [request_type.theme.slug]
+
+
+def test_agents_to_assign_need_an_agents_key(
+    api_as, agent, other_agent, service, catalogue_client, django_assert_max_num_queries
+):
+    client = api_as(agent, [Scope.TICKETS_READ])
+    factories.AgentFactory(services=[service], user=factories.UserFactory(is_active=False))
+    client.get(reverse("api:agents"))  # the key's last_used_at write
+    with django_assert_max_num_queries(4):
+        everyone = client.get(reverse("api:agents")).json()
+    assert {a["username"] for a in everyone} == {agent.username, other_agent.username}
+    [mine] = client.get(reverse("api:agents"), {"service": "voirie"}).json()
+    assert mine == {
+        "username": agent.username,
+        "name": agent.get_full_name(),
+        "role": "service_agent",
+        "services": ["voirie"],
+    }
+    assert catalogue_client.get(reverse("api:agents")).status_code == 403

@@ -218,3 +218,21 @@ def test_writes_with_a_json_body_only(api_as, agent, ticket):
     )
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(api_as, agent, ticket, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_as(agent).post(
+        reverse("api:ticket_messages", args=[ticket.reference]), {"body": "x" * 2000}, format="json"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert not Message.objects.exists()
+
+
+def test_malformed_json_is_a_400_in_the_api_format(api_as, agent, ticket):
+    response = api_as(agent).post(
+        reverse("api:ticket_messages", args=[ticket.reference]), "{pas du json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
