@@ -1,6 +1,7 @@
 """What the REST API reads and writes. Output serializers are read-only views of the models;
 input serializers validate only, and the views hand ``validated_data`` to the services."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,6 +9,7 @@ from rest_framework import serializers
 from guichet.accounts.models import User
 from guichet.catalogue.models import Field, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Role, Service
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Attachment, Event, Message, Ticket
@@ -329,6 +331,20 @@ class MessageCreateSerializer(serializers.Serializer):
         if data["internal"] and data.get("then"):
             raise serializers.ValidationError({"then": [_("Une note interne ne change pas le statut.")]})
         return data
+
+
+class MessageUploadSerializer(MessageCreateSerializer):
+    """A message sent as multipart/form-data, with files (PDF, JPEG, PNG, WebP, HEIC) checked by content."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text=_("Pièces jointes.")
+    )
+
+    def validate_files(self, files: list) -> list:
+        try:
+            return MultipleAttachmentField().clean(files)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
 
 
 class StatusChangeSerializer(VersionedSerializer):

@@ -13,6 +13,7 @@ from rest_framework import status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ from guichet.api.rest import serializers as s
 from guichet.api.rest.errors import Conflict
 from guichet.api.rest.filters import apply_ticket_filters
 from guichet.api.rest.pagination import TicketCursorPagination
+from guichet.api.rest.parsers import LimitedJSONParser
 from guichet.api.rest.schema import errors
 from guichet.intake.channels.rest import api_submit
 from guichet.lib import references
@@ -165,7 +167,7 @@ class TicketAction(GenericAPIView):
     def post(self, request: Request, reference: str) -> HttpResponse:
         # The 404 comes first, as in the back office, whatever the input.
         ticket = get_ticket(request, reference, self.action)
-        form = self.input_serializer(data=request.data)
+        form = self.input_serializer_for(request)(data=request.data)
         form.is_valid(raise_exception=True)
         if not can(request.user, self.action_for(form.validated_data), ticket):
             raise NotFound(_("Demande introuvable."), code="not_found")
@@ -176,6 +178,9 @@ class TicketAction(GenericAPIView):
 
     def action_for(self, data: dict) -> str:
         return self.action
+
+    def input_serializer_for(self, request: Request) -> type:
+        return self.input_serializer
 
 
 def _action_schema(operation_id: str, summary: str, request, success: int = 200):
@@ -190,13 +195,21 @@ def _action_schema(operation_id: str, summary: str, request, success: int = 200)
 
 class TicketMessages(TicketAction):
     input_serializer = s.MessageCreateSerializer
+    parser_classes = [LimitedJSONParser, MultiPartParser]
     success_status = status.HTTP_201_CREATED
 
     def action_for(self, data: dict) -> str:
         return Action.NOTE if data["internal"] else Action.REPLY
 
+    def input_serializer_for(self, request: Request) -> type:
+        multipart = request.content_type.startswith("multipart/form-data")
+        return s.MessageUploadSerializer if multipart else s.MessageCreateSerializer
+
     @_action_schema(
-        "tickets_messages_create", "Répondre à l'usager ou ajouter une note interne", s.MessageCreateSerializer, 201
+        "tickets_messages_create",
+        "Répondre à l'usager ou ajouter une note interne (JSON, ou multipart avec des pièces jointes)",
+        {"application/json": s.MessageCreateSerializer, "multipart/form-data": s.MessageUploadSerializer},
+        201,
     )
     def post(self, request: Request, reference: str) -> HttpResponse:
         return super().post(request, reference)
@@ -208,6 +221,7 @@ class TicketMessages(TicketAction):
             body=data["body"],
             internal=data["internal"],
             new_status=data["then"],
+            uploads=data.get("files", []),
             expected_version=data.get("version"),
         )
 

@@ -1,9 +1,12 @@
 """Every write goes through tickets.services (events, notifications, versions), as in the back office."""
 
+import io
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from guichet.citizens.models import Citizen
 from guichet.notifications.models import Notification, Template
@@ -212,9 +215,11 @@ def test_a_repeated_submission_key_returns_the_same_ticket(api_as, agent, other_
     assert stranger.status_code == 409 and "reference" not in stranger.json()
 
 
-def test_writes_with_a_json_body_only(api_as, agent, ticket):
+def test_writes_with_a_json_body_only_except_messages_with_files(api_as, agent, ticket):
     response = api_as(agent).post(
-        reverse("api:ticket_messages", args=[ticket.reference]), {"body": "x"}, format="multipart"
+        reverse("api:ticket_status", args=[ticket.reference]),
+        {"status": Status.IN_PROGRESS, "version": 1},
+        format="multipart",
     )
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
@@ -236,3 +241,35 @@ def test_malformed_json_is_a_400_in_the_api_format(api_as, agent, ticket):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+def png(name: str = "plan.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "green").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_a_note_with_files_in_multipart(api_as, agent, ticket):
+    response = api_as(agent).post(
+        reverse("api:ticket_messages", args=[ticket.reference]),
+        {"body": "Plan joint", "internal": "true", "files": [png(), png("plan2.png")]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    [note] = response.json()["messages"]
+    assert note["visibility"] == "internal"
+    assert [(a["original_name"], a["is_public"]) for a in note["attachments"]] == [
+        ("plan.png", False),
+        ("plan2.png", False),
+    ]
+    assert ticket.attachments.filter(message__isnull=False).count() == 2
+
+
+def test_files_are_checked_by_content(api_as, agent, ticket):
+    fake = SimpleUploadedFile("photo.png", b"<script>alert(1)</script>", content_type="image/png")
+    response = api_as(agent).post(
+        reverse("api:ticket_messages", args=[ticket.reference]), {"body": "x", "files": [fake]}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "n'est pas d'un type accepté" in response.json()["fields"]["files"][0]
+    assert not Message.objects.exists()
