@@ -1,6 +1,8 @@
 """What the REST API reads and writes. Output serializers are read-only views of the models;
 input serializers validate only, and the views hand ``validated_data`` to the services."""
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -234,6 +236,17 @@ class CommaSeparatedChoices(serializers.ListField):
         return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
+class QueryDateTimeField(serializers.DateTimeField):
+    """An unencoded ``+01:00`` offset reaches us as `` 01:00`` (a query string's "+" is a space): put it back."""
+
+    UNENCODED_OFFSET = re.compile(r"(T[\d:.]+) (\d{2}:?\d{2})$")
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            value = self.UNENCODED_OFFSET.sub(r"\1+\2", value.strip())
+        return super().to_internal_value(value)
+
+
 class TicketFilterSerializer(serializers.Serializer):
     status = CommaSeparatedChoices(
         child=serializers.ChoiceField(choices=Status.choices), required=False, help_text=_("Un ou plusieurs statuts.")
@@ -247,9 +260,9 @@ class TicketFilterSerializer(serializers.Serializer):
     due_before = serializers.DateField(required=False, help_text=_("Échéance au plus tard ce jour."))
     due_after = serializers.DateField(required=False, help_text=_("Échéance au plus tôt ce jour."))
     overdue = serializers.BooleanField(required=False, default=None, allow_null=True)
-    updated_after = serializers.DateTimeField(required=False, help_text=_("Modifiées strictement après (ISO 8601)."))
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
+    updated_after = QueryDateTimeField(required=False, help_text=_("Modifiées strictement après (ISO 8601)."))
+    created_after = QueryDateTimeField(required=False)
+    created_before = QueryDateTimeField(required=False)
     q = serializers.CharField(required=False, max_length=200, help_text=_("Recherche plein texte."))
     ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-created_at")
 

@@ -152,3 +152,13 @@ def test_the_etag_changes_with_what_the_agent_reads_even_without_a_new_version(a
     ticket.citizen.phone = "+33698765432"
     ticket.citizen.save()
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_an_unencoded_plus_in_the_offset_is_understood(api_as, agent, ticket):
+    client = api_as(agent)
+    before = (ticket.updated_at - datetime.timedelta(hours=1)).astimezone(
+        datetime.timezone(datetime.timedelta(hours=1))
+    )
+    typed = before.isoformat().replace("+", " ")  # what "?updated_after=…+01:00" decodes to
+    assert listed(client, updated_after=typed) == [ticket.reference]
+    assert listed(client, updated_after=before.isoformat()) == [ticket.reference]
