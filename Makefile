@@ -76,7 +76,7 @@ format: $(STAMP)
 ## messages: update and compile the translation catalogues
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "var/*" -i "tests/*" -i "bench/*"
-	$(PY) manage.py compilemessages -l en -i .venv
+	$(PY) manage.py compilemessages -l en -l fr -i .venv
 
 clean:
 	rm -rf $(VENV) var/static var/test-results

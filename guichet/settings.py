@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guichet.accounts",
     "guichet.accounts.franceconnect",
     "guichet.organisation",
@@ -315,6 +318,43 @@ RATELIMIT_VIEW = "guichet.portal.views.errors.rate_limited"
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID")
 # Service requests POSTed per API key (every attempt counts), in the shared cache.
 OPEN311_POST_RATE = env_str("OPEN311_POST_RATE", "60/m")
+
+# REST API under /api/v1/ (guichet.api.rest): API keys first, so that a missing key is a 401 with
+# WWW-Authenticate; then the agent's own session (CSRF enforced on writes) for the browsable docs.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "guichet.api.rest.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["guichet.api.rest.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["guichet.api.rest.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["guichet.api.rest.throttling.PerKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("GUICHET_API_RATE", "600/m")},
+    "EXCEPTION_HANDLER": "guichet.api.rest.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": None,  # no OPTIONS description: the OpenAPI schema is the description
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Guichet — API REST",
+    "DESCRIPTION": (
+        "API des agents et des logiciels partenaires : demandes, fil des échanges, actions, catalogue. "
+        "Authentification : `Authorization: Bearer <clé>`. Voir docs/API.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "guichet.tickets.lifecycle.Status",
+        "ChannelEnum": "guichet.tickets.lifecycle.Channel",
+        "AuthorKindEnum": "guichet.tickets.models.AuthorKind",
+    },
+    # Swagger UI and Redoc come from drf-spectacular-sidecar, served by the app: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 # Guichet's own knobs.
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_MB", 10) * 1024 * 1024

@@ -18,6 +18,7 @@ urlpatterns = [
     path("compte/famille/", include("guichet.households.urls")),
     path("compte/", include("guichet.accounts.urls")),
     path("compte/", include("allauth.urls")),  # connexion, inscription, courriel, mot de passe, FranceConnect
+    path("api/v1/", include("guichet.api.rest.urls")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("guichet.portal.urls")),
     path("webhooks/sms/brevo/<str:secret>/", webhooks.brevo_sms, name="webhook_sms_brevo"),

@@ -1,0 +1,20 @@
+"""Shared pieces of the OpenAPI description."""
+
+from drf_spectacular.utils import OpenApiResponse
+
+from guichet.api.rest.errors import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    400: "Données ou paramètres invalides (détail par champ dans `fields`).",
+    401: "Clé absente, invalide ou révoquée (en-tête WWW-Authenticate).",
+    403: "La clé n'a pas le droit nécessaire, ou le compte n'est pas celui d'un agent.",
+    404: "Introuvable, ou hors des droits de l'agent (même réponse dans les deux cas).",
+    409: "Conflit : version périmée (`stale_version`), changement de statut interdit, demande clôturée…",
+    413: "Corps de requête trop volumineux.",
+    415: "Corps attendu en JSON (`Content-Type: application/json`).",
+    429: "Trop de requêtes pour cette clé ; réessayez après le délai de l'en-tête Retry-After.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}

@@ -1,0 +1,384 @@
+"""What the REST API reads and writes. Output serializers are read-only views of the models;
+input serializers validate only, and the views hand ``validated_data`` to the services."""
+
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from guichet.accounts.models import User
+from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib.uploads import MultipleAttachmentField
+from guichet.organisation.models import Role, Service
+from guichet.tickets.lifecycle import Channel, Status
+from guichet.tickets.models import Attachment, Event, Message, Ticket
+
+ORDERINGS = ("-created_at", "created_at", "-updated_at", "updated_at")
+
+# Catalogue ------------------------------------------------------------------------------------
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["slug", "name", "email", "is_active"]
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["slug", "name", "order"]
+
+
+class FieldSerializer(serializers.ModelSerializer):
+    choices = serializers.ListField(source="choice_list", child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Field
+        fields = ["code", "label", "help_text", "kind", "required", "choices", "order"]
+
+
+class RequestTypeSerializer(serializers.ModelSerializer):
+    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = RequestType
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "theme",
+            "service",
+            "deadline_days",
+            "is_active",
+            "requires_account",
+            "updated_at",
+        ]
+
+    def get_fields(self) -> dict:
+        # "fields" would shadow Serializer.fields as a class attribute.
+        return {**super().get_fields(), "fields": FieldSerializer(many=True, read_only=True)}
+
+
+class AgentSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    role = serializers.ChoiceField(source="agent.role", choices=Role.choices)
+    services = serializers.SerializerMethodField(help_text=_("Services de l'agent (slugs)."))
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_services(self, user: User) -> list[str]:
+        return sorted(service.slug for service in user.agent.services.all())
+
+
+class AgentFilterSerializer(serializers.Serializer):
+    service = serializers.CharField(required=False, max_length=60, help_text=_("Identifiant (slug) du service."))
+
+
+# Tickets, read --------------------------------------------------------------------------------
+
+
+class NamedSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AgentRefSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class CitizenSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Citizen
+        fields = ["public_id", "first_name", "last_name"]
+
+
+class CitizenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Citizen
+        fields = [
+            "public_id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "street",
+            "postcode",
+            "city",
+            "preferred_channel",
+            "consent_email",
+            "consent_sms",
+        ]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    reference_display = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
+    request_type = NamedSerializer(read_only=True)
+    service = NamedSerializer(read_only=True)
+    assignee = AgentRefSerializer(read_only=True, allow_null=True)
+    citizen = CitizenSummarySerializer(read_only=True, allow_null=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "reference_display",
+            "subject",
+            "status",
+            "status_label",
+            "channel",
+            "request_type",
+            "service",
+            "assignee",
+            "citizen",
+            "created_at",
+            "updated_at",
+            "status_changed_at",
+            "closed_at",
+            "due_date",
+            "is_overdue",
+            "version",
+        ]
+
+
+class AnswerSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField()
+    value = serializers.JSONField(help_text="Texte, nombre (en texte), date ISO, liste ou adresse.")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = [
+            "public_id",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "field_code",
+            "is_public",
+            "created_at",
+        ]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = AgentRefSerializer(read_only=True, allow_null=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["created_at", "author_kind", "author", "visibility", "channel", "body", "attachments"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    actor = AgentRefSerializer(read_only=True, allow_null=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, read_only=True)
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+    data = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "created_at",
+            "kind",
+            "kind_label",
+            "actor_kind",
+            "actor",
+            "channel",
+            "from_status",
+            "to_status",
+            "data",
+        ]
+
+
+class TicketDetailSerializer(TicketSerializer):
+    citizen = CitizenSerializer(read_only=True, allow_null=True)
+    entered_by = AgentRefSerializer(read_only=True, allow_null=True)
+    answers = AnswerSerializer(many=True, read_only=True)
+    form_attachments = AttachmentSerializer(many=True, read_only=True)
+    messages = MessageSerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "entered_by", "answers", "form_attachments", "messages", "events"]
+
+
+# Query parameters -----------------------------------------------------------------------------
+
+
+class CommaSeparatedChoices(serializers.ListField):
+    """``?status=received,in_progress`` or ``?status=received&status=in_progress``."""
+
+    def get_value(self, dictionary):
+        values = dictionary.getlist(self.field_name) if hasattr(dictionary, "getlist") else []
+        if not values:
+            return serializers.empty
+        return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+class QueryDateTimeField(serializers.DateTimeField):
+    """An unencoded ``+01:00`` offset reaches us as `` 01:00`` (a query string's "+" is a space): put it back."""
+
+    UNENCODED_OFFSET = re.compile(r"(T[\d:.]+) (\d{2}:?\d{2})$")
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            value = self.UNENCODED_OFFSET.sub(r"\1+\2", value.strip())
+        return super().to_internal_value(value)
+
+
+class TicketFilterSerializer(serializers.Serializer):
+    status = CommaSeparatedChoices(
+        child=serializers.ChoiceField(choices=Status.choices), required=False, help_text=_("Un ou plusieurs statuts.")
+    )
+    service = serializers.SlugField(required=False, help_text=_("Identifiant (slug) du service."))
+    request_type = serializers.SlugField(required=False, help_text=_("Identifiant (slug) de la démarche."))
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    assignee = serializers.CharField(
+        required=False, max_length=150, help_text=_("Identifiant de l'agent, « me » pour soi, « none » : non assignée.")
+    )
+    due_before = serializers.DateField(required=False, help_text=_("Échéance au plus tard ce jour."))
+    due_after = serializers.DateField(required=False, help_text=_("Échéance au plus tôt ce jour."))
+    overdue = serializers.BooleanField(required=False, default=None, allow_null=True)
+    updated_after = QueryDateTimeField(required=False, help_text=_("Modifiées strictement après (ISO 8601)."))
+    created_after = QueryDateTimeField(required=False)
+    created_before = QueryDateTimeField(required=False)
+    q = serializers.CharField(required=False, max_length=200, help_text=_("Recherche plein texte."))
+    ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-created_at")
+
+
+class RequestTypeFilterSerializer(serializers.Serializer):
+    theme = serializers.SlugField(required=False)
+    service = serializers.SlugField(required=False)
+    active = serializers.BooleanField(required=False, default=None, allow_null=True)
+
+
+# Writes ---------------------------------------------------------------------------------------
+
+
+class VersionedSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, max_value=2_147_483_647, help_text=_("La version de la demande que vous avez lue (409 sinon).")
+    )
+
+
+class CitizenInputSerializer(serializers.Serializer):
+    public_id = serializers.CharField(
+        required=False, max_length=20, help_text=_("Usager déjà connu ; sinon nom et courriel ou téléphone.")
+    )
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
+    preferred_channel = serializers.ChoiceField(
+        choices=ContactChannel.choices, required=False, default=ContactChannel.EMAIL
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data.get("public_id"):
+            citizen = Citizen.objects.filter(public_id=data["public_id"]).first()
+            if citizen is None:
+                raise serializers.ValidationError({"public_id": [_("Aucun usager avec cet identifiant.")]})
+            return {"existing": citizen}
+        if not data["last_name"].strip():
+            raise serializers.ValidationError({"last_name": [_("Indiquez le nom de l'usager.")]})
+        if not data["email"] and not data["phone"].strip():
+            raise serializers.ValidationError(_("Indiquez un courriel ou un téléphone pour pouvoir répondre."))
+        return data
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    request_type = serializers.SlugRelatedField(
+        slug_field="slug", queryset=RequestType.objects.active(), help_text=_("Démarche (slug), active.")
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    subject = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text=_("Réponses par code de champ ; une adresse : {street, postcode, city}."),
+    )
+    citizen = CitizenInputSerializer(required=False, allow_null=True, default=None)
+    acknowledge = serializers.BooleanField(
+        required=False, default=True, help_text=_("Envoyer l'accusé de réception à l'usager.")
+    )
+    submission_key = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text=_("Rejouer la même clé renvoie la même demande.")
+    )
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10000, help_text=_("Texte du message ou de la note."))
+    internal = serializers.BooleanField(default=False, help_text=_("Note interne, jamais montrée à l'usager."))
+    then = serializers.ChoiceField(
+        choices=[Status.AWAITING_CITIZEN, Status.ANSWERED],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Statut après une réponse : demander un complément ou marquer répondue."),
+    )
+    version = serializers.IntegerField(min_value=1, max_value=2_147_483_647, required=False, allow_null=True)
+
+    def validate(self, data: dict) -> dict:
+        if data["internal"] and data.get("then"):
+            raise serializers.ValidationError({"then": [_("Une note interne ne change pas le statut.")]})
+        return data
+
+
+class MessageUploadSerializer(MessageCreateSerializer):
+    """A message sent as multipart/form-data, with files (PDF, JPEG, PNG, WebP, HEIC) checked by content."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text=_("Pièces jointes.")
+    )
+
+    def validate_files(self, files: list) -> list:
+        try:
+            return MultipleAttachmentField().clean(files)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class StatusChangeSerializer(VersionedSerializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class AssignSerializer(VersionedSerializer):
+    assignee = serializers.CharField(
+        allow_null=True, max_length=150, help_text=_("Identifiant de l'agent, ou null pour personne.")
+    )
+
+    def validate_assignee(self, username: str | None) -> User | None:
+        if username is None:
+            return None
+        user = User.objects.filter(username=username, is_active=True, agent__isnull=False).first()
+        if user is None:
+            raise serializers.ValidationError(_("Aucun agent avec cet identifiant."))
+        return user
+
+
+class TransferSerializer(VersionedSerializer):
+    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.filter(is_active=True))
+    reason = serializers.CharField(max_length=500)

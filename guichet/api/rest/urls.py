@@ -1,0 +1,41 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from guichet.api.rest import catalogue, views
+from guichet.api.rest.docs import PublicSchemaMixin
+
+app_name = "api"
+
+
+class SchemaView(PublicSchemaMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(PublicSchemaMixin, SpectacularSwaggerSplitView):
+    """Swagger UI from drf-spectacular-sidecar (served by the app), its start-up script as a separate file."""
+
+    template_name = "api/swagger_ui.html"
+
+
+urlpatterns = [
+    path("tickets/", views.TicketList.as_view(), name="tickets"),
+    path("tickets/<str:reference>/", views.TicketDetail.as_view(), name="ticket"),
+    path("tickets/<str:reference>/messages/", views.TicketMessages.as_view(), name="ticket_messages"),
+    path("tickets/<str:reference>/status/", views.TicketStatus.as_view(), name="ticket_status"),
+    path("tickets/<str:reference>/assign/", views.TicketAssign.as_view(), name="ticket_assign"),
+    path("tickets/<str:reference>/transfer/", views.TicketTransfer.as_view(), name="ticket_transfer"),
+    path(
+        "tickets/<str:reference>/attachments/<str:public_id>/",
+        views.TicketAttachment.as_view(),
+        name="ticket_attachment",
+    ),
+    path("services/", catalogue.ServiceList.as_view(), name="services"),
+    path("agents/", catalogue.AgentList.as_view(), name="agents"),
+    path("themes/", catalogue.ThemeList.as_view(), name="themes"),
+    path("request-types/", catalogue.RequestTypeList.as_view(), name="request_types"),
+    path("request-types/<str:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/v1/ is a 404 in the API's own error format, not the site's HTML page.
+    re_path(r"^", views.not_found, name="not_found"),
+]

@@ -1,0 +1,121 @@
+"""REST API (``/api/v1/``): an agent's software or a partner's creates a ticket for any channel.
+
+Answers arrive as JSON keyed by field code and are validated by the same form as the online
+one (``catalogue.forms.RequestForm``); the citizen is found or created as on the web form.
+"""
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.accounts.models import User
+from guichet.api.models import ApiKey
+from guichet.catalogue.forms import FIELD_PREFIX, RequestForm
+from guichet.catalogue.models import FieldKind, RequestType
+from guichet.citizens.models import Citizen
+from guichet.citizens.services import citizen_find_or_create
+from guichet.tickets.models import Ticket
+from guichet.tickets.services import ticket_create
+
+ADDRESS_PARTS = ("street", "postcode", "city")
+
+
+def _form_data(request_type: RequestType, answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The form's POST-like data for JSON answers, and the errors of values of the wrong shape."""
+    kinds = {field.code: field.kind for field in request_type.fields.all()}
+    data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for code, value in answers.items():
+        kind = kinds.get(code)
+        name = FIELD_PREFIX + code
+        if kind is None:
+            errors[code] = [_("Cette démarche n'a pas de champ « %(code)s ».") % {"code": code}]
+        elif value is None:
+            continue
+        elif kind == FieldKind.FILE:
+            errors[code] = [_("Les fichiers ne peuvent pas être joints par l'API JSON.")]
+        elif kind == FieldKind.ADDRESS:
+            if not isinstance(value, dict) or not all(isinstance(value.get(p, ""), str) for p in ADDRESS_PARTS):
+                errors[code] = [_("Adresse attendue : {street, postcode, city}.")]
+            else:
+                data.update({f"{name}_{i}": value.get(part, "") for i, part in enumerate(ADDRESS_PARTS)})
+        elif kind == FieldKind.MULTIPLE_CHOICE:
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+                errors[code] = [_("Liste de choix attendue.")]
+            else:
+                data[name] = items
+        elif isinstance(value, dict | list) or isinstance(value, bool):
+            errors[code] = [_("Valeur simple attendue (texte ou nombre).")]
+        else:
+            data[name] = str(value)
+    return data, errors
+
+
+def validated_answers_form(*, request_type: RequestType, answers: dict[str, Any]) -> RequestForm:
+    """The bound, valid form; otherwise a ValidationError keyed ``answers.<code>``."""
+    data, errors = _form_data(request_type, answers)
+    form = RequestForm(data, {}, request_type=request_type)
+    if not form.is_valid():
+        for name, messages in form.errors.items():
+            errors.setdefault(name.removeprefix(FIELD_PREFIX), []).extend(messages)
+    if errors:
+        raise ValidationError({f"answers.{code}": messages for code, messages in errors.items()})
+    return form
+
+
+def _citizen(values: dict[str, Any] | None) -> Citizen | None:
+    if not values:
+        return None
+    if "existing" in values:
+        return values["existing"]
+    try:
+        return citizen_find_or_create(
+            first_name=values.get("first_name", ""),
+            last_name=values["last_name"],
+            email=values.get("email", ""),
+            phone=values.get("phone", ""),
+            preferred_channel=values.get("preferred_channel", ""),
+        )
+    except ValidationError as error:
+        raise ValidationError({f"citizen.{name}": messages for name, messages in error.message_dict.items()}) from None
+
+
+def api_submit(
+    *,
+    request_type: RequestType,
+    answers: dict[str, Any],
+    citizen: dict[str, Any] | None,
+    channel: str,
+    agent: User,
+    api_key: ApiKey | None = None,
+    subject: str = "",
+    acknowledge: bool = True,
+    submission_key: uuid.UUID | None = None,
+) -> tuple[Ticket, bool]:
+    """One transaction: the citizen record (found or new) and the ticket, entered by ``agent``.
+
+    Returns the ticket and whether it is new (False: the ``submission_key`` was already used).
+    """
+    if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
+        return existing, False
+    form = validated_answers_form(request_type=request_type, answers=answers)
+    started = timezone.now()
+    with transaction.atomic():
+        found = _citizen(citizen)
+        ticket = ticket_create(
+            request_type=request_type,
+            citizen=found,
+            channel=channel,
+            answers=form.answers(),
+            entered_by=agent,
+            api_key=api_key,
+            subject=subject,
+            acknowledge=acknowledge and found is not None,
+            submission_key=submission_key,
+        )
+    return ticket, ticket.created_at >= started
