@@ -279,3 +279,10 @@ def test_no_personal_data_in_any_public_get(client, pothole, agent):
     [item] = client.get(f"/open311/v2/requests/{api_ticket.reference_display}.json").json()
     assert item["address"] == "Place de l'Hôtel de Ville, 75004 Paris"
     assert "description" not in item and "media_url" not in item
+
+
+def test_family_request_types_stay_out_of_open311(client, request_type):
+    family = factories.RequestTypeFactory(slug="cantine", service=request_type.service, requires_family_member=True)
+    factories.make_ticket(request_type=family, citizen=factories.CitizenFactory())
+    assert family.slug not in [s["service_code"] for s in client.get("/open311/v2/services.json").json()]
+    assert client.get("/open311/v2/requests.json").json() == []

@@ -118,7 +118,7 @@ def parse_query(params: QueryDict) -> RequestQuery:
 
 def public_tickets(*, extensions: bool = False) -> QuerySet[Ticket]:
     tickets = (
-        Ticket.objects.filter(request_type__requires_account=False)
+        Ticket.objects.filter(request_type__requires_account=False, request_type__requires_family_member=False)
         .select_related("request_type", "service")
         .only(*COLUMNS)
     )

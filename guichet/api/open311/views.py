@@ -32,8 +32,8 @@ DATATYPES = {
 
 
 def open311_request_types():
-    """What partners can submit: active request types that do not require a citizen account."""
-    return RequestType.objects.active().filter(requires_account=False)
+    """What partners can submit: active request types that need no citizen account nor household member."""
+    return RequestType.objects.active().filter(requires_account=False, requires_family_member=False)
 
 
 def param(request: HttpRequest, name: str) -> str:

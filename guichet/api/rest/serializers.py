@@ -56,6 +56,7 @@ class RequestTypeSerializer(serializers.ModelSerializer):
             "deadline_days",
             "is_active",
             "requires_account",
+            "requires_family_member",
             "updated_at",
         ]
 
@@ -211,8 +212,26 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
+class HouseholdMemberSerializer(serializers.Serializer):
+    public_id = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    birth_date = serializers.DateField()
+    relationship = serializers.CharField()
+
+
 class TicketDetailSerializer(TicketSerializer):
     citizen = CitizenSerializer(read_only=True, allow_null=True)
+    household_member = HouseholdMemberSerializer(
+        read_only=True, allow_null=True, help_text="Le membre du foyer que la demande concerne (espace famille)."
+    )
+    api_application = serializers.CharField(
+        source="api_key.name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Application partenaire qui l'a déposée.",
+    )
     entered_by = AgentRefSerializer(read_only=True, allow_null=True)
     answers = AnswerSerializer(many=True, read_only=True)
     form_attachments = AttachmentSerializer(many=True, read_only=True)
@@ -220,7 +239,16 @@ class TicketDetailSerializer(TicketSerializer):
     events = EventSerializer(many=True, read_only=True)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "entered_by", "answers", "form_attachments", "messages", "events"]
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "household_member",
+            "api_application",
+            "entered_by",
+            "answers",
+            "form_attachments",
+            "messages",
+            "events",
+        ]
 
 
 # Query parameters -----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.permissions import Action, can, tickets_visible_to
 
 LIST_RELATED = ("request_type", "service", "assignee", "citizen")
-DETAIL_RELATED = (*LIST_RELATED, "entered_by")
+DETAIL_RELATED = (*LIST_RELATED, "entered_by", "household_member", "api_key")
 
 
 def _detail_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:

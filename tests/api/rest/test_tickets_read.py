@@ -162,3 +162,25 @@ def test_an_unencoded_plus_in_the_offset_is_understood(api_as, agent, ticket):
     typed = before.isoformat().replace("+", " ")  # what "?updated_after=…+01:00" decodes to
     assert listed(client, updated_after=typed) == [ticket.reference]
     assert listed(client, updated_after=before.isoformat()) == [ticket.reference]
+
+
+def test_detail_names_the_household_member_and_the_partner_application(api_as, agent, ticket):
+    import datetime as dt
+
+    from guichet.api.keys import api_key_create
+    from guichet.api.models import Scope
+    from guichet.households.services import member_create
+    from guichet.tickets.models import Ticket
+
+    member = member_create(
+        citizen=ticket.citizen, first_name="Lucas", last_name="Lefèvre", birth_date=dt.date(2018, 3, 14),
+        relationship="child",
+    )  # fmt: skip
+    partner, _raw = api_key_create(name="Appli Signalements", owner="Métropole", scopes=[Scope.OPEN311_WRITE])
+    Ticket.objects.filter(pk=ticket.pk).update(household_member=member, api_key=partner)
+    detail = api_as(agent).get(reverse("api:ticket", args=[ticket.reference])).json()
+    assert detail["household_member"] == {
+        "public_id": member.public_id, "first_name": "Lucas", "last_name": "Lefèvre", "birth_date": "2018-03-14",
+        "relationship": "child",
+    }  # fmt: skip
+    assert detail["api_application"] == "Appli Signalements"
