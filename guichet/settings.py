@@ -125,7 +125,7 @@ _CACHE_URL = env_str("CACHE_URL", "db://")
 if _CACHE_URL.startswith("db://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "guichet_cache"}}
 elif _CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "guichet.lib.cache.RedisCache", "LOCATION": _CACHE_URL}}
 elif _CACHE_URL.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
