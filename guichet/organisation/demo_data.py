@@ -478,3 +478,38 @@ CITIZEN_ACCOUNTS: tuple[CitizenAccountSpec, ...] = (
         ),
     ),
 )
+
+
+# Letters waiting in the mail room (drawn as scans by seed_demo, then read by the worker's OCR).
+# The first writer has neither email nor phone: the answer will go by post.
+DEMO_LETTERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
+    (
+        "courrier-martin.png",
+        3,
+        (
+            "Monsieur Jacques Martin",
+            "4 chemin des Vignes",
+            "45270 Villebrune-sur-Loire",
+            "",
+            "Monsieur le Maire,",
+            "Un arbre du jardin public penche dangereusement",
+            "au-dessus du chemin des Vignes depuis la tempête.",
+            "Je vous prie d'agréer mes salutations distinguées.",
+        ),
+    ),
+    (
+        "courrier-benoit.png",
+        1,
+        (
+            "Madame Sophie Benoît",
+            "18 avenue de la Gare",
+            "45270 Villebrune-sur-Loire",
+            "sophie.benoit@example.org",
+            "Tél. 06 98 76 54 32",
+            "",
+            "Madame, Monsieur,",
+            "Je souhaite réserver la salle des fêtes le samedi 6 juin",
+            "pour le mariage de ma fille (environ 80 personnes).",
+        ),
+    ),
+)

@@ -75,6 +75,18 @@ def test_family_requests_ask_for_a_household_member_and_a_demo_family_can_sign_i
     assert "Lucas" in page.content.decode() and "Chloé" in page.content.decode()
 
 
+def test_the_mail_room_has_letters_to_qualify_once() -> None:
+    from guichet.mailroom.models import MailItem, MailStatus
+
+    seed("--password", PASSWORD)
+    seed("--password", PASSWORD)
+    items = MailItem.objects.order_by("received_on")
+    assert [(i.original_name, i.status, i.page_count) for i in items] == [
+        ("courrier-martin.png", MailStatus.TO_QUALIFY, 1),
+        ("courrier-benoit.png", MailStatus.TO_QUALIFY, 1),
+    ]
+
+
 def test_second_run_creates_nothing_and_keeps_existing_passwords() -> None:
     seed("--password", PASSWORD)
     before = counts()

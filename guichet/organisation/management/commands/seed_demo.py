@@ -4,7 +4,9 @@ Idempotent: rows are keyed on slugs, usernames and field codes, so a second run 
 """
 
 import datetime
+import tempfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -13,13 +15,17 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont
 
 from guichet.accounts.services import account_citizen, account_profile_update
 from guichet.backoffice.models import ReplyTemplate
 from guichet.catalogue.models import Field, RequestType, Theme
 from guichet.households.selectors import household_of
 from guichet.households.services import member_create
+from guichet.mailroom.models import MailSource
+from guichet.mailroom.services import mail_item_receive
 from guichet.organisation import demo_data
 from guichet.organisation.models import Agent, Commune, Role, Service
 
@@ -32,6 +38,7 @@ SUMMARY_ROWS = (
     ("reply_templates", "Modèles de réponse", "créés"),
     ("agents", "Agents", "créés"),
     ("citizen_accounts", "Comptes usagers", "créés"),
+    ("mail_items", "Courriers à qualifier", "reçus"),
 )
 Login = tuple[str, str, str, str | None]  # username, role, services, password set in this run (None: unchanged)
 
@@ -161,6 +168,30 @@ def seed_citizen_accounts(tally: Counter[str], *, password: str, reset: bool) ->
     return logins
 
 
+LETTER_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"  # fonts-dejavu-core (make deps)
+
+
+def seed_mail_items(tally: Counter[str]) -> None:
+    """Scanned letters for the mail room, drawn here; the same drawing gives the same file, received once."""
+    today = timezone.localdate()
+    font = ImageFont.truetype(LETTER_FONT, 30) if Path(LETTER_FONT).exists() else ImageFont.load_default(30)
+    with tempfile.TemporaryDirectory() as folder:
+        for name, days_ago, lines in demo_data.DEMO_LETTERS:
+            image = Image.new("L", (1240, 760), 255)
+            draw = ImageDraw.Draw(image)
+            for index, line in enumerate(lines):
+                draw.text((70, 50 + index * 48), line, font=font, fill=0)
+            path = Path(folder) / name
+            image.save(path, "PNG", dpi=(150, 150))
+            _item, created = mail_item_receive(
+                path=str(path),
+                name=name,
+                source=MailSource.IMPORT,
+                received_on=today - datetime.timedelta(days=days_ago),
+            )
+            tally.update(mail_items=1, mail_items_new=created)
+
+
 def existing_demo_logins() -> list[Login]:
     usernames = [spec.username for spec in demo_data.AGENTS]
     agents = Agent.objects.filter(user__username__in=usernames).select_related("user").prefetch_related("services")
@@ -209,6 +240,7 @@ class Command(BaseCommand):
             seed_reply_templates(tally, services)
             logins = seed_agents(tally, services, password=password, reset=reset_passwords)
             logins += seed_citizen_accounts(tally, password=password, reset=reset_passwords)
+            seed_mail_items(tally)
         self.print_summary(commune, tally)
         self.print_logins(logins)
 
