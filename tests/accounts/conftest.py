@@ -3,7 +3,6 @@ from allauth.account.models import EmailAddress
 
 from guichet.accounts.services import account_citizen
 from tests import factories
-from tests.accounts.oidc import run_oidc_provider
 
 PASSWORD = "Un-mot-de-passe-solide-42"
 
@@ -32,9 +31,3 @@ def account(commune):
 def signed_in(client, account):
     client.force_login(account)
     return client
-
-
-@pytest.fixture(scope="session")
-def oidc_provider(live_server):
-    """The loopback OpenID Connect provider (django-oidc-provider), one per test session."""
-    yield from run_oidc_provider(live_server)
