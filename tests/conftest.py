@@ -137,3 +137,11 @@ def run_worker():
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(live_server):
+    """The loopback OpenID Connect provider (tests/oidc_op/, django-oidc-provider), one per test session."""
+    from tests.accounts.oidc import run_oidc_provider
+
+    yield from run_oidc_provider(live_server)

@@ -4,10 +4,11 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts import single_logout
 from guichet.accounts.models import User
 from guichet.accounts.services import account_prefill_from_claims
 
@@ -27,8 +28,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         return reverse("accounts:dashboard")
 
+    def post_login(self, request: HttpRequest, user, *, signal_kwargs: dict[str, Any] | None, **kwargs) -> HttpResponse:
+        single_logout.login_remember(request, (signal_kwargs or {}).get("sociallogin"))
+        return super().post_login(request, user, signal_kwargs=signal_kwargs, **kwargs)
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def pre_social_login(self, request: HttpRequest, sociallogin) -> None:
+        single_logout.login_carry(sociallogin)
+        super().pre_social_login(request, sociallogin)
+
     def save_user(self, request: HttpRequest, sociallogin, form=None) -> User:
         user = super().save_user(request, sociallogin, form)
         account_prefill_from_claims(user=user, claims=identity_claims(sociallogin.account.extra_data))

@@ -28,7 +28,7 @@ class TicketSeen(models.Model):
 class PhoneVerification(models.Model):
     """A six-digit code sent by SMS to the profile's mobile number; once entered, the number is verified.
 
-    Only a keyed hash of the code is kept. A verified number lets the holder claim earlier tickets
+    Only a keyed hash of the code is kept, set by the worker when it sends the SMS (empty until then). A verified number lets the holder claim earlier tickets
     sent with it (``accounts.selectors.claimable_tickets``) — the number must still be the profile's.
     """
 
@@ -45,3 +45,8 @@ class PhoneVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.phone} · {self.created_at:%d/%m/%Y %H:%M}"
+
+    @staticmethod
+    def notification_key(verification_id: int) -> str:
+        """The idempotency key of the notification that sends its code."""
+        return f"phone-verification:{verification_id}"

@@ -4,7 +4,6 @@ import datetime
 import hashlib
 import hmac
 import secrets
-from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +13,8 @@ from django.utils.translation import gettext as _
 from guichet.accounts.models import PhoneVerification, User
 from guichet.accounts.services import account_citizen
 from guichet.lib.phones import is_mobile, parse_phone
+from guichet.notifications.models import NotificationChannel, Template
+from guichet.notifications.services import notification_queue
 
 CODE_LIFETIME = datetime.timedelta(minutes=15)
 CODES_PER_HOUR = 3
@@ -31,22 +32,53 @@ def _hash(user_id: int, phone: str, code: str) -> str:
 
 
 def phone_verification_send(*, user: User) -> str:
-    """Send a fresh code to the profile's mobile number; returns the number. Sent outside any transaction."""
+    """Queue a fresh code for the profile's mobile number (the worker sends it); returns the number.
+
+    The code itself is drawn by the worker when it sends the SMS (``phone_verification_code_issue``), like
+    a ticket's access code: only its keyed hash is ever stored, never the code, neither in the notification's
+    context nor in the task's arguments (the database task queue keeps those).
+    """
     phone = account_citizen(user).phone
     number = parse_phone(phone) if phone else None
     if number is None or not is_mobile(number):
         raise PhoneVerificationError(_("Indiquez d’abord un numéro de téléphone portable dans votre profil."))
     since = timezone.now() - datetime.timedelta(hours=1)
-    if PhoneVerification.objects.filter(user=user, created_at__gte=since).count() >= CODES_PER_HOUR:
-        raise PhoneVerificationError(_("Trop de codes envoyés : réessayez dans une heure."))
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    row = PhoneVerification.objects.create(
-        user=user, phone=phone, code_hash=_hash(user.pk, phone, code), expires_at=timezone.now() + CODE_LIFETIME
-    )
-    backend = import_module(f"guichet.notifications.transports.sms.{settings.SMS_BACKEND}")
-    text = _("Votre code de vérification : %(code)s. Il est valable 15 minutes.") % {"code": code}
-    backend.send_sms(to=phone, text=text, reference=f"phone-verification-{row.pk}")
+    with transaction.atomic():
+        if PhoneVerification.objects.filter(user=user, created_at__gte=since).count() >= CODES_PER_HOUR:
+            raise PhoneVerificationError(_("Trop de codes envoyés : réessayez dans une heure."))
+        row = PhoneVerification.objects.create(
+            user=user, phone=phone, code_hash="", expires_at=timezone.now() + CODE_LIFETIME
+        )
+        notification_queue(
+            ticket=None,
+            template=Template.PHONE_VERIFICATION,
+            channel=NotificationChannel.SMS,
+            recipient=phone,
+            idempotency_key=PhoneVerification.notification_key(row.pk),
+            context={"verification": row.pk},
+        )
     return phone
+
+
+def phone_verification_code_issue(*, verification_id: int | None) -> str | None:
+    """In the worker, inside the claim of the notification: a fresh code; its hash replaces any earlier one.
+
+    None when the verification is gone (account deleted) or already done. Each attempt draws a new code,
+    so a retry after a failed send never needs the earlier one.
+    """
+    row = PhoneVerification.objects.select_for_update().filter(pk=verification_id, verified_at__isnull=True).first()
+    if row is None:
+        return None
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    row.code_hash = _hash(row.user_id, row.phone, code)
+    row.expires_at = timezone.now() + CODE_LIFETIME  # from the sending, not from the request
+    row.save(update_fields=["code_hash", "expires_at"])
+    return code
+
+
+def phone_verification_code_withdraw(*, verification_id: int | None) -> None:
+    """The SMS was not sent: its code must not work."""
+    PhoneVerification.objects.filter(pk=verification_id).update(code_hash="")
 
 
 def phone_verification_check(*, user: User, code: str) -> bool:
@@ -55,6 +87,7 @@ def phone_verification_check(*, user: User, code: str) -> bool:
         row = (
             PhoneVerification.objects.select_for_update()
             .filter(user=user, phone=phone, verified_at__isnull=True, expires_at__gt=timezone.now())
+            .exclude(code_hash="")  # a code still waiting in the queue, or withdrawn
             .order_by("-created_at")
             .first()
         )

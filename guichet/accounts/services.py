@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.accounts import selectors
-from guichet.accounts.models import TicketSeen, User
+from guichet.accounts.models import PhoneVerification, TicketSeen, User
 from guichet.catalogue.models import FieldKind
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_search_text, citizen_tickets_reindex, citizen_update
-from guichet.notifications.models import CITIZEN_TEMPLATES, DeliveryStatus, Notification
+from guichet.notifications.models import CITIZEN_TEMPLATES, DeliveryStatus, Notification, Template
 from guichet.tickets.models import AccessCode, AccessToken, AuthorKind, Event, EventKind, Ticket
 
 # Answers that are contact details of the person, removed when the account is deleted.
@@ -126,6 +126,16 @@ def account_delete(*, user: User) -> None:
         citizen = Citizen.objects.select_for_update().filter(user=user).first()
         if citizen is not None:
             _anonymise(citizen, actor=user)
+        # Codes not sent yet are stopped; the record of those sent keeps no number.
+        keys = [
+            PhoneVerification.notification_key(pk)
+            for pk in PhoneVerification.objects.filter(user=user).values_list("pk", flat=True)
+        ]
+        codes = Notification.objects.filter(template=Template.PHONE_VERIFICATION, idempotency_key__in=keys)
+        codes.filter(status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, last_error="account deleted", next_attempt_at=None
+        )
+        codes.update(recipient="", context={})
         EmailAddress.objects.filter(user=user).delete()
         user.delete()
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from guichet.accounts.phones import phone_verification_code_issue, phone_verification_code_withdraw
 from guichet.notifications.models import DeliveryAttempt, DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.rendering import render_notification
 from guichet.notifications.transports import email as email_transport
@@ -35,6 +36,8 @@ def deliver(notification_id: int) -> str:
         return "skipped"
     notification, minted = claimed
     try:
+        if notification.template == Template.PHONE_VERIFICATION and minted.code is None:
+            raise Undeliverable("the phone verification was withdrawn (account deleted or number verified)")
         rendered = render_notification(notification, access_token=minted.token, access_code=minted.code)
         provider_id = TRANSPORTS[notification.channel](notification, rendered)
     except Exception as error:  # any transport failure is recorded and retried, never lost
@@ -43,6 +46,10 @@ def deliver(notification_id: int) -> str:
         return DeliveryStatus.FAILED if notification.status == DeliveryStatus.FAILED else "retry"
     _record_success(notification, rendered.subject, provider_id)
     return DeliveryStatus.SENT
+
+
+class Undeliverable(Exception):
+    """Nothing left to send: the notification fails at once, without retries."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ def _mint(notification: Notification) -> Minted:
     # Secrets are minted per message at send time, so no raw secret is ever stored.
     if notification.template == Template.ACCESS_CODE:
         return Minted(code=access_code_issue(ticket=notification.ticket))
+    if notification.template == Template.PHONE_VERIFICATION:
+        return Minted(code=phone_verification_code_issue(verification_id=notification.context.get("verification")))
     if notification.for_citizen:
         # An SMS carries a shorter link (128 random bits) so that the message fits in two parts.
         nbytes = 16 if notification.channel == NotificationChannel.SMS else 32
@@ -89,10 +98,12 @@ def _record_failure(notification: Notification, minted: Minted, error: Exception
         _log_attempt(notification, error=f"{type(error).__name__}: {error}")
         if minted.token:
             access_token_withdraw(ticket=notification.ticket, token=minted.token)
-        if minted.code:
+        if minted.code and notification.template == Template.PHONE_VERIFICATION:
+            phone_verification_code_withdraw(verification_id=notification.context.get("verification"))
+        elif minted.code:
             access_code_withdraw(ticket=notification.ticket, code=minted.code)
         notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if notification.attempts >= settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS:
+        if isinstance(error, Undeliverable) or notification.attempts >= settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS:
             notification.status = DeliveryStatus.FAILED
             notification.next_attempt_at = None
             notification_event(notification, EventKind.NOTIFICATION_FAILED, error=notification.last_error)

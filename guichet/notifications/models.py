@@ -23,6 +23,7 @@ class Template(models.TextChoices):
     CITIZEN_REPLIED = "citizen_replied", _("Alerte agent : nouveau message de l'usager")
     TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
     AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
+    PHONE_VERIFICATION = "phone_verification", _("Code de vérification du numéro de téléphone")
 
 
 # These go to the citizen and carry a fresh personal link.

@@ -12,7 +12,7 @@ from guichet.accounts.models import User
 from guichet.citizens.services import citizen_update
 from guichet.lib.phones import parse_phone, to_e164
 from guichet.notifications.delivery import notification_event
-from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel
+from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.tasks import deliver_notification
 from guichet.tickets.models import AuthorKind, Event, EventKind
 from guichet.tickets.permissions import agent_of, tickets_visible_to
@@ -54,6 +54,10 @@ def notification_resend(*, notification: Notification, actor: User, recipient: s
         if notification.status != DeliveryStatus.FAILED:
             raise ValidationError(_("Cette notification n’est pas en échec : elle a déjà été renvoyée."))
         previous = notification.recipient
+        if recipient and notification.template == Template.PHONE_VERIFICATION:
+            # The code proves this number: it goes to no other.
+            if _normalised_recipient(notification.channel, recipient) != previous:
+                raise ValidationError(_("Un code de vérification ne peut partir qu’au numéro à vérifier."))
         if recipient:
             notification.recipient = _normalised_recipient(notification.channel, recipient)
             citizen = notification.ticket.citizen if notification.ticket else None

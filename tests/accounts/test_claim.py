@@ -71,12 +71,20 @@ def test_claim_needs_a_choice(signed_in, earlier_ticket):
     assert earlier_ticket.citizen.user_id is None
 
 
-def sms_code(settings) -> str:
-    [path] = sorted(settings.SMS_FILE_PATH.glob("*.json"))
-    return re.search(r"\b(\d{6})\b", json.loads(path.read_text())["text"]).group(1)
+def sms_code(settings, to: str = "+33699887766") -> str:
+    """The last verification code sent to this number (the file SMS backend's outbox)."""
+    texts = [
+        message["text"]
+        for path in sorted(settings.SMS_FILE_PATH.glob("*.json"))
+        if (message := json.loads(path.read_text()))["to"] == to and "code de vérification" in message["text"]
+    ]
+    return re.search(r"\b(\d{6})\b", texts[-1]).group(1)
 
 
-def test_phone_verified_by_sms_code_lets_the_holder_claim_phone_tickets(signed_in, account, request_type, settings):
+@pytest.mark.django_db(transaction=True)
+def test_phone_verified_by_sms_code_lets_the_holder_claim_phone_tickets(
+    signed_in, account, request_type, settings, run_worker
+):
     settings.SMS_BACKEND = "file"
     caller = factories.CitizenFactory(email="", phone="+33699887766")
     by_phone = factories.make_ticket(request_type=request_type, citizen=caller, channel="phone")
@@ -95,6 +103,7 @@ def test_phone_verified_by_sms_code_lets_the_holder_claim_phone_tickets(signed_i
 
     response = signed_in.post(reverse("accounts:phone_send"))
     assert response["Location"] == reverse("accounts:phone_verify")
+    run_worker()  # the code goes out through the notification queue
     code = sms_code(settings)
     wrong = "000000" if code != "000000" else "111111"
     assert signed_in.post(reverse("accounts:phone_verify"), {"code": wrong}).status_code == 400
@@ -107,11 +116,15 @@ def test_phone_verified_by_sms_code_lets_the_holder_claim_phone_tickets(signed_i
     assert by_phone.citizen.user == account
 
 
-def test_a_verified_number_stops_counting_once_the_profile_number_changes(signed_in, account, request_type, settings):
+@pytest.mark.django_db(transaction=True)
+def test_a_verified_number_stops_counting_once_the_profile_number_changes(
+    signed_in, account, request_type, settings, run_worker
+):
     settings.SMS_BACKEND = "file"
     citizen = account_citizen(account)
     citizen_update(citizen=citizen, phone="+33699887766")
     signed_in.post(reverse("accounts:phone_send"))
+    run_worker()
     signed_in.post(reverse("accounts:phone_verify"), {"code": sms_code(settings)})
     caller = factories.CitizenFactory(email="", phone="+33699887766")
     factories.make_ticket(request_type=request_type, citizen=caller, channel="phone")

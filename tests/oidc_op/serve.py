@@ -1,7 +1,7 @@
 """Prepare the provider's database (RSA key, one client, one user) and serve it: ``serve.py PORT``.
 
-Environment: OP_SITE_URL, OP_DATABASE, OP_REDIRECT_URIS (space-separated), OP_CLIENT_ID, OP_CLIENT_SECRET,
-OP_USER_EMAIL, OP_USER_PASSWORD.
+Environment: OP_SITE_URL, OP_DATABASE, OP_REDIRECT_URIS and OP_POST_LOGOUT_REDIRECT_URIS (space-separated),
+OP_CLIENT_ID, OP_CLIENT_SECRET, OP_USER_EMAIL, OP_USER_PASSWORD.
 """
 
 import os
@@ -37,6 +37,8 @@ def prepare() -> None:
         require_consent=False,
     )
     client.redirect_uris = os.environ["OP_REDIRECT_URIS"].split()
+    # end-session sends the browser back only to a registered address (any other gets a prompt page).
+    client.post_logout_redirect_uris = os.environ.get("OP_POST_LOGOUT_REDIRECT_URIS", "").split()
     client.scope = ["openid", "email", "profile"]
     client.save()
     client.response_types.add(ResponseType.objects.get(value="code"))

@@ -11,10 +11,12 @@ from allauth.utils import build_absolute_uri
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
+from guichet.accounts.single_logout import SingleLogoutAdapterMixin
+
 NONCE_SESSION_KEY = "franceconnect_nonce"
 
 
-class FranceConnectAdapter(OpenIDConnectOAuth2Adapter):
+class FranceConnectAdapter(SingleLogoutAdapterMixin, OpenIDConnectOAuth2Adapter):
     def _fetch_user_info(self, access_token: str) -> dict:
         headers = {"Authorization": f"Bearer {access_token}"}
         with get_adapter().get_requests_session() as session:

@@ -24,7 +24,7 @@ def send_code(request: HttpRequest) -> HttpResponse:
     except PhoneVerificationError as refusal:
         messages.error(request, refusal.message)
         return redirect("accounts:profile")
-    messages.success(request, _("Un code a été envoyé par SMS au %(phone)s.") % {"phone": mask_phone(phone)})
+    messages.success(request, _("Un code vous est envoyé par SMS au %(phone)s.") % {"phone": mask_phone(phone)})
     return redirect("accounts:phone_verify")
 
 
