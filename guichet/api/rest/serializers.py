@@ -1,15 +1,17 @@
 """What the REST API reads and writes. Output serializers are read-only views of the models;
 input serializers validate only, and the views hand ``validated_data`` to the services."""
 
+import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from guichet.accounts.models import User
-from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Role, Service
@@ -354,6 +356,75 @@ class TicketCreateSerializer(serializers.Serializer):
     submission_key = serializers.UUIDField(
         required=False, allow_null=True, default=None, help_text=_("Rejouer la même clé renvoie la même demande.")
     )
+
+
+FILE_PART = re.compile(r"file\[([^\]]+)\]")
+
+
+def file_part(code: str) -> str:
+    """The multipart part that carries the file of the field ``code``."""
+    return f"file[{code}]"
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class JSONTextField(serializers.Field):
+    """A multipart text field holding JSON, then validated by ``inner`` like the JSON body's value."""
+
+    def __init__(self, inner: serializers.Field, **kwargs) -> None:
+        self.inner = inner
+        super().__init__(**kwargs)
+
+    def bind(self, field_name: str, parent) -> None:
+        super().bind(field_name, parent)
+        self.inner.bind(field_name, parent)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Texte JSON attendu."))
+        if not data.strip():
+            return self.inner.run_validation(self.inner.get_default())
+        try:
+            value = json.loads(data)
+        except ValueError:
+            raise serializers.ValidationError(_("JSON invalide.")) from None
+        return self.inner.run_validation(value)
+
+
+class TicketUploadSerializer(TicketCreateSerializer):
+    """The same ticket as multipart/form-data: ``answers`` and ``citizen`` as JSON text, and one part
+    ``file[<code>]`` per file field of the request type (checked by content by the type's form)."""
+
+    answers = JSONTextField(
+        serializers.DictField(child=serializers.JSONField(), default=dict),
+        required=False,
+        default=dict,
+        help_text=_("Réponses par code de champ, en JSON (sans les fichiers)."),
+    )
+    citizen = JSONTextField(
+        CitizenInputSerializer(allow_null=True, default=None),
+        required=False,
+        default=None,
+        help_text=_("L'usager, en JSON, comme dans le corps JSON."),
+    )
+
+    def validate(self, data: dict) -> dict:
+        files = self.context.get("files", {})
+        codes = {field.code for field in data["request_type"].fields.all() if field.kind == FieldKind.FILE}
+        errors: dict[str, list[str]] = {}
+        for name in self.initial_data:
+            match = FILE_PART.fullmatch(name)
+            if name not in files:
+                if match:
+                    errors[name] = [_("Cette partie doit être un fichier.")]
+            elif not match or match[1] not in codes:
+                errors[name] = [
+                    _("Cette démarche n'a pas de champ fichier pour la partie « %(name)s ».") % {"name": name}
+                ]
+            elif len(files.getlist(name)) > 1:
+                errors[name] = [_("Un seul fichier par champ.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**data, "files": {match[1]: files[name] for name in files if (match := FILE_PART.fullmatch(name))}}
 
 
 class MessageCreateSerializer(serializers.Serializer):
