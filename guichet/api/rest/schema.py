@@ -21,6 +21,11 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}
 
 
+JSON_PARTS = ("answers", "citizen")
+# Parts holding JSON text, declared so in the multipart body's ``encoding``.
+JSON_ENCODING = {name: {"contentType": "application/json"} for name in JSON_PARTS}
+
+
 class TicketUploadExtension(OpenApiSerializerExtension):
     """The file parts of a multipart creation are named after the request type's file fields, which the
     schema cannot list: describe them as additional binary parts."""
@@ -28,9 +33,18 @@ class TicketUploadExtension(OpenApiSerializerExtension):
     target_class = "guichet.api.rest.serializers.TicketUploadSerializer"
 
     def map_serializer(self, auto_schema, direction):
+        from guichet.api.rest.serializers import TicketCreateSerializer
+
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        # ``answers`` and ``citizen`` are parts holding JSON (see JSON_PARTS): the same schema as in the JSON body.
+        as_json = TicketCreateSerializer().fields
+        for name in JSON_PARTS:
+            schema["properties"][name] = {
+                **auto_schema._map_serializer_field(as_json[name], direction),
+                "description": schema["properties"][name]["description"],
+            }
         schema["description"] = (
-            "Les champs du corps JSON ; `answers` et `citizen` en texte JSON ; un fichier par partie `file[<code>]`."
+            "Les champs du corps JSON ; `answers` et `citizen` en JSON ; un fichier par partie `file[<code>]`."
         )
         schema["additionalProperties"] = {
             "type": "string",

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound
@@ -23,7 +23,7 @@ from guichet.api.rest.errors import Conflict
 from guichet.api.rest.filters import apply_ticket_filters
 from guichet.api.rest.pagination import TicketCursorPagination
 from guichet.api.rest.parsers import LimitedJSONParser, LimitedMultiPartParser
-from guichet.api.rest.schema import errors
+from guichet.api.rest.schema import JSON_ENCODING, errors
 from guichet.intake.channels.rest import api_submit
 from guichet.lib import references
 from guichet.tickets import services
@@ -112,7 +112,10 @@ class TicketList(GenericAPIView):
             "JSON, ou `multipart/form-data` avec les mêmes champs (`answers` et `citizen` en texte JSON) "
             "et un fichier par champ fichier de la démarche, dans la partie `file[<code>]`."
         ),
-        request={"application/json": s.TicketCreateSerializer, "multipart/form-data": s.TicketUploadSerializer},
+        request={
+            "application/json": s.TicketCreateSerializer,
+            "multipart/form-data": OpenApiRequest(s.TicketUploadSerializer, encoding=JSON_ENCODING),
+        },
         responses={
             201: s.TicketDetailSerializer,
             200: s.TicketDetailSerializer,

@@ -56,4 +56,7 @@ def test_the_api_honours_its_schema(case, fuzz_world, settings):
             case.path_parameters["reference"] = fuzz_world["reference"]
         if "slug" in case.path_parameters and hash(case.path_parameters["slug"]) % 2 == 0:
             case.path_parameters["slug"] = fuzz_world["slug"]
+    if isinstance(case.body, dict) and "request_type" in case.body and hash(str(case.body)) % 2 == 0:
+        # Creations (JSON or multipart) get past the request type half of the time, to reach the answers.
+        case.body["request_type"] = fuzz_world["slug"]
     case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_world['key']}"}, checks=CHECKS)

@@ -170,7 +170,32 @@ def test_the_schema_offers_both_content_types(client):
     assert set(body) == {"application/json", "multipart/form-data"}
     upload = schema["components"]["schemas"]["TicketUploadRequest"]
     assert upload["additionalProperties"]["format"] == "binary"
-    assert upload["properties"]["citizen"]["type"] == "string"
+    assert upload["properties"]["citizen"]["allOf"] == [{"$ref": "#/components/schemas/CitizenInputRequest"}]
+    assert body["multipart/form-data"]["encoding"]["answers"] == {"contentType": "application/json"}
+
+
+def test_json_parts_may_declare_their_content_type_as_curl_sends_them(api_as, agent, request_type):
+    """``curl -F 'citizen={…};type=application/json'``: a part without a filename is a field, whatever its type."""
+    boundary = "limite"
+    parts = [
+        ("request_type", None, request_type.slug.encode()),
+        ("answers", "application/json", json.dumps(ANSWERS).encode()),
+        ("citizen", "application/json", json.dumps(CITIZEN).encode()),
+    ]
+    body = b""
+    for name, content_type, value in parts:
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n'.encode()
+        body += f"Content-Type: {content_type}\r\n".encode() if content_type else b""
+        body += b"\r\n" + value + b"\r\n"
+    image = png().read()
+    body += f'--{boundary}\r\nContent-Disposition: form-data; name="file[photo]"; filename="trou.png"\r\n'.encode()
+    body += b"Content-Type: image/png\r\n\r\n" + image + f"\r\n--{boundary}--\r\n".encode()
+    response = api_as(agent).post(
+        reverse("api:tickets"), body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 201, response.content
+    assert [a["field_code"] for a in response.json()["form_attachments"]] == ["photo"]
+    assert response.json()["citizen"]["last_name"] == "Dupont"
 
 
 def test_a_file_field_of_another_kind_of_type_is_not_confused(api_as, agent, service):
