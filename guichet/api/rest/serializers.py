@@ -306,6 +306,15 @@ class RequestTypeFilterSerializer(serializers.Serializer):
 # Writes ---------------------------------------------------------------------------------------
 
 
+class SlugLookupField(serializers.SlugRelatedField):
+    """A slug that is not one (a NUL byte, which PostgreSQL cannot even compare) is unknown, without a query."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class VersionedSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1, max_value=2_147_483_647, help_text=_("La version de la demande que vous avez lue (409 sinon).")
@@ -338,7 +347,7 @@ class CitizenInputSerializer(serializers.Serializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    request_type = serializers.SlugRelatedField(
+    request_type = SlugLookupField(
         slug_field="slug", queryset=RequestType.objects.active(), help_text=_("Démarche (slug), active.")
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
@@ -479,5 +488,5 @@ class AssignSerializer(VersionedSerializer):
 
 
 class TransferSerializer(VersionedSerializer):
-    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.filter(is_active=True))
+    service = SlugLookupField(slug_field="slug", queryset=Service.objects.filter(is_active=True))
     reason = serializers.CharField(max_length=500)

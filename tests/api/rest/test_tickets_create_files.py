@@ -205,3 +205,22 @@ def test_a_file_field_of_another_kind_of_type_is_not_confused(api_as, agent, ser
     data = {"request_type": plain.slug, "answers": json.dumps({"texte": "x"}), "file[photo]": png()}
     response = api_as(agent).post(reverse("api:tickets"), data, format="multipart")
     assert response.status_code == 400 and list(response.json()["fields"]) == ["file[photo]"]
+
+
+@pytest.mark.parametrize("body_format", ["json", "multipart"])
+def test_a_nul_byte_in_a_slug_is_a_400_not_a_database_error(api_as, agent, request_type, body_format):
+    """Found by the fuzz test on PostgreSQL, whose text cannot hold NUL: the lookup crashed with a 500."""
+    data = {"request_type": request_type.slug + "\x00", "answers": json.dumps(ANSWERS)}
+    if body_format == "json":
+        data["answers"] = ANSWERS
+    response = api_as(agent).post(reverse("api:tickets"), data, format=body_format)
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["request_type"]
+
+
+def test_a_nul_byte_in_a_transfer_service_is_a_400(api_as, supervisor, ticket, other_service):
+    response = api_as(supervisor).post(
+        reverse("api:ticket_transfer", args=[ticket.reference]),
+        {"service": other_service.slug + "\x00", "reason": "x", "version": 1},
+        format="json",
+    )
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["service"]
