@@ -66,8 +66,12 @@ def validated_answers_form(
     """The bound, valid form; otherwise a ValidationError keyed ``answers.<code>``, or ``file[<code>]``
     for a file field when the files came in a multipart body (``files`` maps field codes to uploads)."""
     data, errors = _form_data(request_type, answers)
+    # As for agents at the counter (member_required=False): the caller may have no account, hence no household.
     form = RequestForm(
-        data, {FIELD_PREFIX + code: upload for code, upload in (files or {}).items()}, request_type=request_type
+        data,
+        {FIELD_PREFIX + code: upload for code, upload in (files or {}).items()},
+        request_type=request_type,
+        member_required=False,
     )
     if not form.is_valid():
         for name, messages in form.errors.items():

@@ -224,3 +224,12 @@ def test_a_nul_byte_in_a_transfer_service_is_a_400(api_as, supervisor, ticket, o
         format="json",
     )
     assert response.status_code == 400 and list(response.json()["fields"]) == ["service"]
+
+
+def test_a_family_request_type_can_be_created_without_a_household_member(api_as, agent, request_type):
+    """As at the counter: the caller may have no account, hence no household to choose from."""
+    request_type.requires_family_member = True
+    request_type.save(update_fields=["requires_family_member"])
+    response = create(api_as(agent), request_type, **{"file[photo]": png()})
+    assert response.status_code == 201, response.content
+    assert response.json()["household_member"] is None
