@@ -1,15 +1,17 @@
 """What the REST API reads and writes. Output serializers are read-only views of the models;
 input serializers validate only, and the views hand ``validated_data`` to the services."""
 
+import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from guichet.accounts.models import User
-from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Role, Service
@@ -304,6 +306,15 @@ class RequestTypeFilterSerializer(serializers.Serializer):
 # Writes ---------------------------------------------------------------------------------------
 
 
+class SlugLookupField(serializers.SlugRelatedField):
+    """A slug that is not one (a NUL byte, which PostgreSQL cannot even compare) is unknown, without a query."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class VersionedSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1, max_value=2_147_483_647, help_text=_("La version de la demande que vous avez lue (409 sinon).")
@@ -336,7 +347,7 @@ class CitizenInputSerializer(serializers.Serializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    request_type = serializers.SlugRelatedField(
+    request_type = SlugLookupField(
         slug_field="slug", queryset=RequestType.objects.active(), help_text=_("Démarche (slug), active.")
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
@@ -354,6 +365,75 @@ class TicketCreateSerializer(serializers.Serializer):
     submission_key = serializers.UUIDField(
         required=False, allow_null=True, default=None, help_text=_("Rejouer la même clé renvoie la même demande.")
     )
+
+
+FILE_PART = re.compile(r"file\[([^\]]+)\]")
+
+
+def file_part(code: str) -> str:
+    """The multipart part that carries the file of the field ``code``."""
+    return f"file[{code}]"
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class JSONTextField(serializers.Field):
+    """A multipart text field holding JSON, then validated by ``inner`` like the JSON body's value."""
+
+    def __init__(self, inner: serializers.Field, **kwargs) -> None:
+        self.inner = inner
+        super().__init__(**kwargs)
+
+    def bind(self, field_name: str, parent) -> None:
+        super().bind(field_name, parent)
+        self.inner.bind(field_name, parent)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Texte JSON attendu."))
+        if not data.strip():
+            return self.inner.run_validation(self.inner.get_default())
+        try:
+            value = json.loads(data)
+        except ValueError:
+            raise serializers.ValidationError(_("JSON invalide.")) from None
+        return self.inner.run_validation(value)
+
+
+class TicketUploadSerializer(TicketCreateSerializer):
+    """The same ticket as multipart/form-data: ``answers`` and ``citizen`` as JSON text, and one part
+    ``file[<code>]`` per file field of the request type (checked by content by the type's form)."""
+
+    answers = JSONTextField(
+        serializers.DictField(child=serializers.JSONField(), default=dict),
+        required=False,
+        default=dict,
+        help_text=_("Réponses par code de champ, en JSON (sans les fichiers)."),
+    )
+    citizen = JSONTextField(
+        CitizenInputSerializer(allow_null=True, default=None),
+        required=False,
+        default=None,
+        help_text=_("L'usager, en JSON, comme dans le corps JSON."),
+    )
+
+    def validate(self, data: dict) -> dict:
+        files = self.context.get("files", {})
+        codes = {field.code for field in data["request_type"].fields.all() if field.kind == FieldKind.FILE}
+        errors: dict[str, list[str]] = {}
+        for name in self.initial_data:
+            match = FILE_PART.fullmatch(name)
+            if name not in files:
+                if match:
+                    errors[name] = [_("Cette partie doit être un fichier.")]
+            elif not match or match[1] not in codes:
+                errors[name] = [
+                    _("Cette démarche n'a pas de champ fichier pour la partie « %(name)s ».") % {"name": name}
+                ]
+            elif len(files.getlist(name)) > 1:
+                errors[name] = [_("Un seul fichier par champ.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**data, "files": {match[1]: files[name] for name in files if (match := FILE_PART.fullmatch(name))}}
 
 
 class MessageCreateSerializer(serializers.Serializer):
@@ -408,5 +488,5 @@ class AssignSerializer(VersionedSerializer):
 
 
 class TransferSerializer(VersionedSerializer):
-    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.filter(is_active=True))
+    service = SlugLookupField(slug_field="slug", queryset=Service.objects.filter(is_active=True))
     reason = serializers.CharField(max_length=500)

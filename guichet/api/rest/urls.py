@@ -1,10 +1,25 @@
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from guichet.api.rest import catalogue, views
 from guichet.api.rest.docs import PublicSchemaMixin
 
 app_name = "api"
+
+
+class SegmentConverter:
+    """A path segment without NUL, which PostgreSQL cannot even compare: such a URL is the catch-all's 404."""
+
+    regex = "[^/\x00]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SegmentConverter, "segment")
 
 
 class SchemaView(PublicSchemaMixin, SpectacularAPIView):
@@ -19,13 +34,13 @@ class SwaggerView(PublicSchemaMixin, SpectacularSwaggerSplitView):
 
 urlpatterns = [
     path("tickets/", views.TicketList.as_view(), name="tickets"),
-    path("tickets/<str:reference>/", views.TicketDetail.as_view(), name="ticket"),
-    path("tickets/<str:reference>/messages/", views.TicketMessages.as_view(), name="ticket_messages"),
-    path("tickets/<str:reference>/status/", views.TicketStatus.as_view(), name="ticket_status"),
-    path("tickets/<str:reference>/assign/", views.TicketAssign.as_view(), name="ticket_assign"),
-    path("tickets/<str:reference>/transfer/", views.TicketTransfer.as_view(), name="ticket_transfer"),
+    path("tickets/<segment:reference>/", views.TicketDetail.as_view(), name="ticket"),
+    path("tickets/<segment:reference>/messages/", views.TicketMessages.as_view(), name="ticket_messages"),
+    path("tickets/<segment:reference>/status/", views.TicketStatus.as_view(), name="ticket_status"),
+    path("tickets/<segment:reference>/assign/", views.TicketAssign.as_view(), name="ticket_assign"),
+    path("tickets/<segment:reference>/transfer/", views.TicketTransfer.as_view(), name="ticket_transfer"),
     path(
-        "tickets/<str:reference>/attachments/<str:public_id>/",
+        "tickets/<segment:reference>/attachments/<segment:public_id>/",
         views.TicketAttachment.as_view(),
         name="ticket_attachment",
     ),
@@ -33,7 +48,7 @@ urlpatterns = [
     path("agents/", catalogue.AgentList.as_view(), name="agents"),
     path("themes/", catalogue.ThemeList.as_view(), name="themes"),
     path("request-types/", catalogue.RequestTypeList.as_view(), name="request_types"),
-    path("request-types/<str:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
+    path("request-types/<segment:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/v1/ is a 404 in the API's own error format, not the site's HTML page.

@@ -8,12 +8,11 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,8 +22,8 @@ from guichet.api.rest import serializers as s
 from guichet.api.rest.errors import Conflict
 from guichet.api.rest.filters import apply_ticket_filters
 from guichet.api.rest.pagination import TicketCursorPagination
-from guichet.api.rest.parsers import LimitedJSONParser
-from guichet.api.rest.schema import errors
+from guichet.api.rest.parsers import LimitedJSONParser, LimitedMultiPartParser
+from guichet.api.rest.schema import JSON_ENCODING, errors
 from guichet.intake.channels.rest import api_submit
 from guichet.lib import references
 from guichet.tickets import services
@@ -90,6 +89,7 @@ class TicketList(GenericAPIView):
     write_scope = Scope.TICKETS_WRITE
     pagination_class = TicketCursorPagination
     serializer_class = s.TicketSerializer
+    parser_classes = [LimitedJSONParser, LimitedMultiPartParser]
 
     @extend_schema(
         operation_id="tickets_list",
@@ -107,8 +107,15 @@ class TicketList(GenericAPIView):
 
     @extend_schema(
         operation_id="tickets_create",
-        summary="Créer une demande (tout canal)",
-        request=s.TicketCreateSerializer,
+        summary="Créer une demande (tout canal) ; en multipart, avec ses fichiers",
+        description=(
+            "JSON, ou `multipart/form-data` avec les mêmes champs (`answers` et `citizen` en texte JSON) "
+            "et un fichier par champ fichier de la démarche, dans la partie `file[<code>]`."
+        ),
+        request={
+            "application/json": s.TicketCreateSerializer,
+            "multipart/form-data": OpenApiRequest(s.TicketUploadSerializer, encoding=JSON_ENCODING),
+        },
         responses={
             201: s.TicketDetailSerializer,
             200: s.TicketDetailSerializer,
@@ -116,7 +123,10 @@ class TicketList(GenericAPIView):
         },
     )
     def post(self, request: Request) -> HttpResponse:
-        form = s.TicketCreateSerializer(data=request.data)
+        if request.content_type.startswith("multipart/form-data"):
+            form = s.TicketUploadSerializer(data=request.data, context={"files": request.FILES})
+        else:
+            form = s.TicketCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         ticket, created = api_submit(**form.validated_data, agent=request.user, api_key=_key(request))
         if not created:
@@ -195,7 +205,7 @@ def _action_schema(operation_id: str, summary: str, request, success: int = 200)
 
 class TicketMessages(TicketAction):
     input_serializer = s.MessageCreateSerializer
-    parser_classes = [LimitedJSONParser, MultiPartParser]
+    parser_classes = [LimitedJSONParser, LimitedMultiPartParser]
     success_status = status.HTTP_201_CREATED
 
     def action_for(self, data: dict) -> str:

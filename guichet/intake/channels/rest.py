@@ -1,13 +1,15 @@
 """REST API (``/api/v1/``): an agent's software or a partner's creates a ticket for any channel.
 
-Answers arrive as JSON keyed by field code and are validated by the same form as the online
-one (``catalogue.forms.RequestForm``); the citizen is found or created as on the web form.
+Answers arrive as JSON keyed by field code and, in a multipart body, files keyed by the code of
+their file field. Both are validated by the same form as the online one (``catalogue.forms.RequestForm``,
+which checks files by content); the citizen is found or created as on the web form.
 """
 
 import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +39,9 @@ def _form_data(request_type: RequestType, answers: dict[str, Any]) -> tuple[dict
         elif value is None:
             continue
         elif kind == FieldKind.FILE:
-            errors[code] = [_("Les fichiers ne peuvent pas être joints par l'API JSON.")]
+            errors[code] = [
+                _("Envoyez ce fichier en multipart/form-data, dans la partie « file[%(code)s] ».") % {"code": code}
+            ]
         elif kind == FieldKind.ADDRESS:
             if not isinstance(value, dict) or not all(isinstance(value.get(p, ""), str) for p in ADDRESS_PARTS):
                 errors[code] = [_("Adresse attendue : {street, postcode, city}.")]
@@ -56,15 +60,32 @@ def _form_data(request_type: RequestType, answers: dict[str, Any]) -> tuple[dict
     return data, errors
 
 
-def validated_answers_form(*, request_type: RequestType, answers: dict[str, Any]) -> RequestForm:
-    """The bound, valid form; otherwise a ValidationError keyed ``answers.<code>``."""
+def validated_answers_form(
+    *, request_type: RequestType, answers: dict[str, Any], files: dict[str, UploadedFile] | None = None
+) -> RequestForm:
+    """The bound, valid form; otherwise a ValidationError keyed ``answers.<code>``, or ``file[<code>]``
+    for a file field when the files came in a multipart body (``files`` maps field codes to uploads)."""
     data, errors = _form_data(request_type, answers)
-    form = RequestForm(data, {}, request_type=request_type)
+    # As for agents at the counter (member_required=False): the caller may have no account, hence no household.
+    form = RequestForm(
+        data,
+        {FIELD_PREFIX + code: upload for code, upload in (files or {}).items()},
+        request_type=request_type,
+        member_required=False,
+    )
     if not form.is_valid():
         for name, messages in form.errors.items():
             errors.setdefault(name.removeprefix(FIELD_PREFIX), []).extend(messages)
     if errors:
-        raise ValidationError({f"answers.{code}": messages for code, messages in errors.items()})
+        file_codes = (
+            {field.code for field in form.type_fields if field.kind == FieldKind.FILE} if files is not None else set()
+        )
+        raise ValidationError(
+            {
+                f"file[{code}]" if code in file_codes else f"answers.{code}": messages
+                for code, messages in errors.items()
+            }
+        )
     return form
 
 
@@ -96,14 +117,16 @@ def api_submit(
     subject: str = "",
     acknowledge: bool = True,
     submission_key: uuid.UUID | None = None,
+    files: dict[str, UploadedFile] | None = None,
 ) -> tuple[Ticket, bool]:
-    """One transaction: the citizen record (found or new) and the ticket, entered by ``agent``.
+    """One transaction: the citizen record (found or new) and the ticket, entered by ``agent``,
+    with the files of its file fields (``files``: field code → upload, from a multipart body).
 
     Returns the ticket and whether it is new (False: the ``submission_key`` was already used).
     """
     if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
         return existing, False
-    form = validated_answers_form(request_type=request_type, answers=answers)
+    form = validated_answers_form(request_type=request_type, answers=answers, files=files)
     started = timezone.now()
     with transaction.atomic():
         found = _citizen(citizen)
@@ -112,6 +135,7 @@ def api_submit(
             citizen=found,
             channel=channel,
             answers=form.answers(),
+            uploads=form.uploads(),
             entered_by=agent,
             api_key=api_key,
             subject=subject,

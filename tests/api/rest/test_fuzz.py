@@ -4,6 +4,8 @@ No 5xx, only documented status codes and content types, bodies that match the sc
 and derandomised so the suite stays fast and repeatable.
 """
 
+import zlib
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -45,6 +47,11 @@ def fuzz_world(db, wsgi_keeps_the_test_connection, request_type, citizen, other_
     return {"reference": ticket.reference, "slug": request_type.slug, "key": raw}
 
 
+def coin(value: object) -> bool:
+    """A fair coin that lands the same way on every run (``hash()`` of a string changes per process)."""
+    return zlib.crc32(repr(value).encode()) % 2 == 0
+
+
 @pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -52,8 +59,11 @@ def test_the_api_honours_its_schema(case, fuzz_world, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "100000/m"}}
     if case.path_parameters:
         # Half the cases on a ticket and a request type that exist, the others on whatever was generated.
-        if "reference" in case.path_parameters and hash(case.path_parameters["reference"]) % 2 == 0:
+        if "reference" in case.path_parameters and coin(case.path_parameters["reference"]):
             case.path_parameters["reference"] = fuzz_world["reference"]
-        if "slug" in case.path_parameters and hash(case.path_parameters["slug"]) % 2 == 0:
+        if "slug" in case.path_parameters and coin(case.path_parameters["slug"]):
             case.path_parameters["slug"] = fuzz_world["slug"]
+    if isinstance(case.body, dict) and "request_type" in case.body and coin(case.body):
+        # Creations (JSON or multipart) get past the request type half of the time, to reach the answers.
+        case.body["request_type"] = fuzz_world["slug"]
     case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_world['key']}"}, checks=CHECKS)

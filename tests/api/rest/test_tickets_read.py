@@ -184,3 +184,13 @@ def test_detail_names_the_household_member_and_the_partner_application(api_as, a
         "relationship": "child",
     }  # fmt: skip
     assert detail["api_application"] == "Appli Signalements"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/tickets/{ref}/attachments/%00/", "/api/v1/tickets/%00/", "/api/v1/request-types/a%00/"],
+)
+def test_a_nul_byte_in_a_path_is_the_apis_404(api_as, supervisor, ticket, url):
+    """Found by the fuzz test on PostgreSQL, whose text cannot hold NUL: the lookups crashed with a 500."""
+    response = api_as(supervisor).get(url.format(ref=ticket.reference))
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
