@@ -80,7 +80,9 @@ def test_counter_request_for_an_existing_citizen_without_acknowledgement(client,
 
 
 def test_the_counter_receipt_is_a_pdf_with_the_reference(client, reception, request_type, citizen):
-    ticket = factories.make_ticket(request_type=request_type, citizen=citizen, channel=Channel.COUNTER)
+    ticket = factories.make_ticket(
+        request_type=request_type, citizen=citizen, channel=Channel.COUNTER, entered_by=reception
+    )
     response = client.get(reverse("backoffice:receipt", args=[ticket.reference]), {"format": "ticket80"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -143,3 +145,10 @@ def test_receipt_of_another_services_ticket_is_refused(client, other_agent, tick
     client.force_login(other_agent)
     assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
     assert client.get(reverse("backoffice:intake_done", args=[ticket.reference])).status_code == 404
+
+
+def test_reception_prints_receipts_only_for_the_requests_it_entered(client, reception, ticket):
+    # The receipt holds a personal link acting as the citizen: seeing a ticket is not enough to mint one.
+    assert client.get(reverse("backoffice:intake_done", args=[ticket.reference])).status_code == 200
+    assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
+    assert not ticket.access_tokens.exists()

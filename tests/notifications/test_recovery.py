@@ -160,3 +160,18 @@ def test_the_reminder_email_carries_a_personal_link(ticket, agent, smtp_server, 
     [envelope] = [e for e in smtp_server.envelopes if b"Rappel" in e.content or b"attend votre r" in e.content]
     message = email_lib.message_from_bytes(envelope.content, policy=email.policy.default)
     assert "/acces/" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.django_db
+def test_reception_sees_a_failed_notification_but_cannot_redirect_it(client, ticket):
+    from guichet.organisation.models import Role
+
+    notification = make_failed(ticket)
+    reception = factories.AgentFactory(role=Role.RECEPTION, services=[ticket.service]).user
+    client.force_login(reception)
+    response = client.post(
+        reverse("backoffice:resend_notification", args=[notification.uuid]), {"recipient": "autre@example.org"}
+    )
+    assert response.status_code == 404
+    ticket.citizen.refresh_from_db()
+    assert ticket.citizen.email != "autre@example.org"

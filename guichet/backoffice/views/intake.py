@@ -100,7 +100,9 @@ def intake_done(request: HttpRequest, reference: str) -> HttpResponse:
 def receipt(request: HttpRequest, reference: str) -> HttpResponse:
     from guichet.intake.receipts import counter_receipt_pdf  # WeasyPrint is slow to import: only when printing
 
-    ticket = get_ticket_for_agent(request, reference)
+    # The receipt carries a personal link that acts as the citizen: only agents who may answer for the
+    # ticket print it (reception prints the receipts of the requests it entered).
+    ticket = get_ticket_for_agent(request, reference, Action.REPLY)
     layout = request.GET.get("format", "a4")
     if layout not in {"a4", "ticket80"}:
         raise Http404

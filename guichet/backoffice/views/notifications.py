@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.backoffice.access import agent_required
 from guichet.notifications.recovery import failed_notifications_for, notification_resend
+from guichet.tickets.permissions import Action, can
 
 
 class ResendForm(forms.Form):
@@ -31,7 +32,8 @@ def failed_list(request: HttpRequest) -> HttpResponse:
 @agent_required
 def resend(request: HttpRequest, uuid: str) -> HttpResponse:
     notification = failed_notifications_for(request.user).filter(uuid=uuid).first()
-    if notification is None:
+    # Resending may change the citizen's address: it takes the right to answer for the ticket, not just to see it.
+    if notification is None or (notification.ticket and not can(request.user, Action.REPLY, notification.ticket)):
         raise Http404
     form = ResendForm(request.POST)
     if form.is_valid():
