@@ -72,9 +72,3 @@ def claimable_tickets(user: User) -> QuerySet[Ticket]:
         .select_related("request_type")
         .order_by("-created_at", "-pk")
     )
-
-
-def owns_ticket(user: User, ticket: Ticket) -> bool:
-    if not user.is_authenticated or ticket.citizen_id is None:
-        return False
-    return Ticket.objects.filter(pk=ticket.pk, citizen__user=user).exists()

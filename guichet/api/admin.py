@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from guichet.api.keys import api_key_create
+from guichet.api.keys import api_key_create, api_keys_revoke
 from guichet.api.models import ApiKey, Scope
 
 
@@ -47,5 +46,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Révoquer les clés choisies"))
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = api_keys_revoke(queryset)
         self.message_user(request, ngettext("%(n)d clé révoquée.", "%(n)d clés révoquées.", count) % {"n": count})

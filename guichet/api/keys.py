@@ -10,6 +10,7 @@ import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from guichet.api.models import ApiKey
@@ -56,7 +57,11 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
     return key
 
 
+def api_keys_revoke(keys: QuerySet[ApiKey]) -> int:
+    """Revoke the keys not revoked yet; how many were."""
+    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def api_key_revoke(key: ApiKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        ApiKey.objects.filter(pk=key.pk).update(revoked_at=key.revoked_at)
+    if api_keys_revoke(ApiKey.objects.filter(pk=key.pk)):
+        key.revoked_at = ApiKey.objects.values_list("revoked_at", flat=True).get(pk=key.pk)

@@ -26,11 +26,6 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "precondition_failed"
-
-
 class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="Code HTTP, répété.")
     code = serializers.CharField(help_text="Code stable, pour les programmes : not_found, stale_version…")
@@ -81,11 +76,6 @@ def _code(exc: exceptions.APIException) -> str:
     if isinstance(codes, list) and len(codes) == 1 and isinstance(codes[0], str):
         return codes[0]
     return exc.default_code
-
-
-def error_response(status_code: int, code: str, detail: str, fields: dict | None = None, **kwargs) -> Response:
-    body = {"status": status_code, "code": code, "detail": detail, "fields": fields or {}}
-    return Response(body, status=status_code, **kwargs)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

@@ -370,11 +370,6 @@ class TicketCreateSerializer(serializers.Serializer):
 FILE_PART = re.compile(r"file\[([^\]]+)\]")
 
 
-def file_part(code: str) -> str:
-    """The multipart part that carries the file of the field ``code``."""
-    return f"file[{code}]"
-
-
 @extend_schema_field(OpenApiTypes.STR)
 class JSONTextField(serializers.Field):
     """A multipart text field holding JSON, then validated by ``inner`` like the JSON body's value."""
