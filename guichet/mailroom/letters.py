@@ -13,7 +13,6 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-import pypdfium2
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -118,6 +117,8 @@ def letter_render(letter: Letter) -> Letter:
 
 def letters_batch_pdf(letters: Iterable[Letter]) -> bytes:
     """Every letter in one PDF, for one print job."""
+    import pypdfium2  # only when printing: keeps it out of every process's start-up
+
     output = pypdfium2.PdfDocument.new()
     try:
         for letter in letters:

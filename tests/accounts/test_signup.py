@@ -165,3 +165,10 @@ def test_citizen_pages_send_anonymous_visitors_to_the_citizen_sign_in(client, co
 def test_agent_pages_still_send_to_the_agents_sign_in(client, commune):
     response = client.get(reverse("backoffice:inbox"))
     assert response["Location"].startswith(reverse("backoffice:login") + "?next=")
+
+
+def test_the_citizen_record_follows_a_verified_email_change_at_once(signed_in, account):
+    signed_in.post(reverse("account_email"), {"action_add": "", "email": "nouvelle@example.org"})
+    signed_in.post(confirmation_link(mail.outbox[-1]))
+    # No account page opened since: the town hall's next message must already go to the new address.
+    assert Citizen.objects.get(user=account).email == "nouvelle@example.org"

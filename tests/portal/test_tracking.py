@@ -186,3 +186,16 @@ def test_public_status_page_cache_is_per_language(client, ticket):
     url = reverse("portal:ticket", args=[ticket.reference])
     assert "Reçue" in client.get(url).text
     assert "Received" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_a_visitors_one_off_message_is_shown_to_them_and_never_cached_for_others(client, ticket):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message as FlashMessage
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import Client, RequestFactory
+
+    url = reverse("portal:ticket", args=[ticket.reference])
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies[storage.cookie_name] = storage._encode([FlashMessage(constants.INFO, "Vous êtes déconnecté(e).")])
+    assert "Vous êtes déconnecté(e)." in client.get(url).text
+    assert "Vous êtes déconnecté(e)." not in Client().get(url).text  # the next visitor, from the shared cache

@@ -2,6 +2,7 @@
 
 import tempfile
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -36,7 +37,7 @@ def mail_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "query": query,
-        "query_string": f"q={query}" if query else "",
+        "query_string": urlencode({"q": query}) if query else "",
         "upload_form": ScanUploadForm(),
         "backlog": mail_backlog(),
         "is_supervisor": is_supervisor(request.user),
@@ -93,7 +94,8 @@ def _item_context(request: HttpRequest, item: MailItem, **forms) -> dict:
         "phone": display_phone(found.phones[0]) if found.phones else "", "postcode": postcode, "city": city,
         "street": found.streets[0] if found.streets else "",
     }  # fmt: skip
-    known = [c for value in (*found.emails, *found.phones) for c in citizens_search(query=value, limit=3)]
+    # At most three of each (a letterhead may list many): a bounded number of indexed look-ups.
+    known = [c for value in (*found.emails[:3], *found.phones[:3]) for c in citizens_search(query=value, limit=3)]
     return {
         "item": item,
         "pages": list(item.pages.all()),

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -39,12 +40,17 @@ def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
     anonymous = not request.user.is_authenticated
     if (
         anonymous
+        and not _has_messages(request)
         and reference == references.normalise(reference)
         and not access.has_access_to_reference(request, reference)
     ):
         if not throttle.lookups_blocked(request) and (html := status_page_get(reference, request.LANGUAGE_CODE)):
             return HttpResponse(html)
     return _ticket_page(request, reference)
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    return len(get_messages(request)) > 0
 
 
 @with_ticket()
@@ -57,7 +63,8 @@ def _ticket_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 
 def _status_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
-    if request.user.is_authenticated:  # the header names the account and holds a CSRF token: never shared
+    # A signed-in header (account name, CSRF token) or a one-off message for this visitor is never shared.
+    if request.user.is_authenticated or _has_messages(request):
         return render(request, "portal/status.html", {"ticket": ticket})
     html = status_page_get(ticket.reference, request.LANGUAGE_CODE)
     if html is None:
