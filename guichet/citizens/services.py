@@ -168,7 +168,8 @@ def citizen_find_or_create(
     if existing is None:
         citizen = Citizen(
             **values,
-            preferred_channel=preferred_channel or ContactChannel.EMAIL,
+            preferred_channel=preferred_channel
+            or (ContactChannel.SMS if phone and not email else ContactChannel.EMAIL),
             consent_email=True,
             consent_sms=True,
         )

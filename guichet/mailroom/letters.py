@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,10 +22,11 @@ from django.utils import timezone, translation
 
 from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import Letter, LetterStatus
 from guichet.mailroom.tasks import render_letter
 from guichet.organisation.models import Commune
-from guichet.tickets.models import Attachment, AuthorKind, Event, EventKind, Message, Ticket
+from guichet.tickets.models import Message, Ticket
 
 # Window of a DL window envelope, on the A4 sheet, in mm (see the module docstring).
 WINDOW = {"left": 90.0, "top": 50.0, "width": 100.0, "height": 45.0}
@@ -135,6 +136,9 @@ def letters_batch_pdf(letters: Iterable[Letter]) -> bytes:
 
 def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
     """Posted: each ticket records "sent by post" on its timeline, with the letter's PDF attached."""
+    # tickets.services reaches this module through notifications.services (letter_queue): import late.
+    from guichet.tickets.services import ticket_sent_by_post
+
     count = 0
     for letter in letters:
         letter_render(letter)
@@ -147,26 +151,22 @@ def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
             locked.sent_by = agent
             locked.save(update_fields=["status", "sent_at", "sent_by"])
             with locked.pdf.open("rb") as handle:
-                attachment = Attachment(
-                    ticket=locked.ticket,
-                    message_id=locked.message_id,
-                    original_name=f"courrier-{locked.ticket.reference_display}.pdf",
+                pdf = File(handle, name=f"courrier-{locked.ticket.reference_display}.pdf")
+                letter_file = CheckedUpload(
+                    file=pdf,
+                    name=pdf.name,
                     content_type="application/pdf",
                     size=locked.pdf.size,
                     sha256=_sha256(handle),
-                    is_public=True,
                 )
                 handle.seek(0)
-                attachment.file.save("courrier.pdf", handle, save=False)
-                attachment.save()
-            Event.objects.create(
-                ticket=locked.ticket,
-                kind=EventKind.SENT_BY_POST,
-                actor=agent,
-                actor_kind=AuthorKind.AGENT,
-                channel="mail",
-                data={"attachment": attachment.public_id, "recipient": locked.recipient_name},
-            )
+                ticket_sent_by_post(
+                    ticket=locked.ticket,
+                    agent=agent,
+                    letter=letter_file,
+                    message=locked.message,
+                    recipient=locked.recipient_name,
+                )
             count += 1
     return count
 

@@ -146,6 +146,26 @@ def attachment_store(
     return attachment
 
 
+def ticket_sent_by_post(
+    *, ticket: Ticket, agent: User, letter: CheckedUpload, message: Message | None, recipient: str
+) -> Attachment:
+    """The mail room posted a letter: the timeline says so, with the letter's PDF attached."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        attachment = attachment_store(ticket=ticket, upload=letter, message=message)
+        _event(
+            ticket,
+            EventKind.SENT_BY_POST,
+            actor=agent,
+            actor_kind=AuthorKind.AGENT,
+            channel="mail",
+            attachment=attachment.public_id,
+            recipient=recipient,
+        )
+        _touch(ticket)
+    return attachment
+
+
 def citizen_can_reply(ticket: Ticket, *, now: datetime.datetime | None = None) -> bool:
     if ticket.status == Status.REJECTED:
         return False

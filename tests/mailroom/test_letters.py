@@ -133,9 +133,11 @@ def test_mail_room_prints_a_batch_then_marks_it_sent(client, postal_ticket, agen
     batch_text = extract_text(io.BytesIO(batch.content))
     assert postal_ticket.reference_display in batch_text and other.reference_display in batch_text
 
+    version_before = Letter.objects.get(public_id=ids[0]).ticket.version
     response = client.post(reverse("backoffice:letters_sent"), {"letters": ids[:1]})
     assert response.status_code == 302
     sent = Letter.objects.get(public_id=ids[0])
+    assert sent.ticket.version == version_before + 1  # a change like any other: API ETags and caches follow
     assert (sent.status, sent.sent_by) == (LetterStatus.SENT, mail_agent)
     event = Event.objects.get(ticket=sent.ticket, kind=EventKind.SENT_BY_POST)
     attachment = sent.ticket.attachments.get(public_id=event.data["attachment"])

@@ -330,7 +330,12 @@ class CitizenInputSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
     preferred_channel = serializers.ChoiceField(
-        choices=ContactChannel.choices, required=False, default=ContactChannel.EMAIL
+        choices=ContactChannel.choices,
+        required=False,
+        help_text=_(
+            "Sans valeur, un usager déjà connu garde ses préférences ; une nouvelle fiche prend le courriel "
+            "s'il est donné, sinon le SMS."
+        ),
     )
 
     def validate(self, data: dict) -> dict:

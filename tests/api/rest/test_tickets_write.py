@@ -273,3 +273,25 @@ def test_files_are_checked_by_content(api_as, agent, ticket):
     assert response.status_code == 400
     assert "n'est pas d'un type accepté" in response.json()["fields"]["files"][0]
     assert not Message.objects.exists()
+
+
+def test_create_leaves_a_known_citizens_preferences_alone_unless_given(api_as, agent, request_type):
+    known = factories.CitizenFactory(
+        first_name="Jean", last_name="Dupont", phone="+33611223344", email="", preferred_channel="sms",
+        consent_email=False,
+    )  # fmt: skip
+    same_person = {"first_name": "Jean", "last_name": "Dupont", "phone": "06 11 22 33 44"}
+    data = {"request_type": request_type.slug, "answers": ANSWERS, "citizen": same_person}
+    assert api_as(agent).post(reverse("api:tickets"), data, format="json").status_code == 201
+    known.refresh_from_db()
+    assert (known.preferred_channel, known.consent_email) == ("sms", False)
+
+
+def test_a_new_citizen_with_only_a_phone_is_answered_by_sms(api_as, agent, request_type):
+    person = {"first_name": "Marc", "last_name": "Petit", "phone": "06 22 33 44 55"}
+    data = {"request_type": request_type.slug, "answers": ANSWERS, "citizen": person}
+    response = api_as(agent).post(reverse("api:tickets"), data, format="json")
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    assert ticket.citizen.preferred_channel == "sms"
+    assert Notification.objects.get(ticket=ticket, template=Template.ACKNOWLEDGEMENT).channel == "sms"
