@@ -22,6 +22,10 @@ class RequestTypeQuerySet(models.QuerySet["RequestType"]):
     def active(self) -> "RequestTypeQuerySet":
         return self.filter(is_active=True)
 
+    def open_to_anyone(self) -> "RequestTypeQuerySet":
+        """Types anyone may file without an account (the counterpart of ``RequestType.needs_account``)."""
+        return self.filter(requires_account=False, requires_family_member=False)
+
 
 class RequestType(models.Model):
     """A démarche: what a citizen can ask for, which service handles it and how fast."""

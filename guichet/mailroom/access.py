@@ -12,7 +12,6 @@ from guichet.organisation.models import Role
 from guichet.tickets.permissions import agent_of
 
 MAIL_ROOM_ROLES = frozenset({Role.MAIL_ROOM, Role.SUPERVISOR, Role.ADMINISTRATOR})
-SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 
 
 def may_use_mail_room(user) -> bool:
@@ -22,7 +21,7 @@ def may_use_mail_room(user) -> bool:
 
 def is_supervisor(user) -> bool:
     agent = agent_of(user)
-    return agent is not None and agent.role in SUPERVISOR_ROLES
+    return agent is not None and agent.sees_all_services
 
 
 def _require(check: Callable[..., bool]) -> Callable:

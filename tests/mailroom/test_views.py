@@ -295,3 +295,10 @@ def test_too_many_files_at_once_are_refused(client, mail_agent, monkeypatch):
     response = client.post(reverse("backoffice:mail_upload"), {"files": files}, follow=True)
     assert "1 fichiers au plus à la fois" in response.text
     assert not MailItem.objects.exists()
+
+
+def test_supervisors_keep_the_backlog_tab_on_the_letters_page(client, mail_agent, supervisor):
+    client.force_login(supervisor)
+    assert "Retard de qualification" in client.get(reverse("backoffice:letters")).text
+    client.force_login(mail_agent)
+    assert "Retard de qualification" not in client.get(reverse("backoffice:letters")).text

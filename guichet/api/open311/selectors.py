@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from guichet.catalogue.models import RequestType
 from guichet.lib import references
 from guichet.tickets.lifecycle import OPEN_STATUSES, Status
 from guichet.tickets.models import Event, EventKind, Ticket
@@ -118,7 +119,7 @@ def parse_query(params: QueryDict) -> RequestQuery:
 
 def public_tickets(*, extensions: bool = False) -> QuerySet[Ticket]:
     tickets = (
-        Ticket.objects.filter(request_type__requires_account=False, request_type__requires_family_member=False)
+        Ticket.objects.filter(request_type__in=RequestType.objects.open_to_anyone())
         .select_related("request_type", "service")
         .only(*COLUMNS)
     )

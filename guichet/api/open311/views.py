@@ -33,7 +33,7 @@ DATATYPES = {
 
 def open311_request_types():
     """What partners can submit: active request types that need no citizen account nor household member."""
-    return RequestType.objects.active().filter(requires_account=False, requires_family_member=False)
+    return RequestType.objects.active().open_to_anyone()
 
 
 def param(request: HttpRequest, name: str) -> str:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from guichet.mailroom.access import mail_room_required
+from guichet.mailroom.access import is_supervisor, mail_room_required
 from guichet.mailroom.forms import LetterSelectionForm
 from guichet.mailroom.letters import letter_render, letters_batch_pdf, letters_mark_sent
 from guichet.mailroom.models import Letter
@@ -30,7 +30,8 @@ def _selection(request: HttpRequest) -> tuple[LetterSelectionForm, list[Letter]]
 @mail_room_required
 def letter_list(request: HttpRequest) -> HttpResponse:
     form, _chosen = _selection(request)
-    return render(request, "mailroom/letters.html", {"letters": letters_to_print()[:MAX_BATCH], "form": form})
+    context = {"letters": letters_to_print()[:MAX_BATCH], "form": form, "is_supervisor": is_supervisor(request.user)}
+    return render(request, "mailroom/letters.html", context)
 
 
 @require_POST
