@@ -1,9 +1,11 @@
 """How allauth fits Guichet: citizens land on /compte/, every account gets its citizen record."""
 
+from types import SimpleNamespace
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guichet.accounts import single_logout
 from guichet.accounts.models import User
 from guichet.accounts.services import account_prefill_from_claims
+from guichet.organisation.models import Commune
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,6 +23,12 @@ class AccountAdapter(DefaultAccountAdapter):
         "too_many_login_attempts": _("Trop de tentatives de connexion échouées. Réessayez dans quelques minutes."),
         "email_password_mismatch": _("L’adresse électronique ou le mot de passe est incorrect."),
     }
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # allauth signs its emails with the "site": for citizens, that is their town hall and its address.
+        commune = Commune.current()
+        site = SimpleNamespace(name=commune.name, domain=settings.SITE_URL.split("://", 1)[-1])
+        super().send_mail(template_prefix, email, {**context, "current_site": site})
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # Agents sign in at /agent/connexion/ (Django's LoginView and LOGIN_REDIRECT_URL); citizens here.

@@ -172,3 +172,11 @@ def test_the_citizen_record_follows_a_verified_email_change_at_once(signed_in, a
     signed_in.post(confirmation_link(mail.outbox[-1]))
     # No account page opened since: the town hall's next message must already go to the new address.
     assert Citizen.objects.get(user=account).email == "nouvelle@example.org"
+
+
+def test_account_emails_are_signed_by_the_town_hall_not_the_server(client, commune):
+    sign_up(client)
+    body = mail.outbox[0].body
+    assert body.startswith("Bonjour,")
+    assert f"{commune.name} — démarches en ligne" in body
+    assert "testserver !" not in body and "c'est" not in body
