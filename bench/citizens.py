@@ -43,7 +43,7 @@ def configure_environment() -> None:
 def fake_citizen(rng: random.Random):
     from guichet.citizens.models import Citizen, ContactChannel
     from guichet.citizens.services import citizen_search_text, fold_text
-    from guichet.tickets.management.commands.seed_bench import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, STREETS
+    from guichet.demo.management.commands.seed_bench import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, STREETS
 
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     email = ""

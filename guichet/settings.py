@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "guichet.portal",
     "guichet.backoffice",
     "guichet.api",
+    "guichet.demo",
 ]
 
 MIDDLEWARE = [

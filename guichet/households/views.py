@@ -8,8 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guichet.accounts.access import citizen_login_required
-from guichet.accounts.access import posted as _posted
+from guichet.accounts.guards import citizen_login_required
+from guichet.accounts.guards import posted as _posted
 from guichet.accounts.services import account_citizen
 from guichet.households import selectors, services
 from guichet.households.forms import MemberForm

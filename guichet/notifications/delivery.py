@@ -17,7 +17,12 @@ from guichet.notifications.models import DeliveryAttempt, DeliveryStatus, Notifi
 from guichet.notifications.rendering import render_notification
 from guichet.notifications.transports import email as email_transport
 from guichet.notifications.transports import sms as sms_transport
-from guichet.tickets.access import access_code_issue, access_code_withdraw, access_token_issue, access_token_withdraw
+from guichet.tickets.credentials import (
+    access_code_issue,
+    access_code_withdraw,
+    access_token_issue,
+    access_token_withdraw,
+)
 from guichet.tickets.models import AuthorKind, Event, EventKind
 
 logger = logging.getLogger(__name__)

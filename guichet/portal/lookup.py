@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from guichet.lib import references
-from guichet.portal import access, throttle
+from guichet.portal import grants, throttle
 from guichet.portal.forms import TrackingForm
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
@@ -34,7 +34,7 @@ def with_ticket(*, granted: bool = False) -> Callable:
             if throttle.lookups_blocked(request):
                 return rate_limited(request)
             ticket = ticket_for_visitor(reference)
-            if ticket is None or (granted and not access.has_access(request, ticket)):
+            if ticket is None or (granted and not grants.has_access(request, ticket)):
                 return not_found(request)
             return view(request, ticket, *args, **kwargs)
 

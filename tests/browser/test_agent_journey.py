@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from guichet.backoffice.models import ReplyTemplate
-from guichet.tickets.access import access_token_issue
+from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Message
 from tests import factories

@@ -13,7 +13,7 @@ from pdfminer.layout import LTFigure, LTPage, LTTextContainer
 from PIL import ImageFile
 
 from guichet.intake.receipts import counter_receipt_pdf
-from guichet.tickets.access import access_token_issue
+from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
 from tests import factories

@@ -11,7 +11,7 @@ from django.utils import timezone
 from guichet.lib.masking import mask_email, mask_phone
 from guichet.notifications.delivery import deliver
 from guichet.notifications.models import DeliveryStatus, Notification, Template
-from guichet.tickets.access import CODE_MAX_ATTEMPTS, access_code_issue
+from guichet.tickets.credentials import CODE_MAX_ATTEMPTS, access_code_issue
 from guichet.tickets.models import AccessCode
 from tests import factories
 

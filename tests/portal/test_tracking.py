@@ -8,7 +8,7 @@ from PIL import Image
 from guichet.lib import references
 from guichet.lib.uploads import check_upload
 from guichet.tickets import services
-from guichet.tickets.access import access_token_issue
+from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import AccessToken, Message
 from tests import factories

@@ -6,9 +6,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guichet.accounts import selectors
-from guichet.accounts.access import citizen_login_required
-from guichet.accounts.access import posted as _posted
 from guichet.accounts.forms import ClaimForm
+from guichet.accounts.guards import citizen_login_required
+from guichet.accounts.guards import posted as _posted
 from guichet.accounts.services import account_citizen, tickets_claim
 from guichet.households.selectors import household_of
 from guichet.organisation.models import Agent

@@ -4,8 +4,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from guichet.accounts.access import citizen_login_required
 from guichet.accounts.forms import PhoneCodeForm
+from guichet.accounts.guards import citizen_login_required
 from guichet.accounts.phones import PhoneVerificationError, phone_verification_check, phone_verification_send
 from guichet.accounts.selectors import verified_phones
 from guichet.accounts.services import account_citizen

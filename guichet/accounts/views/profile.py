@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from guichet.accounts.access import citizen_login_required
-from guichet.accounts.access import posted as _posted
 from guichet.accounts.export import account_export
 from guichet.accounts.forms import DeleteAccountForm, ProfileForm
+from guichet.accounts.guards import citizen_login_required
+from guichet.accounts.guards import posted as _posted
 from guichet.accounts.selectors import verified_phones
 from guichet.accounts.services import account_citizen, account_delete, account_profile_update
 from guichet.organisation.models import Agent

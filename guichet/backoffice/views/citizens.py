@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guichet.accounts.models import User
-from guichet.backoffice.access import agent_required
+from guichet.backoffice.guards import agent_required
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizen_possible_duplicates, citizens_search
 from guichet.citizens.services import citizens_merge, merge_plan

@@ -3,8 +3,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from guichet.backoffice import inbox
-from guichet.backoffice.access import agent_required
 from guichet.backoffice.forms import InboxFilterForm
+from guichet.backoffice.guards import agent_required
 from guichet.backoffice.paging import IdsFirstPaginator
 from guichet.lib.htmx import wants_partial
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guichet.backoffice.access import agent_required, get_ticket_for_agent
+from guichet.backoffice.guards import agent_required, get_ticket_for_agent
 from guichet.backoffice.intake_forms import AcknowledgementForm, NewCitizenForm, RelayedMessageForm, SetupForm
 from guichet.catalogue.forms import RequestForm
 from guichet.citizens.models import Citizen
@@ -17,7 +17,7 @@ from guichet.citizens.selectors import citizens_search
 from guichet.intake.channels.agent import agent_submit
 from guichet.lib.phonetic import spell
 from guichet.notifications.rendering import absolute
-from guichet.tickets.access import access_token_issue
+from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.permissions import Action

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guichet.backoffice.access import agent_required
+from guichet.backoffice.guards import agent_required
 from guichet.organisation.models import AlertMode
 from guichet.organisation.services import agent_set_alert_mode
 

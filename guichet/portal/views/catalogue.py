@@ -13,7 +13,7 @@ from guichet.catalogue.models import RequestType, Theme
 from guichet.intake.channels.web import web_submit
 from guichet.intake.forms import contact_form_for
 from guichet.lib.htmx import wants_partial
-from guichet.portal import access, throttle
+from guichet.portal import grants, throttle
 from guichet.portal.forms import TrackingForm
 from guichet.portal.views.errors import rate_limited
 
@@ -51,7 +51,7 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
             ticket = web_submit(
                 request_form=form, contact_form=contact_form, submission_key=key, account_citizen=citizen
             )
-            access.grant(request, ticket)
+            grants.grant(request, ticket)
             return redirect("portal:confirmation", reference=ticket.reference)
         status = 400
     else:

@@ -11,12 +11,17 @@ from guichet.accounts.services import ticket_seen
 from guichet.intake.forms import CitizenReplyForm
 from guichet.lib import references
 from guichet.lib.masking import mask_email, mask_phone
-from guichet.portal import access, throttle
+from guichet.portal import grants, throttle
 from guichet.portal.forms import AccessCodeForm, TrackingForm
 from guichet.portal.lookup import not_found, ticket_for_visitor, with_ticket
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
-from guichet.tickets.access import access_code_destination, access_code_request, access_code_verify, access_token_verify
+from guichet.tickets.credentials import (
+    access_code_destination,
+    access_code_request,
+    access_code_verify,
+    access_token_verify,
+)
 from guichet.tickets.exceptions import ReplyNotAllowed, TicketActionError
 from guichet.tickets.files import attachment_response
 from guichet.tickets.lifecycle import Channel
@@ -42,7 +47,7 @@ def ticket_page(request: HttpRequest, reference: str) -> HttpResponse:
         anonymous
         and not _has_messages(request)
         and reference == references.normalise(reference)
-        and not access.has_access_to_reference(request, reference)
+        and not grants.has_access_to_reference(request, reference)
     ):
         if not throttle.lookups_blocked(request) and (html := status_page_get(reference, request.LANGUAGE_CODE)):
             return HttpResponse(html)
@@ -57,7 +62,7 @@ def _has_messages(request: HttpRequest) -> bool:
 def _ticket_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     if request.resolver_match.kwargs["reference"] != ticket.reference:
         return redirect("portal:ticket", reference=ticket.reference)
-    if not access.has_access(request, ticket):
+    if not grants.has_access(request, ticket):
         return _status_page(request, ticket)
     return _dashboard(request, ticket, CitizenReplyForm())
 
@@ -113,7 +118,7 @@ def access_code_send(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 def access_code_check(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     form = AccessCodeForm(request.POST)
     if form.is_valid() and access_code_verify(ticket=ticket, code=form.cleaned_data["code"]):
-        access.grant(request, ticket)
+        grants.grant(request, ticket)
         return redirect("portal:ticket", reference=ticket.reference)
     throttle.lookup_failed(request)
     if form.is_valid():
@@ -124,7 +129,7 @@ def access_code_check(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 
 def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyForm, status: int = 200) -> HttpResponse:
-    owner = access.is_owner(request, ticket)
+    owner = grants.is_owner(request, ticket)
     if owner:
         ticket_seen(user=request.user, ticket=ticket)
     context = {
@@ -144,7 +149,7 @@ def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyFor
 def access_link(request: HttpRequest, ticket: Ticket, token: str) -> HttpResponse:
     if not access_token_verify(ticket=ticket, token=token):
         return not_found(request)
-    access.grant(request, ticket)
+    grants.grant(request, ticket)
     # The redirect drops the secret from the address bar and the browser history.
     return redirect("portal:ticket", reference=ticket.reference)
 
@@ -152,7 +157,7 @@ def access_link(request: HttpRequest, ticket: Ticket, token: str) -> HttpRespons
 @require_GET
 def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = ticket_for_visitor(reference)
-    if ticket is None or not access.has_access(request, ticket):
+    if ticket is None or not grants.has_access(request, ticket):
         return redirect("portal:ticket", reference=reference)
     return render(request, "portal/confirmation.html", {"ticket": ticket})
 

@@ -22,11 +22,11 @@ from PIL import Image, ImageDraw, ImageFont
 from guichet.accounts.services import account_citizen, account_profile_update
 from guichet.backoffice.models import ReplyTemplate
 from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.demo import demo_data
 from guichet.households.selectors import household_of
 from guichet.households.services import member_create
 from guichet.mailroom.models import MailSource
 from guichet.mailroom.services import mail_item_receive
-from guichet.organisation import demo_data
 from guichet.organisation.models import Agent, Commune, Role, Service
 
 # (tally key, label, past participle agreeing with the label)

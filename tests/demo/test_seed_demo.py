@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from pytest_django.fixtures import Settings
 
 from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
-from guichet.organisation import demo_data
+from guichet.demo import demo_data
 from guichet.organisation.models import Agent, Commune, Role, Service
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from functools import wraps
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from guichet.backoffice.access import agent_required
+from guichet.backoffice.guards import agent_required
 from guichet.mailroom.models import MailItem
 from guichet.organisation.models import Role
 from guichet.tickets.permissions import agent_of
