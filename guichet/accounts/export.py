@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
 from guichet.accounts.models import User
@@ -41,7 +42,7 @@ def account_export(user: User) -> dict[str, Any]:
             "verified_emails": verified_emails(user),
             "date_joined": user.date_joined,
             "last_login": user.last_login,
-            "identity_providers": list(user.socialaccount_set.values_list("provider", flat=True)),
+            "identity_providers": list(SocialAccount.objects.filter(user=user).values_list("provider", flat=True)),
         },
         "profile": {
             "first_name": citizen.first_name,

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -67,7 +67,7 @@ class ProfileForm(forms.Form):
     consent_sms = forms.BooleanField(label=_("J’accepte d’être contacté par SMS"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         channel, phone = data.get("preferred_channel"), data.get("phone")
         if channel in {ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS} and "phone" not in self.errors:
             number = parse_phone(phone) if phone else None
@@ -91,7 +91,7 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["references"].choices = choices
+        cast(forms.ChoiceField, self.fields["references"]).choices = choices
 
 
 class DeleteAccountForm(forms.Form):

@@ -39,7 +39,7 @@ class SingleLogoutAdapterMixin:
         id_token = kwargs["response"].get("id_token")  # verified by complete_login above
         endpoint = self.openid_config.get("end_session_endpoint")
         if id_token and endpoint:
-            sociallogin.single_logout = {  # type: ignore[attr-defined]
+            sociallogin.single_logout = {
                 "provider": self.provider_id,
                 "id_token": id_token,
                 "end_session_endpoint": endpoint,

@@ -8,11 +8,11 @@ is compared with its stored SHA-256 in constant time. The raw key exists only in
 import datetime
 import secrets
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from guichet.accounts.models import User
 from guichet.api.models import ApiKey
 from guichet.lib.tokens import new_token, token_hash, token_matches
 
@@ -24,9 +24,7 @@ def _new_prefix() -> str:
     return secrets.token_hex(4)
 
 
-def api_key_create(
-    *, name: str, owner: str, scopes: list[str], user: AbstractBaseUser | None = None
-) -> tuple[ApiKey, str]:
+def api_key_create(*, name: str, owner: str, scopes: list[str], user: User | None = None) -> tuple[ApiKey, str]:
     """Create a key and return it with its raw value, which is never stored."""
     secret = new_token(32)
     key = ApiKey(name=name, owner=owner, scopes=sorted(set(scopes)), user=user, secret_hash=token_hash(secret))

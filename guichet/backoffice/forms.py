@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +48,7 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agent"].queryset = agents_queryset()
+        cast(forms.ModelChoiceField, self.fields["agent"]).queryset = agents_queryset()
 
     def filters(self) -> InboxFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -75,7 +75,7 @@ class VersionedForm(forms.Form):
 
 class ReplyForm(VersionedForm):
     body = forms.CharField(label=_("Message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
-    files = MultipleAttachmentField(label=_("Pièces jointes"))
+    files = MultipleAttachmentField(label=_("Pièces jointes"))  # type: ignore[assignment]  # a declared field, not BaseForm.files
     then = forms.ChoiceField(
         label=_("Ensuite"),
         required=False,
@@ -89,7 +89,7 @@ class ReplyForm(VersionedForm):
 
 class NoteForm(VersionedForm):
     body = forms.CharField(label=_("Note interne"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
-    files = MultipleAttachmentField(label=_("Pièces jointes"))
+    files = MultipleAttachmentField(label=_("Pièces jointes"))  # type: ignore[assignment]  # a declared field, not BaseForm.files
 
 
 class StatusForm(VersionedForm):
@@ -98,7 +98,9 @@ class StatusForm(VersionedForm):
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s, Status(s).label) for s in Status if s in TRANSITIONS[current]]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (s, Status(s).label) for s in Status if s in TRANSITIONS[current]
+        ]
 
 
 class AssignForm(VersionedForm):
@@ -106,8 +108,9 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = agents_queryset().filter(agent__services=service).distinct()
-        self.fields["assignee"].empty_label = _("Personne")
+        assignee = cast(forms.ModelChoiceField, self.fields["assignee"])
+        assignee.queryset = agents_queryset().filter(agent__services=service).distinct()
+        assignee.empty_label = _("Personne")
 
 
 class TransferForm(VersionedForm):
@@ -116,4 +119,6 @@ class TransferForm(VersionedForm):
 
     def __init__(self, *args: Any, current: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(is_active=True).exclude(pk=current.pk)
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(is_active=True).exclude(
+            pk=current.pk
+        )

@@ -4,17 +4,18 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.tickets.models import Ticket
 from guichet.tickets.permissions import Action, agent_of, can, tickets_visible_to
 
 
-def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def agent_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), login_url=reverse("backoffice:login"))
         if agent_of(request.user) is None:
@@ -24,7 +25,7 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def get_ticket_for_agent(request: HttpRequest, reference: str, action: str = Action.VIEW) -> Ticket:
+def get_ticket_for_agent(request: SignedInRequest, reference: str, action: str = Action.VIEW) -> Ticket:
     """The ticket if this agent may do ``action`` on it; otherwise a 404 that reveals nothing."""
     ticket = (
         tickets_visible_to(request.user)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
@@ -15,7 +16,7 @@ from guichet.tickets.models import Ticket
 from guichet.tickets.permissions import agent_of, tickets_visible_to
 from guichet.tickets.search import apply_search
 
-VIEWS = {
+VIEWS: dict[str, str | Promise] = {
     "mes-demandes": _("Mes demandes"),
     "mon-service": _("Mon service"),
     "non-assignees": _("Non assignées"),
@@ -48,7 +49,7 @@ class InboxFilters:
     sort: str = DEFAULT_SORT
 
 
-def views_for(user: User) -> dict[str, str]:
+def views_for(user: User) -> dict[str, str | Promise]:
     agent = agent_of(user)
     if agent is not None and agent.sees_all_services:
         return VIEWS
@@ -74,7 +75,7 @@ def view_queryset(user: User, view: str) -> QuerySet[Ticket]:
     return tickets_visible_to(user).filter(conditions.get(view, conditions[DEFAULT_VIEW]))
 
 
-def view_counts(user: User, views: dict[str, str]) -> dict[str, int]:
+def view_counts(user: User, views: dict[str, str | Promise]) -> dict[str, int]:
     """The open tickets of every named view, in one query (index-only on the open tickets' index)."""
     conditions = _view_conditions(user)
     aggregates = {key.replace("-", "_"): Count("pk", filter=conditions[key] or None) for key in views}

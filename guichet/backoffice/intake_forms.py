@@ -66,7 +66,7 @@ class AcknowledgementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Visible des seuls agents."),
     )
-    files = MultipleAttachmentField(label=_("Pièces jointes (documents apportés par l’usager)"))
+    files = MultipleAttachmentField(label=_("Pièces jointes (documents apportés par l’usager)"))  # type: ignore[assignment]  # a declared field, not BaseForm.files
 
     def check_contact(self, *, email: str, phone: str) -> None:
         """The chosen acknowledgement needs the matching address (the citizen's answer is their consent)."""
@@ -99,4 +99,4 @@ class RelayedMessageForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     canal = forms.ChoiceField(label=_("Reçu"), choices=AGENT_CHANNELS, initial=Channel.PHONE, widget=forms.RadioSelect)
     body = forms.CharField(label=_("Ce que dit l’usager"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    files = MultipleAttachmentField(label=_("Pièces jointes"))
+    files = MultipleAttachmentField(label=_("Pièces jointes"))  # type: ignore[assignment]  # a declared field, not BaseForm.files

@@ -1,10 +1,10 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from guichet.backoffice.views import auth, inbox, intake, notifications, preferences, ticket
 from guichet.backoffice.views import citizens as citizen_views
 
 app_name = "backoffice"
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", inbox.inbox_view, name="inbox"),
     path("connexion/", auth.LoginView.as_view(), name="login"),
     path("deconnexion/", auth.LogoutView.as_view(), name="logout"),

@@ -181,7 +181,9 @@ class RequestForm(forms.Form):
     @property
     def has_no_member_to_choose(self) -> bool:
         field = self.fields.get("household_member")
-        return field is not None and field.required and not field.queryset.exists()
+        if not isinstance(field, forms.ModelChoiceField) or not field.required or field.queryset is None:
+            return False
+        return not field.queryset.exists()
 
     def uploads(self) -> list[tuple[str, CheckedUpload]]:
         return [

@@ -111,7 +111,7 @@ def citizens_search(*, query: str, limit: int = 10) -> list[Citizen]:
     if settings.IS_POSTGRESQL:
         queryset = queryset.annotate(similarity=TrigramWordSimilarity(parsed.text, "search_text"))
         ordering.append(F("similarity").desc())
-    found = list(queryset.order_by(*ordering, "last_name", "first_name", "pk")[:limit])
+    found: list[Citizen] = list(queryset.order_by(*ordering, "last_name", "first_name", "pk")[:limit])
     if settings.IS_POSTGRESQL and len(found) < limit and _fuzzy_applies(parsed):
         fuzzy = (
             Citizen.objects.filter(_WordSimilar(F("search_text"), Value(parsed.text)))

@@ -174,7 +174,7 @@ def citizen_find_or_create(
             consent_sms=True,
         )
         return _save_new(citizen)
-    wanted = {"email": email, "phone": phone, "preferred_channel": preferred_channel}
+    wanted: dict[str, str | bool] = {"email": email, "phone": phone, "preferred_channel": preferred_channel}
     wanted |= {name: True for name, given in consents.items() if given}
     changed = [name for name, value in wanted.items() if value and _set(existing, name, value)]
     if changed:

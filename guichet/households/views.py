@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guichet.accounts.guards import citizen_login_required
 from guichet.accounts.guards import posted as _posted
+from guichet.accounts.requests import SignedInRequest
 from guichet.accounts.services import account_citizen
 from guichet.households import selectors, services
 from guichet.households.forms import MemberForm
@@ -18,7 +19,7 @@ from guichet.households.models import HouseholdMember
 MEMBER_FIELDS = ("first_name", "last_name", "birth_date", "relationship")
 
 
-def _member(request: HttpRequest, public_id: str) -> HouseholdMember:
+def _member(request: SignedInRequest, public_id: str) -> HouseholdMember:
     """The member, only if it belongs to the signed-in holder's household; 404 otherwise."""
     member = selectors.member_of(account_citizen(request.user), public_id)
     if member is None:
@@ -35,14 +36,14 @@ def _next_or(request: HttpRequest, default: str) -> str:
 
 @require_GET
 @citizen_login_required
-def household(request: HttpRequest) -> HttpResponse:
+def household(request: SignedInRequest) -> HttpResponse:
     members = selectors.household_of(account_citizen(request.user), include_archived=True)
     return render(request, "households/household.html", {"members": members})
 
 
 @require_http_methods(["GET", "POST"])
 @citizen_login_required
-def member_add(request: HttpRequest) -> HttpResponse:
+def member_add(request: SignedInRequest) -> HttpResponse:
     form = MemberForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,7 +60,7 @@ def member_add(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @citizen_login_required
-def member_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+def member_edit(request: SignedInRequest, public_id: str) -> HttpResponse:
     member = _member(request, public_id)
     form = MemberForm(_posted(request), initial={name: getattr(member, name) for name in MEMBER_FIELDS})
     if request.method == "POST" and form.is_valid():
@@ -76,7 +77,7 @@ def member_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @citizen_login_required
-def member_archive(request: HttpRequest, public_id: str) -> HttpResponse:
+def member_archive(request: SignedInRequest, public_id: str) -> HttpResponse:
     member = services.member_archive(member=_member(request, public_id))
     messages.success(
         request,
@@ -88,7 +89,7 @@ def member_archive(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @citizen_login_required
-def member_restore(request: HttpRequest, public_id: str) -> HttpResponse:
+def member_restore(request: SignedInRequest, public_id: str) -> HttpResponse:
     member = services.member_restore(member=_member(request, public_id))
     messages.success(request, _("%(name)s fait de nouveau partie de votre foyer.") % {"name": member.full_name})
     return redirect("households:household")

@@ -51,11 +51,11 @@ class ContactForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Needed or not depending on the chosen channel: neither "required" nor "optional" is true.
-        self.fields["email"].conditional = True
-        self.fields["phone"].conditional = True
+        for name in ("email", "phone"):
+            self.fields[name].conditional = True  # type: ignore[attr-defined]  # read by the field template
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         email, phone, channel = data.get("email"), data.get("phone"), data.get("ack_channel")
         if "email" in self.errors or "phone" in self.errors:
             return data
@@ -104,4 +104,4 @@ def contact_form_for(citizen: Citizen | None, data: Any = None) -> ContactForm:
 
 class CitizenReplyForm(forms.Form):
     body = forms.CharField(label=_("Votre message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
-    files = MultipleAttachmentField(label=_("Pièces jointes"))
+    files = MultipleAttachmentField(label=_("Pièces jointes"))  # type: ignore[assignment]  # a declared field, not BaseForm.files

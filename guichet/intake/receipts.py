@@ -69,7 +69,7 @@ def _weasyprint() -> Any:
 def _ticket_pdf(document: "weasyprint.HTML") -> bytes:
     weasyprint = _weasyprint()
 
-    def length(mm: int) -> "weasyprint.CSS":
+    def length(mm: int) -> Any:
         return weasyprint.CSS(string=f"@page {{ size: 80mm {mm}mm }}")
 
     strip = document.render(stylesheets=[length(TICKET_STRIP_MM)])

@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -15,13 +16,14 @@ class EmlFileBackend(BaseEmailBackend):
         super().__init__(*args, **kwargs)
         self.directory = Path(file_path or settings.EMAIL_FILE_PATH)
 
-    def send_messages(self, email_messages: list[EmailMessage]) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         self.directory.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
             name = f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
             tmp = self.directory / f".{name}.tmp"
-            tmp.write_bytes(message.message().as_bytes(linesep="\r\n"))
+            # Django's SafeMIME* messages take linesep, which the standard library's stubs do not know.
+            tmp.write_bytes(message.message().as_bytes(linesep="\r\n"))  # type: ignore[call-arg]
             os.replace(tmp, self.directory / name)  # readers never see a half-written file
             sent += 1
         return sent

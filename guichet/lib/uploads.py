@@ -8,6 +8,7 @@ import filetype
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
@@ -25,7 +26,7 @@ MAX_IMAGE_PIXELS = 40_000_000  # about 7,000 × 5,700: more than any phone photo
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    file: UploadedFile
+    file: File
     name: str
     content_type: str
     size: int
@@ -39,7 +40,7 @@ def accepted_types_label() -> str:
 def check_upload(upload: UploadedFile) -> CheckedUpload:
     name = (upload.name or "fichier").rsplit("/", 1)[-1][-200:]
     max_bytes = settings.GUICHET_ATTACHMENT_MAX_BYTES
-    if upload.size > max_bytes:
+    if (upload.size or 0) > max_bytes:
         raise ValidationError(
             _("Le fichier « %(name)s » dépasse la taille maximale de %(max)s Mo."),
             params={"name": name, "max": max_bytes // (1024 * 1024)},
@@ -63,7 +64,9 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    return CheckedUpload(file=upload, name=name, content_type=kind.mime, size=upload.size, sha256=digest.hexdigest())
+    return CheckedUpload(
+        file=upload, name=name, content_type=kind.mime, size=upload.size or 0, sha256=digest.hexdigest()
+    )
 
 
 def _check_image(upload: UploadedFile, name: str) -> None:

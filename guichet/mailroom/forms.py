@@ -1,5 +1,7 @@
 """Forms of the mail-room screens: they validate, the services act."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +30,7 @@ class MultipleScanField(forms.FileField):
 
 
 class ScanUploadForm(forms.Form):
-    files = MultipleScanField(
+    files = MultipleScanField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
         label=_("Scans (PDF, TIFF, JPEG, PNG ; plusieurs fichiers possibles)"),
         widget=MultipleFileInput(attrs={"accept": SCAN_ACCEPT, "multiple": True}),
     )
@@ -50,7 +52,7 @@ class QualifyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("La première ligne devient l’objet de la demande."),
     )
-    files = MultipleAttachmentField(label=_("Autres pièces jointes (documents joints au courrier, scannés à part)"))
+    files = MultipleAttachmentField(label=_("Autres pièces jointes (documents joints au courrier, scannés à part)"))  # type: ignore[assignment]  # a declared field, not BaseForm.files
 
 
 class SplitForm(forms.Form):
@@ -66,4 +68,4 @@ class LetterSelectionForm(forms.Form):
 
     def __init__(self, *args, choices: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["letters"].choices = choices
+        cast(forms.ChoiceField, self.fields["letters"]).choices = choices

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
 from guichet.backoffice.guards import agent_required
@@ -25,10 +25,10 @@ def is_supervisor(user) -> bool:
 
 
 def _require(check: Callable[..., bool]) -> Callable:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @agent_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
             if not check(request.user):
                 return render(request, "mailroom/forbidden.html", status=403)
             return view(request, *args, **kwargs)

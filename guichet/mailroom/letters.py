@@ -82,7 +82,9 @@ def letter_pdf(letter: Letter) -> bytes:
     from guichet.intake.receipts import _weasyprint
 
     weasyprint = _weasyprint()
-    message = Message.objects.select_related("author").filter(pk=letter.message_id).first()
+    message = (
+        Message.objects.select_related("author").filter(pk=letter.message_id).first() if letter.message_id else None
+    )
     ticket = letter.ticket
     context: dict[str, Any] = {
         "commune": Commune.current(),
@@ -154,7 +156,7 @@ def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
                 pdf = File(handle, name=f"courrier-{locked.ticket.reference_display}.pdf")
                 letter_file = CheckedUpload(
                     file=pdf,
-                    name=pdf.name,
+                    name=pdf.name or "courrier.pdf",
                     content_type="application/pdf",
                     size=locked.pdf.size,
                     sha256=_sha256(handle),

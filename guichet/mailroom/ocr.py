@@ -96,6 +96,8 @@ def _pages(path: str, content_type: str) -> Iterator[tuple[Image.Image, str]]:
 def _dpi(image: Image.Image) -> tuple[int, int]:
     dpi = image.info.get("dpi")
     try:
+        if dpi is None:
+            raise TypeError("no resolution")
         x, y = int(round(float(dpi[0]))), int(round(float(dpi[1])))
     except (TypeError, ValueError, IndexError):
         return (SCAN_DPI, SCAN_DPI)

@@ -1,7 +1,9 @@
 """What an agent can pick up from a letter's OCR text: contact details, a name, a postcode, a ticket reference."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import phonenumbers
 
@@ -30,7 +32,10 @@ class Suggestions:
     references: list[str] = field(default_factory=list)  # canonical, check symbol verified
 
 
-def _unique(values: list) -> list:
+T = TypeVar("T")
+
+
+def _unique(values: Iterable[T]) -> list[T]:
     return list(dict.fromkeys(values))
 
 

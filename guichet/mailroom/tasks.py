@@ -15,4 +15,4 @@ def render_letter(letter_id: int) -> str:
     from guichet.mailroom.models import Letter
 
     letter = Letter.objects.select_related("ticket").filter(pk=letter_id).first()
-    return letter_render(letter).pdf.name if letter else "gone"
+    return (letter_render(letter).pdf.name or "") if letter else "gone"

@@ -12,8 +12,7 @@ class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "started_at", "finished_at", "succeeded", "error", "provider_message_id"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "started_at", "finished_at", "succeeded", "error", "provider_message_id")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

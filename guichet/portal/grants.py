@@ -22,7 +22,7 @@ def has_access(request: HttpRequest, ticket: Ticket) -> bool:
 
 def is_owner(request: HttpRequest, ticket: Ticket) -> bool:
     """The signed-in account's citizen record is the ticket's (whatever channel the ticket came through)."""
-    if ticket.citizen_id is None or not request.user.is_authenticated:
+    if ticket.citizen is None or not request.user.is_authenticated:
         return False
     return ticket.citizen.user_id == request.user.pk
 

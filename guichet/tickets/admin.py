@@ -6,16 +6,23 @@ from guichet.tickets.models import Attachment, Event, Message, Ticket
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ["created_at", "author_kind", "author", "visibility", "channel", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "author_kind", "author", "visibility", "channel", "body")
     can_delete = False
 
 
 class EventInline(admin.TabularInline):
     model = Event
     extra = 0
-    fields = ["created_at", "kind", "actor_kind", "actor", "channel", "from_status", "to_status", "data"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "actor_kind",
+        "actor",
+        "channel",
+        "from_status",
+        "to_status",
+        "data",
+    )
     can_delete = False
 
 

@@ -1,11 +1,20 @@
-from django.http import FileResponse
+from typing import Protocol
 
-from guichet.tickets.models import Attachment
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/webp"})
 
 
-def attachment_response(item: Attachment) -> FileResponse:
+class Servable(Protocol):
+    """A stored file and what the browser is told about it (an Attachment, a scanned letter...)."""
+
+    file: FieldFile
+    content_type: str
+    original_name: str
+
+
+def attachment_response(item: Servable) -> FileResponse:
     """Serve a stored attachment: shown inline if the browser can, always sandboxed, never cached."""
     response = FileResponse(
         item.file.open("rb"),

@@ -1,6 +1,7 @@
 """Statuses, channels and the one table of allowed status transitions."""
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +33,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # What the citizen reads about their own request (agents see the labels above).
-CITIZEN_STATUS_LABELS: dict[str, str] = {
+CITIZEN_STATUS_LABELS: dict[str, str | Promise] = {
     **{status.value: status.label for status in Status},
     Status.AWAITING_CITIZEN: _("En attente de votre réponse"),
 }

@@ -6,6 +6,7 @@
   internal notes; they change only the tickets they entered themselves.
 """
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import QuerySet
 
@@ -25,7 +26,7 @@ class Action(models.TextChoices):
     CHANGE_STATUS = "change_status"
 
 
-def agent_of(user: User) -> Agent | None:
+def agent_of(user: User | AnonymousUser) -> Agent | None:
     if not user.is_authenticated or not user.is_active:
         return None
     try:
@@ -34,7 +35,7 @@ def agent_of(user: User) -> Agent | None:
         return None
 
 
-def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
     agent = agent_of(user)
     if agent is None:
         return Ticket.objects.none()
@@ -43,7 +44,7 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(service_id__in=agent.service_ids)
 
 
-def can(user: User, action: str, ticket: Ticket) -> bool:
+def can(user: User | AnonymousUser, action: str, ticket: Ticket) -> bool:
     agent = agent_of(user)
     if agent is None:
         return False

@@ -335,7 +335,7 @@ def _set_status(
     reason: str = "",
 ) -> Event:
     from_status = ticket.status
-    data = {"reason": reason} if reason else {}
+    data: dict[str, Any] = {"reason": reason} if reason else {}
     if from_status == Status.AWAITING_CITIZEN:
         # The clock stops while the town hall waits for the citizen: the deadline moves by that much.
         calendar = Commune.current().calendar

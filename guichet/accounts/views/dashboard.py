@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -9,6 +9,7 @@ from guichet.accounts import selectors
 from guichet.accounts.forms import ClaimForm
 from guichet.accounts.guards import citizen_login_required
 from guichet.accounts.guards import posted as _posted
+from guichet.accounts.requests import SignedInRequest
 from guichet.accounts.services import account_citizen, tickets_claim
 from guichet.households.selectors import household_of
 from guichet.organisation.models import Agent
@@ -18,7 +19,7 @@ PAGE_SIZE = 20
 
 @require_GET
 @citizen_login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     citizen = account_citizen(request.user)
     tickets = selectors.account_tickets(request.user)
     context = {
@@ -33,7 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @citizen_login_required
-def claim(request: HttpRequest) -> HttpResponse:
+def claim(request: SignedInRequest) -> HttpResponse:
     """Earlier requests sent from the account's verified email: listed, attached only once confirmed."""
     claimable = list(selectors.claimable_tickets(request.user)[:100])
     choices = [(t.reference, t.reference) for t in claimable]

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guichet.accounts.forms import PhoneCodeForm
 from guichet.accounts.guards import citizen_login_required
 from guichet.accounts.phones import PhoneVerificationError, phone_verification_check, phone_verification_send
+from guichet.accounts.requests import SignedInRequest
 from guichet.accounts.selectors import verified_phones
 from guichet.accounts.services import account_citizen
 from guichet.lib.masking import mask_phone
@@ -16,7 +17,7 @@ from guichet.portal.views.errors import rate_limited
 
 @require_POST
 @citizen_login_required
-def send_code(request: HttpRequest) -> HttpResponse:
+def send_code(request: SignedInRequest) -> HttpResponse:
     if throttle.submission_blocked(request):
         return rate_limited(request)
     try:
@@ -30,7 +31,7 @@ def send_code(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @citizen_login_required
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: SignedInRequest) -> HttpResponse:
     form = PhoneCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if throttle.lookups_blocked(request):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from guichet.accounts.export import account_export
 from guichet.accounts.forms import DeleteAccountForm, ProfileForm
 from guichet.accounts.guards import citizen_login_required
 from guichet.accounts.guards import posted as _posted
+from guichet.accounts.requests import SignedInRequest
 from guichet.accounts.selectors import verified_phones
 from guichet.accounts.services import account_citizen, account_delete, account_profile_update
 from guichet.organisation.models import Agent
@@ -34,7 +35,7 @@ PROFILE_FIELDS = (
 
 @require_http_methods(["GET", "POST"])
 @citizen_login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     citizen = account_citizen(request.user)
     if request.method == "POST":
         form = ProfileForm(request.POST)
@@ -52,7 +53,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @citizen_login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: SignedInRequest) -> HttpResponse:
     """« Télécharger mes données » : the profile, household and tickets with their public threads, as JSON."""
     data = account_export(request.user)
     response = HttpResponse(
@@ -67,7 +68,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @citizen_login_required
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: SignedInRequest) -> HttpResponse:
     citizen = account_citizen(request.user)
     is_agent = request.user.is_staff or Agent.objects.filter(user=request.user).exists()
     form = DeleteAccountForm(_posted(request), user=request.user)

@@ -44,7 +44,7 @@ class ServiceRequestForm(forms.Form):
     account_id = forms.CharField(max_length=100, required=False)
     description = forms.CharField(max_length=DESCRIPTION_MAX, required=False)
     media_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
-    media = MultipleAttachmentField()
+    media = MultipleAttachmentField()  # type: ignore[assignment]  # a declared field, not BaseForm.media
 
     def clean_description(self) -> str:
         description = self.cleaned_data["description"]
@@ -53,7 +53,7 @@ class ServiceRequestForm(forms.Form):
         return description
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         has_lat, has_long = data.get("lat") is not None, data.get("long") is not None
         if has_lat != has_long and "lat" not in self.errors and "long" not in self.errors:
             raise forms.ValidationError(_("Envoyez lat et long ensemble."), code="half_position")
@@ -123,12 +123,12 @@ def read_submission(data: QueryDict, files: Any, request_type: RequestType) -> S
     return submission
 
 
-def _media_files(files: Any) -> dict[str, Any]:
+def _media_files(files: Any) -> Any:
     uploads = [*files.getlist("media"), *files.getlist("media[]")]
     return {"media": uploads} if uploads else {}
 
 
-def _attribute_values(data: QueryDict, code: str) -> list[str]:
+def _attribute_values(data: Any, code: str) -> list[str]:
     values = [*data.getlist(f"attribute[{code}][]"), *data.getlist(f"attribute[{code}]")]
     return [value for value in values if value.strip()]  # an empty parameter counts as absent
 
@@ -173,10 +173,10 @@ def _as_date(value: str) -> str:
 
 
 def _errors(params: ServiceRequestForm, request_form: RequestForm) -> list[str]:
-    errors = []
+    errors: list[str] = []
     for name, messages in params.errors.items():
         for message in messages:
-            errors.append(message if name == "__all__" else f"{name} : {message}")
+            errors.append(str(message) if name == "__all__" else f"{name} : {message}")
     if request_form.is_valid():
         return errors
     for name, messages in request_form.errors.items():

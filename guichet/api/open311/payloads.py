@@ -51,7 +51,7 @@ def _location(ticket: Ticket) -> dict[str, Any]:
 
 def _note(event: Event) -> dict[str, Any]:
     if event.kind == EventKind.CREATED:
-        kind, status = "submitted", Status.RECEIVED
+        kind, status = "submitted", str(Status.RECEIVED)
     else:
         status = event.to_status
         was_open = event.from_status in OPEN_STATUSES
@@ -85,5 +85,6 @@ def request_payload(ticket: Ticket, *, extensions: bool = False) -> dict[str, An
             "guichet_status_label": str(CITIZEN_STATUS_LABELS[ticket.status]),
             "channel": ticket.channel,
         }
-        payload["notes"] = [_note(event) for event in ticket.public_history]
+        # Prefetched by selectors.public_tickets(extensions=True).
+        payload["notes"] = [_note(event) for event in ticket.public_history]  # type: ignore[attr-defined]
     return {name: value for name, value in payload.items() if value not in (None, "")}

@@ -20,7 +20,7 @@ from guichet.tickets.models import Event, EventKind, Ticket
 
 DEFAULT_SPAN = datetime.timedelta(days=90)
 MAX_RESULTS = 1000
-STATUS_FILTERS = {
+STATUS_FILTERS: dict[str, list[str]] = {
     "open": sorted(OPEN_STATUSES),
     "closed": sorted(set(Status.values) - OPEN_STATUSES),
 }
@@ -142,6 +142,7 @@ def _date_window(query: RequestQuery, now: datetime.datetime) -> Q:
             return Q()
         return Q(created_at__gte=now - DEFAULT_SPAN)
     if start is None:
+        assert end is not None
         start = end - DEFAULT_SPAN
     if end is None:
         end = start + DEFAULT_SPAN

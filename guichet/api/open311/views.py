@@ -18,7 +18,7 @@ from guichet.catalogue.models import Field, FieldKind, RequestType
 from guichet.organisation.models import Commune
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-DATATYPES = {
+DATATYPES: dict[str, str] = {
     FieldKind.SHORT_TEXT: "string",
     FieldKind.EMAIL: "string",
     FieldKind.PHONE: "string",

@@ -89,6 +89,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = " ".join(general) if general else _("Les données envoyées ne sont pas valides.")
         code = "validation_error"
     else:
+        assert isinstance(exc, exceptions.APIException)  # drf_exception_handler answers nothing else
         fields, detail, code = {}, str(exc.detail), _code(exc)
     response.data = {"status": response.status_code, "code": code, "detail": detail, "fields": fields}
     return response

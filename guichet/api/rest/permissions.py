@@ -28,7 +28,7 @@ class HasScope(permissions.BasePermission):
     """
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
-        if request.method == "OPTIONS" or not hasattr(view, request.method.lower()):
+        if request.method == "OPTIONS" or not hasattr(view, (request.method or "").lower()):
             return True  # the view answers 405 Method Not Allowed (OPTIONS too: the schema describes the API)
         scope = required_scope(request, view)
         key = request.auth if isinstance(request.auth, ApiKey) else None

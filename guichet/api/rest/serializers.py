@@ -3,6 +3,7 @@ input serializers validate only, and the views hand ``validated_data`` to the se
 
 import json
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -44,8 +45,8 @@ class FieldSerializer(serializers.ModelSerializer):
 
 
 class RequestTypeSerializer(serializers.ModelSerializer):
-    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    theme: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = RequestType
@@ -161,7 +162,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class AnswerSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     kind = serializers.CharField()
     value = serializers.JSONField(help_text="Texte, nombre (en texte), date ISO, liste ou adresse.")
 
@@ -197,7 +198,7 @@ class EventSerializer(serializers.ModelSerializer):
     channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, read_only=True)
     from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
     to_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
-    data = serializers.DictField(read_only=True)
+    data = serializers.DictField(read_only=True)  # type: ignore[assignment]  # a declared field, not Serializer.data
 
     class Meta:
         model = Event
@@ -223,7 +224,7 @@ class HouseholdMemberSerializer(serializers.Serializer):
 
 
 class TicketDetailSerializer(TicketSerializer):
-    citizen = CitizenSerializer(read_only=True, allow_null=True)
+    citizen = CitizenSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]  # the full record here
     household_member = HouseholdMemberSerializer(
         read_only=True, allow_null=True, help_text="Le membre du foyer que la demande concerne (espace famille)."
     )
@@ -403,13 +404,13 @@ class TicketUploadSerializer(TicketCreateSerializer):
     """The same ticket as multipart/form-data: ``answers`` and ``citizen`` as JSON text, and one part
     ``file[<code>]`` per file field of the request type (checked by content by the type's form)."""
 
-    answers = JSONTextField(
+    answers = JSONTextField(  # type: ignore[assignment]  # the same field, sent as JSON text
         serializers.DictField(child=serializers.JSONField(), default=dict),
         required=False,
         default=dict,
         help_text=_("Réponses par code de champ, en JSON (sans les fichiers)."),
     )
-    citizen = JSONTextField(
+    citizen = JSONTextField(  # type: ignore[assignment]  # the same field, sent as JSON text
         CitizenInputSerializer(allow_null=True, default=None),
         required=False,
         default=None,
@@ -419,7 +420,7 @@ class TicketUploadSerializer(TicketCreateSerializer):
     def validate(self, data: dict) -> dict:
         files = self.context.get("files", {})
         codes = {field.code for field in data["request_type"].fields.all() if field.kind == FieldKind.FILE}
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Any]] = {}
         for name in self.initial_data:
             match = FILE_PART.fullmatch(name)
             if name not in files:

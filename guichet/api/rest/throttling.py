@@ -17,7 +17,8 @@ class PerKeyRateThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read at each request, not frozen at import like SimpleRateThrottle.THROTTLE_RATES.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate is not None else None
 
     def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
         if isinstance(request.auth, ApiKey):

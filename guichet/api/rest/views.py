@@ -5,18 +5,19 @@ import hashlib
 import json
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from guichet.accounts.models import User
 from guichet.api.models import ApiKey, Scope
 from guichet.api.rest import serializers as s
 from guichet.api.rest.errors import Conflict
@@ -61,6 +62,14 @@ def get_ticket(request: Request, reference: str, action: str = Action.VIEW) -> T
     return ticket
 
 
+def _user(request: Request) -> User:
+    """The agent acting: AgentScopePermission let only an active agent's key or session through."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
+
+
 def _etag(data: dict) -> str:
     payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
     return '"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
@@ -101,7 +110,7 @@ class TicketList(GenericAPIView):
         filters = s.TicketFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         self.ordering = filters.validated_data["ordering"]
-        queryset = apply_ticket_filters(tickets_visible_to(request.user), filters.validated_data, user=request.user)
+        queryset = apply_ticket_filters(tickets_visible_to(request.user), filters.validated_data, user=_user(request))
         page = self.paginate_queryset(queryset.select_related(*LIST_RELATED))
         return self.get_paginated_response(s.TicketSerializer(page, many=True).data)
 
@@ -123,12 +132,13 @@ class TicketList(GenericAPIView):
         },
     )
     def post(self, request: Request) -> HttpResponse:
+        form: s.TicketCreateSerializer
         if request.content_type.startswith("multipart/form-data"):
             form = s.TicketUploadSerializer(data=request.data, context={"files": request.FILES})
         else:
             form = s.TicketCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        ticket, created = api_submit(**form.validated_data, agent=request.user, api_key=_key(request))
+        ticket, created = api_submit(**form.validated_data, agent=_user(request), api_key=_key(request))
         if not created:
             if ticket.entered_by_id != request.user.pk:
                 raise Conflict(_("Cette clé de soumission a déjà servi."), code="submission_key_used")
@@ -184,7 +194,7 @@ class TicketAction(GenericAPIView):
         self.perform(request, ticket, form.validated_data)
         return detail_response(request, ticket, self.success_status)
 
-    success_status = status.HTTP_200_OK
+    success_status: int = status.HTTP_200_OK
 
     def action_for(self, data: dict) -> str:
         return self.action
@@ -227,7 +237,7 @@ class TicketMessages(TicketAction):
     def perform(self, request: Request, ticket: Ticket, data: dict) -> None:
         services.message_post_by_agent(
             ticket=ticket,
-            agent=request.user,
+            agent=_user(request),
             body=data["body"],
             internal=data["internal"],
             new_status=data["then"],
@@ -248,7 +258,7 @@ class TicketStatus(TicketAction):
         services.ticket_change_status(
             ticket=ticket,
             to_status=data["status"],
-            actor=request.user,
+            actor=_user(request),
             reason=data["reason"],
             expected_version=data["version"],
         )
@@ -264,7 +274,7 @@ class TicketAssign(TicketAction):
 
     def perform(self, request: Request, ticket: Ticket, data: dict) -> None:
         services.ticket_assign(
-            ticket=ticket, assignee=data["assignee"], actor=request.user, expected_version=data["version"]
+            ticket=ticket, assignee=data["assignee"], actor=_user(request), expected_version=data["version"]
         )
 
 
@@ -282,7 +292,7 @@ class TicketTransfer(TicketAction):
         services.ticket_transfer(
             ticket=ticket,
             service=data["service"],
-            actor=request.user,
+            actor=_user(request),
             reason=data["reason"],
             expected_version=data["version"],
         )
@@ -300,7 +310,7 @@ class TicketAttachment(GenericAPIView):
             **errors(401, 403, 404, 429),
         },
     )
-    def get(self, request: Request, reference: str, public_id: str) -> HttpResponse:
+    def get(self, request: Request, reference: str, public_id: str) -> FileResponse:
         ticket = get_ticket(request, reference)
         item = Attachment.objects.filter(ticket=ticket, public_id=public_id).first()
         if item is None:

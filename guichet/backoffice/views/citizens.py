@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guichet.accounts.models import User
+from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizen_possible_duplicates, citizens_search
@@ -45,10 +46,10 @@ FIELD_LABELS = {
 COMPARED_FIELDS = ("last_name", "first_name", "phone", "email", "address", "preferred_channel", "created_at")
 
 
-def _search_context(request: HttpRequest) -> dict:
+def _search_context(request: SignedInRequest) -> dict:
     query = request.GET.get("q", "").strip()[:100]
     results = citizens_search(query=query, limit=SEARCH_LIMIT) if query else []
-    counts = dict(
+    counts: dict[int, int] = dict(
         tickets_visible_to(request.user)
         .filter(citizen__in=[citizen.pk for citizen in results])
         .values_list("citizen")
@@ -56,20 +57,20 @@ def _search_context(request: HttpRequest) -> dict:
         .order_by()
     )
     for citizen in results:
-        citizen.visible_ticket_count = counts.get(citizen.pk, 0)
+        citizen.visible_ticket_count = counts.get(citizen.pk, 0)  # type: ignore[attr-defined]  # read by the template
     return {"query": query, "results": results, "limit": SEARCH_LIMIT, "pick": request.GET.get("pick") == "1"}
 
 
 @require_GET
 @agent_required
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: SignedInRequest) -> HttpResponse:
     template = RESULTS_TEMPLATE if wants_partial(request) else "backoffice/citizens/directory.html"
     return render(request, template, _search_context(request))
 
 
 @require_GET
 @agent_required
-def search_results(request: HttpRequest) -> HttpResponse:
+def search_results(request: SignedInRequest) -> HttpResponse:
     """Only the results, for screens that embed the search (``?pick=1`` adds a "choose" button per citizen)."""
     return render(request, RESULTS_TEMPLATE, _search_context(request))
 
@@ -96,7 +97,7 @@ def _may_merge(user: User) -> bool:
 
 @require_GET
 @agent_required
-def citizen_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def citizen_view(request: SignedInRequest, public_id: str) -> HttpResponse:
     citizen = get_object_or_404(Citizen, public_id=public_id)
     tickets = (
         tickets_visible_to(request.user)
@@ -117,7 +118,7 @@ def citizen_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def merge(request: HttpRequest, public_id: str) -> HttpResponse:
+def merge(request: SignedInRequest, public_id: str) -> HttpResponse:
     """GET: pick a flagged duplicate and which record to keep, see what moves; POST: merge."""
     if not _may_merge(request.user):
         return render(request, "backoffice/citizens/merge_forbidden.html", status=403)

@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice import inbox
 from guichet.backoffice.forms import InboxFilterForm
 from guichet.backoffice.guards import agent_required
@@ -19,7 +20,7 @@ def _redirect_to_ticket(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @agent_required
-def inbox_view(request: HttpRequest) -> HttpResponse:
+def inbox_view(request: SignedInRequest) -> HttpResponse:
     views = inbox.views_for(request.user)
     view = request.GET.get("vue", inbox.DEFAULT_VIEW)
     if view not in views:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required, get_ticket_for_agent
 from guichet.backoffice.intake_forms import AcknowledgementForm, NewCitizenForm, RelayedMessageForm, SetupForm
 from guichet.catalogue.forms import RequestForm
@@ -31,7 +32,7 @@ def _chosen_citizen(request: HttpRequest) -> Citizen | None:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def new_request(request: HttpRequest) -> HttpResponse:
+def new_request(request: SignedInRequest) -> HttpResponse:
     setup = SetupForm(request.GET if "demarche" in request.GET else None, initial={"canal": Channel.PHONE})
     citizen = _chosen_citizen(request)
     query = request.GET.get("q", "").strip()[:100]
@@ -89,7 +90,7 @@ def _submission_key(request: HttpRequest) -> uuid.UUID:
 
 @require_GET
 @agent_required
-def intake_done(request: HttpRequest, reference: str) -> HttpResponse:
+def intake_done(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference)
     context = {"ticket": ticket, "spelling": spell(ticket.reference)}
     return render(request, "backoffice/intake/done.html", context)
@@ -97,7 +98,7 @@ def intake_done(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @agent_required
-def receipt(request: HttpRequest, reference: str) -> HttpResponse:
+def receipt(request: SignedInRequest, reference: str) -> HttpResponse:
     from guichet.intake.receipts import counter_receipt_pdf  # WeasyPrint is slow to import: only when printing
 
     # The receipt carries a personal link that acts as the citizen: only agents who may answer for the
@@ -117,7 +118,7 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @agent_required
-def relayed_message(request: HttpRequest, reference: str) -> HttpResponse:
+def relayed_message(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.NOTE)
     form = RelayedMessageForm(request.POST, request.FILES)
     if not form.is_valid():

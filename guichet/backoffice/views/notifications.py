@@ -2,12 +2,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required
 from guichet.notifications.recovery import failed_notifications_for, notification_resend
 from guichet.tickets.permissions import Action, can
@@ -23,14 +24,14 @@ class ResendForm(forms.Form):
 
 @require_GET
 @agent_required
-def failed_list(request: HttpRequest) -> HttpResponse:
+def failed_list(request: SignedInRequest) -> HttpResponse:
     page = Paginator(failed_notifications_for(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "backoffice/notifications/failed.html", {"page": page, "form": ResendForm()})
 
 
 @require_POST
 @agent_required
-def resend(request: HttpRequest, uuid: str) -> HttpResponse:
+def resend(request: SignedInRequest, uuid: str) -> HttpResponse:
     notification = failed_notifications_for(request.user).filter(uuid=uuid).first()
     # Resending may change the citizen's address: it takes the right to answer for the ticket, not just to see it.
     if notification is None or (notification.ticket and not can(request.user, Action.REPLY, notification.ticket)):

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required
 from guichet.organisation.models import AlertMode
 from guichet.organisation.services import agent_set_alert_mode
@@ -19,7 +20,7 @@ class PreferencesForm(forms.Form):
 
 
 @agent_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: SignedInRequest) -> HttpResponse:
     agent = request.user.agent
     form = PreferencesForm(request.POST or None, initial={"alert_mode": agent.alert_mode})
     if request.method == "POST" and form.is_valid():

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TransferForm
 from guichet.backoffice.guards import agent_required, get_ticket_for_agent
 from guichet.backoffice.intake_forms import RelayedMessageForm
@@ -32,7 +33,7 @@ def _forms(ticket: Ticket, bound: dict | None = None, reply_body: str = "") -> d
     return forms
 
 
-def _render_ticket(request: HttpRequest, ticket: Ticket, status: int = 200, **bound) -> HttpResponse:
+def _render_ticket(request: SignedInRequest, ticket: Ticket, status: int = 200, **bound) -> HttpResponse:
     attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
     templates = list(ReplyTemplate.objects.for_service(ticket.service))
     chosen = next((t for t in templates if str(t.pk) == request.GET.get("modele")), None)
@@ -52,11 +53,11 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, status: int = 200, **bo
 
 @require_GET
 @agent_required
-def ticket_view(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_view(request: SignedInRequest, reference: str) -> HttpResponse:
     return _render_ticket(request, get_ticket_for_agent(request, reference))
 
 
-def _act(request: HttpRequest, ticket: Ticket, form_name: str, form, action) -> HttpResponse:
+def _act(request: SignedInRequest, ticket: Ticket, form_name: str, form, action) -> HttpResponse:
     """Validate, call the service, and answer in French whatever happens (PRG on success)."""
     if not form.is_valid():
         return _render_ticket(request, ticket, status=400, **{form_name: form})
@@ -76,7 +77,7 @@ def _act(request: HttpRequest, ticket: Ticket, form_name: str, form, action) -> 
 
 @require_POST
 @agent_required
-def reply(request: HttpRequest, reference: str) -> HttpResponse:
+def reply(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.REPLY)
 
     def do(data: dict) -> str:
@@ -95,7 +96,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @agent_required
-def note(request: HttpRequest, reference: str) -> HttpResponse:
+def note(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.NOTE)
 
     def do(data: dict) -> str:
@@ -114,7 +115,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_status(request: HttpRequest, reference: str) -> HttpResponse:
+def change_status(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.CHANGE_STATUS)
 
     def do(data: dict) -> str:
@@ -132,7 +133,7 @@ def change_status(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @agent_required
-def assign(request: HttpRequest, reference: str) -> HttpResponse:
+def assign(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.ASSIGN)
 
     def do(data: dict) -> str:
@@ -146,7 +147,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @agent_required
-def assign_to_me(request: HttpRequest, reference: str) -> HttpResponse:
+def assign_to_me(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.ASSIGN)
     form = AssignForm({"version": request.POST.get("version"), "assignee": request.user.pk}, service=ticket.service)
 
@@ -161,7 +162,7 @@ def assign_to_me(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @agent_required
-def transfer(request: HttpRequest, reference: str) -> HttpResponse:
+def transfer(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.TRANSFER)
 
     def do(data: dict) -> str:
@@ -179,7 +180,7 @@ def transfer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @agent_required
-def attachment(request: HttpRequest, reference: str, public_id: str) -> HttpResponse:
+def attachment(request: SignedInRequest, reference: str, public_id: str) -> HttpResponseBase:
     ticket = get_ticket_for_agent(request, reference)
     item = Attachment.objects.filter(ticket=ticket, public_id=public_id).first()
     if item is None:

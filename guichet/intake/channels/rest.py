@@ -75,7 +75,7 @@ def validated_answers_form(
     )
     if not form.is_valid():
         for name, messages in form.errors.items():
-            errors.setdefault(name.removeprefix(FIELD_PREFIX), []).extend(messages)
+            errors.setdefault(name.removeprefix(FIELD_PREFIX), []).extend(str(message) for message in messages)
     if errors:
         file_codes = (
             {field.code for field in form.type_fields if field.kind == FieldKind.FILE} if files is not None else set()

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.intake_forms import NewCitizenForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizens_search
@@ -31,7 +32,7 @@ PAGE_SIZE = 25
 
 @require_GET
 @mail_room_required
-def mail_list(request: HttpRequest) -> HttpResponse:
+def mail_list(request: SignedInRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(mail_items_to_qualify(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -47,10 +48,10 @@ def mail_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @mail_room_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: SignedInRequest) -> HttpResponse:
     form = ScanUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("backoffice:mail_list")
     added, known = 0, 0
     for upload_file in form.cleaned_data["files"]:
@@ -67,7 +68,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return redirect("backoffice:mail_list")
 
 
-def _receive_upload(upload_file, request: HttpRequest, received_on) -> tuple[MailItem, bool]:
+def _receive_upload(upload_file, request: SignedInRequest, received_on) -> tuple[MailItem, bool]:
     with tempfile.NamedTemporaryFile(suffix=".scan") as spool:
         for chunk in upload_file.chunks():
             spool.write(chunk)
@@ -115,14 +116,14 @@ def _item_context(request: HttpRequest, item: MailItem, **forms) -> dict:
 
 @require_GET
 @mail_room_required
-def item_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def item_view(request: SignedInRequest, public_id: str) -> HttpResponse:
     item = get_item(public_id)
     return render(request, "mailroom/item.html", _item_context(request, item))
 
 
 @require_POST
 @mail_room_required
-def qualify(request: HttpRequest, public_id: str) -> HttpResponse:
+def qualify(request: SignedInRequest, public_id: str) -> HttpResponse:
     item = get_item(public_id)
     citizen = Citizen.objects.filter(public_id=request.POST.get("usager", "")).first()
     form = QualifyForm(request.POST, request.FILES)
@@ -175,7 +176,7 @@ def _submission_key(request: HttpRequest) -> uuid.UUID | None:
 
 @require_POST
 @mail_room_required
-def attach(request: HttpRequest, public_id: str) -> HttpResponse:
+def attach(request: SignedInRequest, public_id: str) -> HttpResponse:
     item = get_item(public_id)
     form = AttachForm(request.POST)
     tickets = tickets_by_reference([form.data.get("reference", "")]) if form.is_valid() else []
@@ -195,7 +196,7 @@ def attach(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @mail_room_required
-def split(request: HttpRequest, public_id: str) -> HttpResponse:
+def split(request: SignedInRequest, public_id: str) -> HttpResponse:
     item = get_item(public_id)
     form = SplitForm(request.POST)
     if form.is_valid():
@@ -212,7 +213,7 @@ def split(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @mail_room_required
-def reread(request: HttpRequest, public_id: str) -> HttpResponse:
+def reread(request: SignedInRequest, public_id: str) -> HttpResponse:
     item = mail_item_reread(item=get_item(public_id))
     messages.info(request, _("Nouvelle lecture demandée pour « %(name)s ».") % {"name": item.original_name})
     return redirect("backoffice:mail_item", public_id=item.public_id)
@@ -220,7 +221,7 @@ def reread(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 @mail_room_required
-def scan_file(request: HttpRequest, public_id: str) -> FileResponse:
+def scan_file(request: SignedInRequest, public_id: str) -> FileResponse:
     item = get_item(public_id)
     stored = item.searchable_pdf or item.file
     return attachment_response(_Served(stored, item))
@@ -238,7 +239,7 @@ class _Served:
 
 @require_GET
 @mail_room_required
-def page_image(request: HttpRequest, public_id: str, number: int) -> FileResponse:
+def page_image(request: SignedInRequest, public_id: str, number: int) -> FileResponse:
     page = get_item(public_id).pages.filter(number=number).first()
     if page is None:
         raise Http404
@@ -249,6 +250,6 @@ def page_image(request: HttpRequest, public_id: str, number: int) -> FileRespons
 
 @require_GET
 @supervisor_required
-def backlog(request: HttpRequest) -> HttpResponse:
+def backlog(request: SignedInRequest) -> HttpResponse:
     page = Paginator(mail_items_to_qualify(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "mailroom/backlog.html", {"backlog": mail_backlog(), "page": page, "query_string": ""})

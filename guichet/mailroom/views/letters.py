@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.accounts.requests import SignedInRequest
 from guichet.mailroom.forms import LetterSelectionForm
 from guichet.mailroom.guards import is_supervisor, mail_room_required
 from guichet.mailroom.letters import letter_render, letters_batch_pdf, letters_mark_sent
@@ -28,7 +29,7 @@ def _selection(request: HttpRequest) -> tuple[LetterSelectionForm, list[Letter]]
 
 @require_GET
 @mail_room_required
-def letter_list(request: HttpRequest) -> HttpResponse:
+def letter_list(request: SignedInRequest) -> HttpResponse:
     form, _chosen = _selection(request)
     context = {"letters": letters_to_print()[:MAX_BATCH], "form": form, "is_supervisor": is_supervisor(request.user)}
     return render(request, "mailroom/letters.html", context)
@@ -36,7 +37,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @mail_room_required
-def print_batch(request: HttpRequest) -> HttpResponse:
+def print_batch(request: SignedInRequest) -> HttpResponse:
     _form, chosen = _selection(request)
     if not chosen:
         messages.error(request, _("Cochez au moins un courrier."))
@@ -50,7 +51,7 @@ def print_batch(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @mail_room_required
-def mark_sent(request: HttpRequest) -> HttpResponse:
+def mark_sent(request: SignedInRequest) -> HttpResponse:
     _form, chosen = _selection(request)
     if not chosen:
         messages.error(request, _("Cochez au moins un courrier."))
@@ -62,7 +63,7 @@ def mark_sent(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @mail_room_required
-def letter_file(request: HttpRequest, public_id: str) -> HttpResponse:
+def letter_file(request: SignedInRequest, public_id: str) -> HttpResponse:
     letter = Letter.objects.select_related("ticket").filter(public_id=public_id).first()
     if letter is None:
         raise Http404

@@ -20,7 +20,7 @@ def sender() -> str:
 
 def reply_to(notification: Notification) -> list[str]:
     """The plus-address that routes a citizen's reply back to the ticket (empty when not configured)."""
-    if not settings.EMAIL_REPLY_TO or notification.ticket_id is None or not notification.for_citizen:
+    if not settings.EMAIL_REPLY_TO or notification.ticket is None or not notification.for_citizen:
         return []
     local, domain = settings.EMAIL_REPLY_TO.split("@")
     return [f"{local}+{notification.ticket.reference}@{domain}"]
@@ -29,7 +29,7 @@ def reply_to(notification: Notification) -> list[str]:
 def send(notification: Notification, rendered: Rendered) -> str:
     message_id = f"<{notification.uuid}@{domain()}>"
     headers = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
-    if notification.ticket_id:
+    if notification.ticket is not None:
         # Every message about a ticket threads under one root in the citizen's mail client.
         headers["References"] = f"<ticket-{notification.ticket.reference}@{domain()}>"
     email = EmailMultiAlternatives(

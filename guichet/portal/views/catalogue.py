@@ -40,7 +40,7 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     if request_type.needs_account and not signed_in:
         # Sign in (or sign up), then back to this form.
         return redirect_to_login(request.get_full_path(), login_url=reverse("account_login"))
-    citizen = account_citizen(request.user) if signed_in else None
+    citizen = account_citizen(request.user) if request.user.is_authenticated else None
     if request.method == "POST":
         if throttle.submission_blocked(request):
             return rate_limited(request)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.messages import get_messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -60,7 +60,8 @@ def _has_messages(request: HttpRequest) -> bool:
 
 @with_ticket()
 def _ticket_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
-    if request.resolver_match.kwargs["reference"] != ticket.reference:
+    match = request.resolver_match
+    if match is not None and match.kwargs["reference"] != ticket.reference:
         return redirect("portal:ticket", reference=ticket.reference)
     if not grants.has_access(request, ticket):
         return _status_page(request, ticket)
@@ -130,7 +131,7 @@ def access_code_check(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyForm, status: int = 200) -> HttpResponse:
     owner = grants.is_owner(request, ticket)
-    if owner:
+    if owner and request.user.is_authenticated:
         ticket_seen(user=request.user, ticket=ticket)
     context = {
         "from_account": owner,
@@ -181,7 +182,7 @@ def reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 @require_GET
 @with_ticket(granted=True)
-def attachment(request: HttpRequest, ticket: Ticket, public_id: str) -> HttpResponse:
+def attachment(request: HttpRequest, ticket: Ticket, public_id: str) -> HttpResponseBase:
     item = selectors.public_attachment(ticket, public_id)
     if item is None:
         return not_found(request)

@@ -447,7 +447,7 @@ class Writer:
         constant = {f.attname: f.get_default() for f in missing if f.attname not in drawn}
         json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
         names = [f.attname for f in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
         copy_sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
             for row in rows:

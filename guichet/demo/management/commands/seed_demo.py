@@ -195,7 +195,7 @@ def seed_mail_items(tally: Counter[str]) -> None:
 def existing_demo_logins() -> list[Login]:
     usernames = [spec.username for spec in demo_data.AGENTS]
     agents = Agent.objects.filter(user__username__in=usernames).select_related("user").prefetch_related("services")
-    return [
+    logins: list[Login] = [
         (
             agent.user.username,
             str(Role(agent.role).label),
@@ -203,7 +203,8 @@ def existing_demo_logins() -> list[Login]:
             None,
         )
         for agent in sorted(agents, key=lambda a: usernames.index(a.user.username))
-    ] + [
+    ]
+    return logins + [
         (email, "Usager (espace famille)", "/compte/", None)
         for email in get_user_model()
         .objects.filter(username__in=[spec.email for spec in demo_data.CITIZEN_ACCOUNTS])
