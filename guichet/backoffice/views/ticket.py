@@ -78,26 +78,19 @@ def _act(request: SignedInRequest, ticket: Ticket, form_name: str, form, action)
 @require_POST
 @agent_required
 def reply(request: SignedInRequest, reference: str) -> HttpResponse:
-    ticket = get_ticket_for_agent(request, reference, Action.REPLY)
-
-    def do(data: dict) -> str:
-        services.message_post_by_agent(
-            ticket=ticket,
-            agent=request.user,
-            body=data["body"],
-            uploads=data["files"],
-            new_status=data["then"] or None,
-            expected_version=data["version"],
-        )
-        return _("Votre réponse est envoyée à l'usager.")
-
-    return _act(request, ticket, "reply_form", ReplyForm(request.POST, request.FILES), do)
+    return _post_message(request, reference, internal=False)
 
 
 @require_POST
 @agent_required
 def note(request: SignedInRequest, reference: str) -> HttpResponse:
-    ticket = get_ticket_for_agent(request, reference, Action.NOTE)
+    return _post_message(request, reference, internal=True)
+
+
+def _post_message(request: SignedInRequest, reference: str, *, internal: bool) -> HttpResponse:
+    """A reply to the citizen, or an internal note: the same service, a different right and form."""
+    ticket = get_ticket_for_agent(request, reference, Action.NOTE if internal else Action.REPLY)
+    form = (NoteForm if internal else ReplyForm)(request.POST, request.FILES)
 
     def do(data: dict) -> str:
         services.message_post_by_agent(
@@ -105,12 +98,13 @@ def note(request: SignedInRequest, reference: str) -> HttpResponse:
             agent=request.user,
             body=data["body"],
             uploads=data["files"],
-            internal=True,
+            internal=internal,
+            new_status=None if internal else data["then"] or None,
             expected_version=data["version"],
         )
-        return _("Note interne ajoutée.")
+        return _("Note interne ajoutée.") if internal else _("Votre réponse est envoyée à l'usager.")
 
-    return _act(request, ticket, "note_form", NoteForm(request.POST, request.FILES), do)
+    return _act(request, ticket, "note_form" if internal else "reply_form", form, do)
 
 
 @require_POST
