@@ -57,7 +57,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
             request_form=forms["form"],
             citizen=citizen,
             new_citizen=forms["citizen_form"].cleaned_data if forms["citizen_form"] else None,
-            contact_preferences=forms["ack_form"].contact_preferences(),
+            acknowledgement=forms["ack_form"].cleaned_data["ack"],
             channel=setup.cleaned_data["canal"],
             agent=request.user,
             note=forms["ack_form"].cleaned_data["note"],

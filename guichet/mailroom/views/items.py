@@ -16,7 +16,7 @@ from guichet.backoffice.intake_forms import NewCitizenForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizens_search
 from guichet.intake.channels.mail import mail_attach_to_thread, mail_submit
-from guichet.lib.phones import display_phone, is_mobile, parse_phone
+from guichet.lib.phones import display_phone
 from guichet.mailroom.forms import AttachForm, QualifyForm, ScanUploadForm, SplitForm
 from guichet.mailroom.guards import get_item, is_supervisor, mail_room_required, supervisor_required
 from guichet.mailroom.models import MailItem, MailSource
@@ -137,7 +137,6 @@ def qualify(request: HttpRequest, public_id: str) -> HttpResponse:
                 new_citizen=new_citizen,
                 summary=form.cleaned_data["summary"],
                 agent=request.user,
-                contact_preferences=_contact_preferences(new_citizen),
                 uploads=form.cleaned_data["files"],
                 submission_key=_submission_key(request),
             )
@@ -152,18 +151,6 @@ def qualify(request: HttpRequest, public_id: str) -> HttpResponse:
     context = _item_context(request, item, form=form, citizen_form=citizen_form)
     context["citizen"] = citizen
     return render(request, "mailroom/item.html", context, status=400)
-
-
-def _contact_preferences(new_citizen: dict | None) -> dict:
-    """A new citizen is acknowledged by email if the letter gives one, else by SMS on a mobile, else by post."""
-    if not new_citizen:
-        return {}
-    if new_citizen.get("email"):
-        return {"preferred_channel": "email", "consent_email": True, "consent_sms": False}
-    number = parse_phone(new_citizen.get("phone") or "")
-    if number is not None and is_mobile(number):
-        return {"preferred_channel": "sms", "consent_email": False, "consent_sms": True}
-    return {"preferred_channel": "post", "consent_email": False, "consent_sms": False}
 
 
 def _submission_key(request: HttpRequest) -> uuid.UUID | None:
