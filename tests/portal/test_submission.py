@@ -70,6 +70,15 @@ def test_valid_submission_creates_one_ticket_with_event_and_queued_acknowledgeme
     assert ticket.reference_display in page.text
 
 
+def test_a_known_name_and_email_reuse_the_citizen_record_and_take_the_new_phone(client, request_type):
+    known = factories.CitizenFactory(first_name="Hélène", last_name="Lefèvre", email="helene@example.org", phone="")
+    data = form_data(**{"contact-phone": "06 12 34 56 78", "contact-ack_channel": "email_sms"})
+    assert client.post(reverse("portal:request_form", args=[request_type.slug]), data).status_code == 302
+    known.refresh_from_db()
+    assert Ticket.objects.get().citizen == known
+    assert (known.phone, known.preferred_channel, known.consent_sms) == ("+33612345678", "email_sms", True)
+
+
 def test_resubmitting_the_same_form_does_not_create_a_second_ticket(client, request_type):
     data = form_data()
     url = reverse("portal:request_form", args=[request_type.slug])

@@ -295,3 +295,24 @@ def test_a_new_citizen_with_only_a_phone_is_answered_by_sms(api_as, agent, reque
     ticket = Ticket.objects.get(reference=response.json()["reference"])
     assert ticket.citizen.preferred_channel == "sms"
     assert Notification.objects.get(ticket=ticket, template=Template.ACKNOWLEDGEMENT).channel == "sms"
+
+
+def test_a_new_citizen_with_only_a_landline_gets_no_sms(api_as, agent, request_type):
+    person = {"first_name": "Marc", "last_name": "Petit", "phone": "02 38 00 00 00"}
+    data = {"request_type": request_type.slug, "answers": ANSWERS, "citizen": person}
+    response = api_as(agent).post(reverse("api:tickets"), data, format="json")
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    assert ticket.citizen.preferred_channel == "post" and not ticket.citizen.wants_sms
+    assert not Notification.objects.filter(ticket=ticket, channel="sms").exists()
+
+
+def test_a_known_email_and_name_give_the_same_citizen_with_the_chosen_channel(api_as, agent, request_type):
+    known = factories.CitizenFactory(first_name="Jean", last_name="Dupont", email="jean@example.org")
+    person = {"first_name": "Jean", "last_name": "Dupont", "email": "JEAN@example.org", "phone": "06 11 22 33 44",
+              "preferred_channel": "email_sms"}  # fmt: skip
+    data = {"request_type": request_type.slug, "answers": ANSWERS, "citizen": person}
+    assert api_as(agent).post(reverse("api:tickets"), data, format="json").status_code == 201
+    known.refresh_from_db()
+    assert Citizen.objects.count() == 1 and Ticket.objects.get().citizen == known
+    assert (known.phone, known.preferred_channel, known.consent_sms) == ("+33611223344", "email_sms", True)
