@@ -1,7 +1,5 @@
 """The reception agent's screen: a phone or counter request typed in while the citizen waits."""
 
-import uuid
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +14,7 @@ from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizens_search
 from guichet.intake.channels.agent import agent_submit
 from guichet.lib.phonetic import spell
+from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.notifications.rendering import absolute
 from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.exceptions import TicketActionError
@@ -51,7 +50,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
         "citizen_form": None if citizen else NewCitizenForm(post, prefix="usager"),
         "ack_form": AcknowledgementForm(post, files),
     }
-    key = _submission_key(request)
+    # Agents are never blocked by a missing key: a new one is drawn (the form then carries it).
+    key = parse_submission_key(request.POST.get("submission_key")) or new_submission_key()
     if post is not None and _all_valid(forms, citizen):
         ticket = agent_submit(
             request_form=forms["form"],
@@ -78,13 +78,6 @@ def _all_valid(forms: dict, citizen: Citizen | None) -> bool:
     phone = contact["phone"] if contact else citizen.phone
     forms["ack_form"].check_contact(email=email, phone=phone)
     return not forms["ack_form"].errors
-
-
-def _submission_key(request: HttpRequest) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.POST.get("submission_key", ""))
-    except ValueError:
-        return uuid.uuid4()
 
 
 @require_GET

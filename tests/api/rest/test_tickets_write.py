@@ -215,6 +215,17 @@ def test_a_repeated_submission_key_returns_the_same_ticket(api_as, agent, other_
     assert stranger.status_code == 409 and "reference" not in stranger.json()
 
 
+def test_the_submission_key_is_read_like_the_forms_and_an_invalid_one_is_a_400(api_as, agent, request_type):
+    key = uuid.uuid4()
+    client = api_as(agent)
+    data = {"request_type": request_type.slug, "answers": ANSWERS}
+    assert client.post(reverse("api:tickets"), data | {"submission_key": key.hex}, format="json").status_code == 201
+    again = client.post(reverse("api:tickets"), data | {"submission_key": str(key).upper()}, format="json")
+    assert again.status_code == 200 and Ticket.objects.get().submission_key == key
+    refused = client.post(reverse("api:tickets"), data | {"submission_key": "pas-une-cle"}, format="json")
+    assert refused.status_code == 400 and "submission_key" in refused.json()["fields"]
+
+
 def test_writes_with_a_json_body_only_except_messages_with_files(api_as, agent, ticket):
     response = api_as(agent).post(
         reverse("api:ticket_status", args=[ticket.reference]),
