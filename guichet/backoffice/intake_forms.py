@@ -1,19 +1,18 @@
 """Forms of the agents' new-request screen (phone and counter)."""
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guichet.catalogue.forms import PhoneField
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import ContactChannel
+from guichet.citizens.services import DECLINED
 from guichet.lib.phones import is_mobile, parse_phone
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.tickets.lifecycle import Channel
 
 AGENT_CHANNELS = [(Channel.PHONE, _("Téléphone")), (Channel.COUNTER, _("Accueil au guichet"))]
-NO_ACKNOWLEDGEMENT = "none"
+NO_ACKNOWLEDGEMENT = DECLINED
 ACK_CHOICES = [
     (ContactChannel.EMAIL, _("Par courriel")),
     (ContactChannel.SMS, _("Par SMS")),
@@ -81,16 +80,6 @@ class AcknowledgementForm(forms.Form):
     @property
     def acknowledge(self) -> bool:
         return self.cleaned_data["ack"] != NO_ACKNOWLEDGEMENT
-
-    def contact_preferences(self) -> dict[str, Any]:
-        ack = self.cleaned_data["ack"]
-        if ack == NO_ACKNOWLEDGEMENT:
-            return {}
-        return {
-            "preferred_channel": ack,
-            "consent_email": ack in {ContactChannel.EMAIL, ContactChannel.EMAIL_AND_SMS},
-            "consent_sms": ack in {ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS},
-        }
 
 
 class RelayedMessageForm(forms.Form):

@@ -33,9 +33,10 @@ def _public_id() -> str:
 class Citizen(models.Model):
     """A person who asks the town hall something; links their tickets across channels.
 
-    Consent: a record made from the online form consents to email and SMS, because choosing how to be
-    answered there is the consent (hence the defaults). Agents entering a phone or counter request
-    record the citizen's answer; ``wants_email``/``wants_sms`` need both the consent and the channel.
+    Consent (``citizens.services.citizen_for_submission``): a record made from what the citizen typed
+    (online form, email, API) consents to the channel they chose and to each address they gave.
+    Agents entering a phone, counter or mail request record the citizen's answer, or the way their
+    letter can be answered; ``wants_email``/``wants_sms`` need both the consent and the channel.
     """
 
     public_id = models.CharField(max_length=20, unique=True, default=_public_id, editable=False)

@@ -18,12 +18,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
-from guichet.lib.phones import parse_phone, phone_search_forms, to_e164
+from guichet.lib.phones import is_mobile, parse_phone, phone_search_forms, to_e164
 from guichet.lib.text import fold
 from guichet.tickets.models import AuthorKind, Event, EventKind, Message, Ticket
 from guichet.tickets.search import build_search_text
@@ -141,45 +142,119 @@ def _save_changes(citizen: Citizen, changed: Iterable[str]) -> None:
         _reindex_tickets(Ticket.objects.filter(citizen=citizen).values_list("pk", flat=True))
 
 
-def citizen_find_or_create(
-    *, first_name: str, last_name: str, email: str = "", phone: str = "", preferred_channel: str
-) -> Citizen:
-    """Reuse the record of the same person (same name and same email or phone), else create one.
+# The citizen behind a submission ---------------------------------------------------------------
 
-    Matching needs the name too: a shared family address must not merge two people. Used by the
-    online form, where choosing how to be answered is the consent to be contacted that way.
+NOT_ASKED = ""  # the channel never asked how the citizen wants to be answered
+DECLINED = "none"  # asked, the citizen wanted nothing sent (the agents' « Aucun envoi »)
+EMAIL_CHANNELS = frozenset({ContactChannel.EMAIL, ContactChannel.EMAIL_AND_SMS})
+SMS_CHANNELS = frozenset({ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS})
+
+
+@dataclass(frozen=True)
+class SubmissionRules:
+    """What differs between channels when they find or create the citizen; everything else is shared.
+
+    ``match_known``: a submission without a chosen record reuses the record of the same person (same
+    name, same email or phone). ``consent_with_details``: the citizen typed their details themselves,
+    so a new record consents to be contacted at each address given, not only by the chosen channel.
     """
-    values = _normalised({"first_name": first_name, "last_name": last_name, "email": email, "phone": phone})
+
+    match_known: bool
+    consent_with_details: bool
+
+
+# Web form, email, partner software (Open311, REST): the details come from the citizen.
+FROM_CITIZEN = SubmissionRules(match_known=True, consent_with_details=True)
+# Phone, counter, mail room: an agent searched the directory first and chose "new record";
+# the consent is the citizen's answer the agent records (or the way their letter can be answered).
+FROM_AGENT = SubmissionRules(match_known=False, consent_with_details=False)
+
+
+def citizen_for_submission(
+    *,
+    rules: SubmissionRules,
+    citizen: Citizen | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    street: str = "",
+    postcode: str = "",
+    city: str = "",
+    chosen_channel: str = NOT_ASKED,
+) -> Citizen | None:
+    """The citizen record a submission from any channel belongs to, found, updated or created.
+
+    - The record: ``citizen`` when the channel knows it (chosen by an agent, the signed-in account's,
+      a REST ``public_id``); else, under ``rules.match_known``, the same person's; else a new one.
+      Without a name, an email or a phone there is nobody to record: None. A record needs a last
+      name: the email or phone stands in for a missing one.
+    - Contact details given fill or replace the record's; a matched record keeps its names (they
+      matched), an account keeps its email (its verified sign-in address changes in the account).
+    - ``chosen_channel`` (a ``ContactChannel``) becomes the preferred channel and grants the consent
+      to it. ``NOT_ASKED`` or ``DECLINED``: a known record keeps its preferences; a new one is
+      answered by email if it has one, else by SMS on a mobile, else by post, and consents to that
+      channel only if it was not asked (writing from an address is agreeing to be answered there).
+    """
+    values = _normalised(
+        {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+        | {"street": street, "postcode": postcode, "city": city}
+    )
+    chosen = chosen_channel if chosen_channel in ContactChannel.values else ""
+    if citizen is None:
+        values["last_name"] = (values["last_name"] or values["email"] or values["phone"])[:100]
+        if rules.match_known and (citizen := _same_person(values)):
+            del values["first_name"], values["last_name"]
+    if citizen is None:
+        return _new_for_submission(values, chosen=chosen, not_asked=chosen_channel == NOT_ASKED, rules=rules)
+    if citizen.user_id:
+        values.pop("email")
+    wanted: dict[str, Any] = {name: value for name, value in values.items() if value}
+    if chosen:
+        wanted["preferred_channel"] = chosen
+        wanted |= {name: True for name, given in _consents(chosen).items() if given}
+    changed = [name for name, value in wanted.items() if _set(citizen, name, value)]
+    if changed:
+        _save_changes(citizen, changed)
+    return citizen
+
+
+def _same_person(values: dict[str, str]) -> Citizen | None:
+    """Same name and same email or phone: a shared family address alone must not merge two people."""
     email, phone = values["email"], values["phone"]
-    contact_matches = Citizen.objects.none()
-    if email:
-        contact_matches = contact_matches | Citizen.objects.filter(email=email)
-    if phone:
-        contact_matches = contact_matches | Citizen.objects.filter(phone=phone)
-    existing = (
-        contact_matches.filter(first_name__iexact=values["first_name"], last_name__iexact=values["last_name"])
+    if not email and not phone:
+        return None
+    contact = (Q(email=email) if email else Q()) | (Q(phone=phone) if phone else Q())
+    return (
+        Citizen.objects.filter(contact)
+        .filter(first_name__iexact=values["first_name"], last_name__iexact=values["last_name"])
         .order_by("pk")
         .first()
     )
-    consents = {
-        "consent_email": preferred_channel in {ContactChannel.EMAIL, ContactChannel.EMAIL_AND_SMS},
-        "consent_sms": preferred_channel in {ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS},
-    }
-    if existing is None:
-        citizen = Citizen(
-            **values,
-            preferred_channel=preferred_channel
-            or (ContactChannel.SMS if phone and not email else ContactChannel.EMAIL),
-            consent_email=True,
-            consent_sms=True,
-        )
-        return _save_new(citizen)
-    wanted: dict[str, str | bool] = {"email": email, "phone": phone, "preferred_channel": preferred_channel}
-    wanted |= {name: True for name, given in consents.items() if given}
-    changed = [name for name, value in wanted.items() if value and _set(existing, name, value)]
-    if changed:
-        _save_changes(existing, changed)
-    return existing
+
+
+def _new_for_submission(
+    values: dict[str, str], *, chosen: str, not_asked: bool, rules: SubmissionRules
+) -> Citizen | None:
+    if not values["last_name"]:
+        return None
+    channel = chosen or _reachable_channel(values)
+    consents = _consents(channel if chosen or not_asked else DECLINED)
+    if rules.consent_with_details:
+        consents["consent_email"] |= bool(values["email"])
+        consents["consent_sms"] |= bool(values["phone"])
+    return _save_new(Citizen(**values, preferred_channel=channel, **consents))
+
+
+def _reachable_channel(values: dict[str, str]) -> str:
+    if values["email"]:
+        return ContactChannel.EMAIL
+    number = parse_phone(values["phone"]) if values["phone"] else None
+    return ContactChannel.SMS if number is not None and is_mobile(number) else ContactChannel.POST
+
+
+def _consents(channel: str) -> dict[str, bool]:
+    return {"consent_email": channel in EMAIL_CHANNELS, "consent_sms": channel in SMS_CHANNELS}
 
 
 # Merging ---------------------------------------------------------------------------------------

@@ -194,6 +194,23 @@ def test_without_contact_there_is_no_citizen_and_no_acknowledgement(client, poth
     assert not Notification.objects.filter(ticket=ticket, template=Template.ACKNOWLEDGEMENT).exists()
 
 
+def test_a_known_citizen_keeps_their_contact_preferences(client, pothole, api_key):
+    """Open311 never asks how to answer: the citizen's own choice (SMS here) stands."""
+    known = factories.CitizenFactory(email="jean@example.org", phone="+33611223344", preferred_channel="sms")
+    data = body(pothole, api_key[1], first_name=known.first_name, last_name=known.last_name, email=known.email)
+    assert client.post(URL.format("json"), data).status_code == 201
+    known.refresh_from_db()
+    assert Ticket.objects.get().citizen == known and known.preferred_channel == "sms"
+    assert Notification.objects.get(template=Template.ACKNOWLEDGEMENT).channel == NotificationChannel.SMS
+
+
+def test_a_name_alone_is_recorded_for_agents_without_any_consent(client, pothole, api_key):
+    assert client.post(URL.format("json"), body(pothole, api_key[1], last_name="Durand")).status_code == 201
+    citizen = Ticket.objects.get().citizen
+    assert (citizen.last_name, citizen.consent_email, citizen.consent_sms) == ("Durand", False, False)
+    assert not Notification.objects.exists()
+
+
 def test_a_real_image_is_attached_to_the_types_file_field(client, pothole, api_key):
     photo = SimpleUploadedFile("trou.png", png_bytes(), content_type="image/png")
     extra = SimpleUploadedFile("plan.png", png_bytes(), content_type="image/png")

@@ -79,6 +79,15 @@ def test_counter_request_for_an_existing_citizen_without_acknowledgement(client,
     assert "Imprimer le récépissé" in done.text
 
 
+def test_an_acknowledgement_chosen_for_a_known_citizen_withdraws_no_consent(client, reception, request_type):
+    """The agent asks how to send the acknowledgement: the answer grants that channel and withdraws nothing."""
+    known = factories.CitizenFactory(phone="+33611223344", preferred_channel="email", consent_email=True)
+    client.post(url(canal=Channel.PHONE, demarche=request_type.slug, usager=known.public_id), type_fields(ack="sms"))
+    known.refresh_from_db()
+    assert (known.preferred_channel, known.consent_sms, known.consent_email) == ("sms", True, True)
+    assert Notification.objects.get(template=Template.ACKNOWLEDGEMENT).channel == "sms"
+
+
 def test_the_counter_receipt_is_a_pdf_with_the_reference(client, reception, request_type, citizen):
     ticket = factories.make_ticket(
         request_type=request_type, citizen=citizen, channel=Channel.COUNTER, entered_by=reception

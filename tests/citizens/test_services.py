@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from guichet.citizens.models import Citizen, ContactChannel
-from guichet.citizens.services import citizen_find_or_create, citizen_update
+from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission, citizen_update
 from guichet.tickets.models import Ticket
 from guichet.tickets.search import apply_search
 from tests import factories
@@ -92,9 +92,9 @@ def test_update_validates_before_saving(helene):
 
 
 def test_web_form_records_are_searchable_and_consent_to_the_chosen_channel():
-    citizen = citizen_find_or_create(
-        first_name="Hélène", last_name="Lefèvre", email="Helene@Example.org", phone="+33612345678",
-        preferred_channel=ContactChannel.SMS,
+    citizen = citizen_for_submission(
+        rules=FROM_CITIZEN, first_name="Hélène", last_name="Lefèvre", email="Helene@Example.org",
+        phone="+33612345678", chosen_channel=ContactChannel.SMS,
     )  # fmt: skip
     assert citizen.search_text.startswith("lefevre;helene | helene@example.org")
     assert citizen.consent_email and citizen.consent_sms
@@ -103,9 +103,9 @@ def test_web_form_records_are_searchable_and_consent_to_the_chosen_channel():
 
 def test_web_form_reuses_the_record_and_renews_the_consent_given_again(helene):
     citizen_update(citizen=helene, consent_email=False)
-    again = citizen_find_or_create(
-        first_name="Hélène", last_name="Lefèvre", email="helene.lefevre@example.org", phone="",
-        preferred_channel=ContactChannel.EMAIL,
+    again = citizen_for_submission(
+        rules=FROM_CITIZEN, first_name="Hélène", last_name="Lefèvre", email="helene.lefevre@example.org",
+        chosen_channel=ContactChannel.EMAIL,
     )  # fmt: skip
     assert again.pk == helene.pk
     assert again.consent_email and again.wants_email

@@ -162,6 +162,30 @@ def test_existing_citizen_without_email_or_phone_is_acknowledged_by_post(client,
     assert sorted(ticket.attachments.values_list("original_name", flat=True)) == ["lettre.pdf", "plan.png"]
 
 
+def test_a_new_citizen_with_only_a_mobile_is_acknowledged_by_sms_and_consents_to_nothing_else(
+    client, mail_agent, read_item, request_type
+):
+    item = read_item()
+    client.force_login(mail_agent)
+    data = {"submission_key": str(uuid.uuid4()), "demarche": request_type.slug, "summary": "Question",
+            "usager-last_name": "Petit", "usager-phone": "06 22 33 44 55"}  # fmt: skip
+    client.post(reverse("backoffice:mail_qualify", args=[item.public_id]), data)
+    citizen = Ticket.objects.get().citizen
+    assert (citizen.preferred_channel, citizen.consent_sms, citizen.consent_email) == ("sms", True, False)
+    assert Notification.objects.get(ticket__citizen=citizen).channel == "sms"
+
+
+def test_a_known_citizen_keeps_their_preferences_when_a_letter_is_qualified(
+    client, mail_agent, read_item, request_type
+):
+    known = factories.CitizenFactory(phone="+33611223344", preferred_channel="sms", consent_email=False)
+    client.force_login(mail_agent)
+    data = {"demarche": request_type.slug, "summary": "Question", "usager": known.public_id}
+    client.post(reverse("backoffice:mail_qualify", args=[read_item().public_id]), data)
+    known.refresh_from_db()
+    assert (known.preferred_channel, known.consent_email, Ticket.objects.get().citizen) == ("sms", False, known)
+
+
 def test_fake_extra_attachment_is_refused_and_nothing_is_created(client, mail_agent, read_item, request_type, citizen):
     item = read_item()
     client.force_login(mail_agent)

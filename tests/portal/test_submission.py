@@ -1,8 +1,10 @@
+import re
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from guichet.lib.submission_keys import parse_submission_key
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Event, EventKind, Ticket
 from tests import factories
@@ -70,6 +72,15 @@ def test_valid_submission_creates_one_ticket_with_event_and_queued_acknowledgeme
     assert ticket.reference_display in page.text
 
 
+def test_a_known_name_and_email_reuse_the_citizen_record_and_take_the_new_phone(client, request_type):
+    known = factories.CitizenFactory(first_name="Hélène", last_name="Lefèvre", email="helene@example.org", phone="")
+    data = form_data(**{"contact-phone": "06 12 34 56 78", "contact-ack_channel": "email_sms"})
+    assert client.post(reverse("portal:request_form", args=[request_type.slug]), data).status_code == 302
+    known.refresh_from_db()
+    assert Ticket.objects.get().citizen == known
+    assert (known.phone, known.preferred_channel, known.consent_sms) == ("+33612345678", "email_sms", True)
+
+
 def test_resubmitting_the_same_form_does_not_create_a_second_ticket(client, request_type):
     data = form_data()
     url = reverse("portal:request_form", args=[request_type.slug])
@@ -78,6 +89,17 @@ def test_resubmitting_the_same_form_does_not_create_a_second_ticket(client, requ
     assert Ticket.objects.count() == 1
     assert first.url == second.url
     assert queued_tasks() == ["alert_service_agents", "deliver_notification"]
+
+
+@pytest.mark.parametrize("sent", ["", "None", "pas-une-cle"])
+def test_a_missing_or_altered_key_is_replaced_so_the_form_can_be_sent_again(client, request_type, sent):
+    url = reverse("portal:request_form", args=[request_type.slug])
+    response = client.post(url, form_data(submission_key=sent))
+    assert response.status_code == 400 and not Ticket.objects.exists()
+    fresh = re.search(r'name="submission_key" value="([^"]*)"', response.text).group(1)
+    assert parse_submission_key(fresh) is not None
+    assert client.post(url, form_data(submission_key=fresh)).status_code == 302
+    assert Ticket.objects.count() == 1
 
 
 def test_invalid_submission_keeps_what_was_typed_and_explains_in_french(client, request_type):

@@ -74,7 +74,7 @@ class ServiceRequestForm(forms.Form):
 
 @dataclass
 class Submission:
-    """Both forms, ready for ``intake.channels.api.api_submit`` once ``errors`` is empty."""
+    """Both forms, ready for ``intake.channels.api.open311_submit`` once ``errors`` is empty."""
 
     request_type: RequestType
     params: ServiceRequestForm

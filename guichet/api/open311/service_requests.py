@@ -15,7 +15,7 @@ from guichet.api.open311.formats import error, respond
 from guichet.api.open311.forms import read_submission
 from guichet.api.open311.payloads import ITEM_TAGS, request_payload
 from guichet.api.open311.views import open311, open311_request_types, param
-from guichet.intake.channels.api import api_submit
+from guichet.intake.channels.api import open311_submit
 from guichet.portal import throttle
 from guichet.tickets.models import Ticket
 
@@ -69,7 +69,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             fmt, [{"code": 400, "description": text} for text in submission.errors], root="errors", item="error",
             status=400,
         )  # fmt: skip
-    ticket = api_submit(
+    ticket = open311_submit(
         request_form=submission.request_form,
         api_key=key,
         contact=submission.params.contact,

@@ -3,6 +3,7 @@ input serializers validate only, and the views hand ``validated_data`` to the se
 
 import json
 import re
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,6 +15,7 @@ from rest_framework import serializers
 from guichet.accounts.models import User
 from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib.submission_keys import parse_submission_key
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Role, Service
 from guichet.tickets.lifecycle import Channel, Status
@@ -352,6 +354,16 @@ class CitizenInputSerializer(serializers.Serializer):
         return data
 
 
+class SubmissionKeyField(serializers.UUIDField):
+    """A UUID, read by the same parser as the forms' hidden ``submission_key``."""
+
+    def to_internal_value(self, data: object) -> uuid.UUID:
+        key = parse_submission_key(data)
+        if key is None:
+            self.fail("invalid", value=data)
+        return key
+
+
 class TicketCreateSerializer(serializers.Serializer):
     request_type = SlugLookupField(
         slug_field="slug", queryset=RequestType.objects.active(), help_text=_("Démarche (slug), active.")
@@ -368,7 +380,7 @@ class TicketCreateSerializer(serializers.Serializer):
     acknowledge = serializers.BooleanField(
         required=False, default=True, help_text=_("Envoyer l'accusé de réception à l'usager.")
     )
-    submission_key = serializers.UUIDField(
+    submission_key = SubmissionKeyField(
         required=False, allow_null=True, default=None, help_text=_("Rejouer la même clé renvoie la même demande.")
     )
 

@@ -25,7 +25,7 @@ from guichet.api.rest.filters import apply_ticket_filters
 from guichet.api.rest.pagination import TicketCursorPagination
 from guichet.api.rest.parsers import LimitedJSONParser, LimitedMultiPartParser
 from guichet.api.rest.schema import JSON_ENCODING, errors
-from guichet.intake.channels.rest import api_submit
+from guichet.intake.channels.rest import rest_submit
 from guichet.lib import references
 from guichet.tickets import services
 from guichet.tickets.files import attachment_response
@@ -138,7 +138,7 @@ class TicketList(GenericAPIView):
         else:
             form = s.TicketCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        ticket, created = api_submit(**form.validated_data, agent=_user(request), api_key=_key(request))
+        ticket, created = rest_submit(**form.validated_data, agent=_user(request), api_key=_key(request))
         if not created:
             if ticket.entered_by_id != request.user.pk:
                 raise Conflict(_("Cette clé de soumission a déjà servi."), code="submission_key_used")

@@ -1,6 +1,6 @@
 """The reception agent's screen: a phone or counter request typed in while the citizen waits."""
 
-import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +17,7 @@ from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizens_search
 from guichet.intake.channels.agent import agent_submit
 from guichet.lib.phonetic import spell
+from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.notifications.rendering import absolute
 from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.exceptions import TicketActionError
@@ -36,7 +37,7 @@ def new_request(request: SignedInRequest) -> HttpResponse:
     setup = SetupForm(request.GET if "demarche" in request.GET else None, initial={"canal": Channel.PHONE})
     citizen = _chosen_citizen(request)
     query = request.GET.get("q", "").strip()[:100]
-    context = {
+    context: dict[str, Any] = {
         "setup": setup,
         "citizen": citizen,
         "query": query,
@@ -47,18 +48,19 @@ def new_request(request: SignedInRequest) -> HttpResponse:
     request_type = setup.cleaned_data["demarche"]
     post = request.POST if request.method == "POST" else None
     files = request.FILES if post else None
-    forms = {
+    forms: dict[str, Any] = {
         "form": RequestForm(post, files, request_type=request_type, citizen=citizen, member_required=False),
         "citizen_form": None if citizen else NewCitizenForm(post, prefix="usager"),
         "ack_form": AcknowledgementForm(post, files),
     }
-    key = _submission_key(request)
+    # Agents are never blocked by a missing key: a new one is drawn (the form then carries it).
+    key = parse_submission_key(request.POST.get("submission_key")) or new_submission_key()
     if post is not None and _all_valid(forms, citizen):
         ticket = agent_submit(
             request_form=forms["form"],
             citizen=citizen,
             new_citizen=forms["citizen_form"].cleaned_data if forms["citizen_form"] else None,
-            contact_preferences=forms["ack_form"].contact_preferences(),
+            acknowledgement=forms["ack_form"].cleaned_data["ack"],
             channel=setup.cleaned_data["canal"],
             agent=request.user,
             note=forms["ack_form"].cleaned_data["note"],
@@ -75,17 +77,14 @@ def _all_valid(forms: dict, citizen: Citizen | None) -> bool:
     if not valid:
         return False
     contact = forms["citizen_form"].cleaned_data if forms["citizen_form"] else None
-    email = contact["email"] if contact else citizen.email
-    phone = contact["phone"] if contact else citizen.phone
+    if contact:
+        email, phone = contact["email"], contact["phone"]
+    elif citizen is not None:
+        email, phone = citizen.email, citizen.phone
+    else:
+        return False  # the new citizen's form is there whenever no citizen was chosen
     forms["ack_form"].check_contact(email=email, phone=phone)
     return not forms["ack_form"].errors
-
-
-def _submission_key(request: HttpRequest) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.POST.get("submission_key", ""))
-    except ValueError:
-        return uuid.uuid4()
 
 
 @require_GET

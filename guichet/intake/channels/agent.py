@@ -8,7 +8,7 @@ from django.db import transaction
 from guichet.accounts.models import User
 from guichet.catalogue.forms import RequestForm
 from guichet.citizens.models import Citizen
-from guichet.citizens.services import citizen_create, citizen_update
+from guichet.citizens.services import DECLINED, FROM_AGENT, citizen_for_submission
 from guichet.lib.uploads import CheckedUpload
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import message_post_by_agent, ticket_create
@@ -19,21 +19,22 @@ def agent_submit(
     request_form: RequestForm,
     citizen: Citizen | None,
     new_citizen: dict[str, Any] | None,
-    contact_preferences: dict[str, Any],
+    acknowledgement: str,
     channel: str,
     agent: User,
     note: str = "",
     note_uploads: list[CheckedUpload] | None = None,
     submission_key: uuid.UUID | None = None,
 ) -> Ticket:
-    """One transaction: the citizen record (found or new), the ticket with its channel and entering agent,
-    the optional internal note, and the acknowledgement if the citizen asked for one."""
+    """One transaction: the citizen record (chosen or new), the ticket with its channel and entering agent,
+    the optional internal note, and the acknowledgement if the citizen asked for one.
+
+    ``acknowledgement`` is the citizen's answer: a ``ContactChannel``, or ``DECLINED`` (nothing sent).
+    """
     with transaction.atomic():
-        if citizen is None:
-            consent = {"consent_email": False, "consent_sms": False, **contact_preferences}
-            citizen = citizen_create(**(new_citizen or {}), **consent)
-        elif contact_preferences:
-            citizen = citizen_update(citizen=citizen, **contact_preferences)
+        citizen = citizen_for_submission(
+            rules=FROM_AGENT, citizen=citizen, chosen_channel=acknowledgement, **(new_citizen or {})
+        )
         ticket = ticket_create(
             request_type=request_form.request_type,
             citizen=citizen,
@@ -42,7 +43,7 @@ def agent_submit(
             uploads=request_form.uploads(),
             entered_by=agent,
             submission_key=submission_key,
-            acknowledge=bool(contact_preferences),
+            acknowledge=acknowledgement != DECLINED,
             household_member=request_form.household_member,
         )
         if note or note_uploads:

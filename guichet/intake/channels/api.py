@@ -1,8 +1,9 @@
 """Partner software (Open311 today): a request submitted with an API key, on behalf of a citizen or not.
 
 The ticket records channel ``api`` and the key. The citizen's record is found or created when a
-contact was given, and the usual acknowledgement goes to it: by email if there is an address, else
-by SMS to a mobile number. Without a contact there is no citizen and nobody to acknowledge.
+contact was given (``citizens.services.citizen_for_submission``), and the usual acknowledgement goes
+to it: by email if there is an address, else by SMS to a mobile number. Without a contact there is
+no citizen and nobody to acknowledge.
 """
 
 from collections.abc import Sequence
@@ -13,9 +14,7 @@ from django.db import transaction
 
 from guichet.api.models import ApiKey
 from guichet.catalogue.forms import RequestForm
-from guichet.citizens.models import Citizen, ContactChannel
-from guichet.citizens.services import citizen_create, citizen_find_or_create
-from guichet.lib.phones import is_mobile, parse_phone
+from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
 from guichet.lib.uploads import CheckedUpload
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
@@ -32,7 +31,7 @@ class ApiContact:
     phone: str = ""
 
 
-def api_submit(
+def open311_submit(
     *,
     request_form: RequestForm,
     api_key: ApiKey,
@@ -42,7 +41,15 @@ def api_submit(
 ) -> Ticket:
     """One transaction: the citizen (found, created or none), then the ticket and its acknowledgement."""
     with transaction.atomic():
-        citizen = _citizen(contact)
+        # Open311 never asks how to answer: a known citizen keeps their preferences, a new one is
+        # answered the way the contact allows; a name alone is recorded with no consent at all.
+        citizen = citizen_for_submission(
+            rules=FROM_CITIZEN,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email,
+            phone=contact.phone,
+        )
         return ticket_create(
             request_type=request_form.request_type,
             citizen=citizen,
@@ -52,28 +59,3 @@ def api_submit(
             api_key=api_key,
             acknowledge=citizen is not None,
         )
-
-
-def _citizen(contact: ApiContact) -> Citizen | None:
-    if contact.email or contact.phone:
-        return citizen_find_or_create(
-            first_name=contact.first_name,
-            # A record needs a name; like the email channel, the address stands in for a missing one.
-            last_name=(contact.last_name or contact.email or contact.phone)[:100],
-            email=contact.email,
-            phone=contact.phone,
-            preferred_channel=_acknowledgement_channel(contact),
-        )
-    if contact.last_name:
-        # A name alone: agents see who asked, but nobody agreed to be contacted.
-        return citizen_create(
-            first_name=contact.first_name, last_name=contact.last_name, consent_email=False, consent_sms=False
-        )
-    return None
-
-
-def _acknowledgement_channel(contact: ApiContact) -> str:
-    if contact.email:
-        return ContactChannel.EMAIL
-    number = parse_phone(contact.phone)
-    return ContactChannel.SMS if number is not None and is_mobile(number) else ContactChannel.EMAIL

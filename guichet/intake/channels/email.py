@@ -20,8 +20,7 @@ from inscriptis import get_text
 from mailparser_reply import EmailReplyParser
 
 from guichet.catalogue.models import RequestType
-from guichet.citizens.models import ContactChannel
-from guichet.citizens.services import citizen_find_or_create
+from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
 from guichet.intake.models import InboundEmail, InboundOutcome
 from guichet.lib import references
 from guichet.lib.uploads import CheckedUpload, check_upload
@@ -84,9 +83,7 @@ def _ingest(message: EmailMessage, sender: str, subject: str) -> Received:
         except ReplyNotAllowed:
             pass  # a closed ticket: the message becomes a new request rather than being lost
     first_name, last_name = split_display_name(parseaddr(str(message.get("From", "")))[0])
-    citizen = citizen_find_or_create(
-        first_name=first_name, last_name=last_name or sender, email=sender, preferred_channel=ContactChannel.EMAIL
-    )
+    citizen = citizen_for_submission(rules=FROM_CITIZEN, first_name=first_name, last_name=last_name, email=sender)
     ticket = ticket_create(
         request_type=RequestType.objects.get(slug=settings.EMAIL_DEFAULT_REQUEST_TYPE),
         citizen=citizen,

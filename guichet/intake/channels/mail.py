@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
-from guichet.citizens.models import Citizen, ContactChannel
-from guichet.citizens.services import citizen_create, citizen_update
+from guichet.citizens.models import Citizen
+from guichet.citizens.services import FROM_AGENT, citizen_for_submission
 from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import MailItem, MailStatus
 from guichet.tickets.lifecycle import Channel
@@ -39,19 +39,18 @@ def mail_submit(
     new_citizen: dict[str, Any] | None,
     summary: str,
     agent: User,
-    contact_preferences: dict[str, Any] | None = None,
     uploads: list[CheckedUpload] | None = None,
     submission_key: uuid.UUID | None = None,
 ) -> Ticket:
-    """One transaction: the citizen (found or new), the ticket on channel ``mail`` with the scan attached,
-    dated from the letter's receipt, acknowledged by email/SMS if the citizen has them, and the item qualified."""
+    """One transaction: the citizen (chosen or new), the ticket on channel ``mail`` with the scan attached,
+    dated from the letter's receipt, acknowledged the way the letter can be answered, and the item qualified.
+
+    Nobody asked the writer how to be answered: a new record gets the way their letter allows (email,
+    else SMS on a mobile, else post) and a known one keeps its preferences.
+    """
     with transaction.atomic():
         item = _lock_open(item)
-        if citizen is None:
-            values = {"preferred_channel": ContactChannel.POST, **(new_citizen or {}), **(contact_preferences or {})}
-            citizen = citizen_create(**values)
-        elif contact_preferences:
-            citizen = citizen_update(citizen=citizen, **contact_preferences)
+        citizen = citizen_for_submission(rules=FROM_AGENT, citizen=citizen, **(new_citizen or {}))
         answers = [{"code": SUMMARY_CODE, "label": _("Résumé du courrier"), "kind": "long_text", "value": summary}]
         if item.ocr_text:
             answers.append(

@@ -19,7 +19,7 @@ from guichet.api.models import ApiKey
 from guichet.catalogue.forms import FIELD_PREFIX, RequestForm
 from guichet.catalogue.models import FieldKind, RequestType
 from guichet.citizens.models import Citizen
-from guichet.citizens.services import citizen_find_or_create
+from guichet.citizens.services import FROM_CITIZEN, NOT_ASKED, citizen_for_submission
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import ticket_create
 
@@ -90,23 +90,26 @@ def validated_answers_form(
 
 
 def _citizen(values: dict[str, Any] | None) -> Citizen | None:
+    """The known record (``public_id``) as it is, else the same person's or a new one, as on the web form;
+    without ``preferred_channel`` a known citizen keeps their preferences."""
     if not values:
         return None
     if "existing" in values:
         return values["existing"]
     try:
-        return citizen_find_or_create(
+        return citizen_for_submission(
+            rules=FROM_CITIZEN,
             first_name=values.get("first_name", ""),
             last_name=values["last_name"],
             email=values.get("email", ""),
             phone=values.get("phone", ""),
-            preferred_channel=values.get("preferred_channel", ""),
+            chosen_channel=values.get("preferred_channel", NOT_ASKED),
         )
     except ValidationError as error:
         raise ValidationError({f"citizen.{name}": messages for name, messages in error.message_dict.items()}) from None
 
 
-def api_submit(
+def rest_submit(
     *,
     request_type: RequestType,
     answers: dict[str, Any],

@@ -1,7 +1,6 @@
 """Mail-room screens: the queue of scans, one scan beside its qualification form, the supervisor's backlog."""
 
 import tempfile
-import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,7 +16,8 @@ from guichet.backoffice.intake_forms import NewCitizenForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizens_search
 from guichet.intake.channels.mail import mail_attach_to_thread, mail_submit
-from guichet.lib.phones import display_phone, is_mobile, parse_phone
+from guichet.lib.phones import display_phone
+from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.mailroom.forms import AttachForm, QualifyForm, ScanUploadForm, SplitForm
 from guichet.mailroom.guards import get_item, is_supervisor, mail_room_required, supervisor_required
 from guichet.mailroom.models import MailItem, MailSource
@@ -109,7 +109,7 @@ def _item_context(request: HttpRequest, item: MailItem, **forms) -> dict:
         "form": forms.get("form") or QualifyForm(),
         "citizen_form": forms.get("citizen_form") or NewCitizenForm(prefix="usager", initial=initial),
         "split_form": forms.get("split_form") or SplitForm(),
-        "submission_key": uuid.uuid4(),
+        "submission_key": new_submission_key(),
         "parts": list(item.parts.all()) if item.parent_id is None else [],
     }
 
@@ -138,9 +138,8 @@ def qualify(request: SignedInRequest, public_id: str) -> HttpResponse:
                 new_citizen=new_citizen,
                 summary=form.cleaned_data["summary"],
                 agent=request.user,
-                contact_preferences=_contact_preferences(new_citizen),
                 uploads=form.cleaned_data["files"],
-                submission_key=_submission_key(request),
+                submission_key=parse_submission_key(request.POST.get("submission_key")),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -153,25 +152,6 @@ def qualify(request: SignedInRequest, public_id: str) -> HttpResponse:
     context = _item_context(request, item, form=form, citizen_form=citizen_form)
     context["citizen"] = citizen
     return render(request, "mailroom/item.html", context, status=400)
-
-
-def _contact_preferences(new_citizen: dict | None) -> dict:
-    """A new citizen is acknowledged by email if the letter gives one, else by SMS on a mobile, else by post."""
-    if not new_citizen:
-        return {}
-    if new_citizen.get("email"):
-        return {"preferred_channel": "email", "consent_email": True, "consent_sms": False}
-    number = parse_phone(new_citizen.get("phone") or "")
-    if number is not None and is_mobile(number):
-        return {"preferred_channel": "sms", "consent_email": False, "consent_sms": True}
-    return {"preferred_channel": "post", "consent_email": False, "consent_sms": False}
-
-
-def _submission_key(request: HttpRequest) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(request.POST.get("submission_key", ""))
-    except ValueError:
-        return None
 
 
 @require_POST

@@ -1,5 +1,3 @@
-import uuid
-
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from guichet.catalogue.models import RequestType, Theme
 from guichet.intake.channels.web import web_submit
 from guichet.intake.forms import contact_form_for
 from guichet.lib.htmx import wants_partial
+from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.portal import grants, throttle
 from guichet.portal.forms import TrackingForm
 from guichet.portal.views.errors import rate_limited
@@ -46,7 +45,7 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
             return rate_limited(request)
         form = RequestForm(request.POST, request.FILES, request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen, data=request.POST)
-        key = _submission_key(request.POST.get("submission_key", ""))
+        key = parse_submission_key(request.POST.get("submission_key"))
         if form.is_valid() and contact_form.is_valid() and not contact_form.is_bot and key:
             ticket = web_submit(
                 request_form=form, contact_form=contact_form, submission_key=key, account_citizen=citizen
@@ -57,19 +56,13 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = RequestForm(request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen)
-        key, status = uuid.uuid4(), 200
+        key, status = None, 200
     context = {
         "request_type": request_type,
         "form": form,
         "contact_form": contact_form,
-        "submission_key": key,
+        # Sent back with the form; a fresh one when the one sent was missing or altered (never "None").
+        "submission_key": key or new_submission_key(),
         "account_citizen": citizen,
     }
     return render(request, "portal/request_form.html", context, status=status)
-
-
-def _submission_key(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None

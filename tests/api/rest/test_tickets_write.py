@@ -215,6 +215,17 @@ def test_a_repeated_submission_key_returns_the_same_ticket(api_as, agent, other_
     assert stranger.status_code == 409 and "reference" not in stranger.json()
 
 
+def test_the_submission_key_is_read_like_the_forms_and_an_invalid_one_is_a_400(api_as, agent, request_type):
+    key = uuid.uuid4()
+    client = api_as(agent)
+    data = {"request_type": request_type.slug, "answers": ANSWERS}
+    assert client.post(reverse("api:tickets"), data | {"submission_key": key.hex}, format="json").status_code == 201
+    again = client.post(reverse("api:tickets"), data | {"submission_key": str(key).upper()}, format="json")
+    assert again.status_code == 200 and Ticket.objects.get().submission_key == key
+    refused = client.post(reverse("api:tickets"), data | {"submission_key": "pas-une-cle"}, format="json")
+    assert refused.status_code == 400 and "submission_key" in refused.json()["fields"]
+
+
 def test_writes_with_a_json_body_only_except_messages_with_files(api_as, agent, ticket):
     response = api_as(agent).post(
         reverse("api:ticket_status", args=[ticket.reference]),
@@ -295,3 +306,24 @@ def test_a_new_citizen_with_only_a_phone_is_answered_by_sms(api_as, agent, reque
     ticket = Ticket.objects.get(reference=response.json()["reference"])
     assert ticket.citizen.preferred_channel == "sms"
     assert Notification.objects.get(ticket=ticket, template=Template.ACKNOWLEDGEMENT).channel == "sms"
+
+
+def test_a_new_citizen_with_only_a_landline_gets_no_sms(api_as, agent, request_type):
+    person = {"first_name": "Marc", "last_name": "Petit", "phone": "02 38 00 00 00"}
+    data = {"request_type": request_type.slug, "answers": ANSWERS, "citizen": person}
+    response = api_as(agent).post(reverse("api:tickets"), data, format="json")
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    assert ticket.citizen.preferred_channel == "post" and not ticket.citizen.wants_sms
+    assert not Notification.objects.filter(ticket=ticket, channel="sms").exists()
+
+
+def test_a_known_email_and_name_give_the_same_citizen_with_the_chosen_channel(api_as, agent, request_type):
+    known = factories.CitizenFactory(first_name="Jean", last_name="Dupont", email="jean@example.org")
+    person = {"first_name": "Jean", "last_name": "Dupont", "email": "JEAN@example.org", "phone": "06 11 22 33 44",
+              "preferred_channel": "email_sms"}  # fmt: skip
+    data = {"request_type": request_type.slug, "answers": ANSWERS, "citizen": person}
+    assert api_as(agent).post(reverse("api:tickets"), data, format="json").status_code == 201
+    known.refresh_from_db()
+    assert Citizen.objects.count() == 1 and Ticket.objects.get().citizen == known
+    assert (known.phone, known.preferred_channel, known.consent_sms) == ("+33611223344", "email_sms", True)
