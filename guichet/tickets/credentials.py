@@ -35,6 +35,17 @@ def access_token_withdraw(*, ticket: Ticket, token: str) -> None:
     AccessToken.objects.filter(ticket=ticket, token_hash=token_hash(token)).delete()
 
 
+def personal_link_mint(notification: Notification) -> str:
+    """At send time, the personal link a citizen's message carries (registered with notifications)."""
+    # An SMS carries a shorter link (128 random bits) so that the message fits in two parts.
+    nbytes = 16 if notification.channel == NotificationChannel.SMS else 32
+    return access_token_issue(ticket=notification.ticket, nbytes=nbytes)
+
+
+def personal_link_withdraw(notification: Notification, token: str) -> None:
+    access_token_withdraw(ticket=notification.ticket, token=token)
+
+
 def access_token_verify(*, ticket: Ticket, token: str) -> bool:
     matched = None
     # Compare against every token of the ticket, in constant time each, without early exit.
@@ -112,6 +123,14 @@ def access_code_issue(*, ticket: Ticket) -> str:
 
 def access_code_withdraw(*, ticket: Ticket, code: str) -> None:
     AccessCode.objects.filter(ticket=ticket, code_hash=_code_hash(ticket.pk, code)).delete()
+
+
+def access_code_mint(notification: Notification) -> str:
+    return access_code_issue(ticket=notification.ticket)
+
+
+def access_code_unmint(notification: Notification, code: str) -> None:
+    access_code_withdraw(ticket=notification.ticket, code=code)
 
 
 def access_code_verify(*, ticket: Ticket, code: str) -> bool:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.backoffice.guards import agent_required
-from guichet.notifications.recovery import failed_notifications_for, notification_resend
+from guichet.backoffice.resend import failed_notifications_for, notification_resend
 from guichet.tickets.permissions import Action, can
 
 
