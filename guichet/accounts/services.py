@@ -19,7 +19,8 @@ from guichet.accounts import selectors
 from guichet.accounts.models import PhoneVerification, TicketSeen, User
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_search_text, citizen_update
-from guichet.notifications.models import CITIZEN_TEMPLATES, DeliveryStatus, Notification, Template
+from guichet.notifications.models import CITIZEN_TEMPLATES, Notification, Template
+from guichet.notifications.services import notifications_withdraw
 from guichet.tickets.models import AuthorKind, EventKind, Ticket
 from guichet.tickets.services import tickets_move_to_citizen, tickets_search_reindex, tickets_strip_personal_data
 
@@ -127,11 +128,10 @@ def account_delete(*, user: User) -> None:
             PhoneVerification.notification_key(pk)
             for pk in PhoneVerification.objects.filter(user=user).values_list("pk", flat=True)
         ]
-        codes = Notification.objects.filter(template=Template.PHONE_VERIFICATION, idempotency_key__in=keys)
-        codes.filter(status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.FAILED, last_error="account deleted", next_attempt_at=None
+        notifications_withdraw(
+            notifications=Notification.objects.filter(template=Template.PHONE_VERIFICATION, idempotency_key__in=keys),
+            reason="account deleted",
         )
-        codes.update(recipient="", context={})
         EmailAddress.objects.filter(user=user).delete()
         user.delete()
 
@@ -139,12 +139,10 @@ def account_delete(*, user: User) -> None:
 def _anonymise(citizen: Citizen, *, actor: User) -> None:
     citizen.household_members.all().delete()
     tickets = tickets_strip_personal_data(citizen=citizen)
-    # The record of what was sent keeps no address.
-    notifications = Notification.objects.filter(ticket__in=tickets, template__in=CITIZEN_TEMPLATES)
-    notifications.filter(status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.FAILED, last_error="account deleted", next_attempt_at=None
+    notifications_withdraw(
+        notifications=Notification.objects.filter(ticket__in=tickets, template__in=CITIZEN_TEMPLATES),
+        reason="account deleted",
     )
-    notifications.update(recipient="", context={})
     for name in ("first_name", "email", "phone", "street", "postcode", "city"):
         setattr(citizen, name, "")
     citizen.last_name = ANONYMOUS_NAME

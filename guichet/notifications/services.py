@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django_tasks import task
 
 from guichet.notifications import registry
@@ -31,6 +32,14 @@ def notification_queue(
     # The database task backend writes this row in the same transaction as the notification.
     deliver_notification.enqueue(notification.pk)
     return notification
+
+
+def notifications_withdraw(*, notifications: QuerySet[Notification], reason: str) -> None:
+    """The person is gone: what was not sent yet never will be, and the record of what was sent keeps no address."""
+    notifications.filter(status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, last_error=reason, next_attempt_at=None
+    )
+    notifications.update(recipient="", context={})
 
 
 def notify_citizen(
