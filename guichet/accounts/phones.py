@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from guichet.accounts.models import PhoneVerification, User
 from guichet.accounts.services import account_citizen
 from guichet.lib.phones import is_mobile, parse_phone
-from guichet.notifications.models import NotificationChannel, Template
+from guichet.notifications.models import Notification, NotificationChannel, Template
 from guichet.notifications.services import notification_queue
 
 CODE_LIFETIME = datetime.timedelta(minutes=15)
@@ -66,6 +66,8 @@ def phone_verification_code_issue(*, verification_id: int | None) -> str | None:
     None when the verification is gone (account deleted) or already done. Each attempt draws a new code,
     so a retry after a failed send never needs the earlier one.
     """
+    if verification_id is None:
+        return None
     row = PhoneVerification.objects.select_for_update().filter(pk=verification_id, verified_at__isnull=True).first()
     if row is None:
         return None
@@ -78,7 +80,17 @@ def phone_verification_code_issue(*, verification_id: int | None) -> str | None:
 
 def phone_verification_code_withdraw(*, verification_id: int | None) -> None:
     """The SMS was not sent: its code must not work."""
-    PhoneVerification.objects.filter(pk=verification_id).update(code_hash="")
+    if verification_id is not None:
+        PhoneVerification.objects.filter(pk=verification_id).update(code_hash="")
+
+
+def phone_verification_mint(notification: Notification) -> str | None:
+    """The code of a ``phone_verification`` SMS, at send time (registered with notifications)."""
+    return phone_verification_code_issue(verification_id=notification.context.get("verification"))
+
+
+def phone_verification_unmint(notification: Notification, code: str) -> None:
+    phone_verification_code_withdraw(verification_id=notification.context.get("verification"))
 
 
 def phone_verification_check(*, user: User, code: str) -> bool:

@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 
 from guichet.accounts import selectors
 from guichet.accounts.models import PhoneVerification, TicketSeen, User
-from guichet.catalogue.models import FieldKind
 from guichet.citizens.models import Citizen, ContactChannel
-from guichet.citizens.services import citizen_search_text, citizen_tickets_reindex, citizen_update
-from guichet.notifications.models import CITIZEN_TEMPLATES, DeliveryStatus, Notification, Template
-from guichet.tickets.models import AccessCode, AccessToken, AuthorKind, Event, EventKind, Ticket
+from guichet.citizens.services import citizen_search_text, citizen_update
+from guichet.notifications.models import CITIZEN_TEMPLATES, Notification, Template
+from guichet.notifications.services import notifications_withdraw
+from guichet.tickets.models import AuthorKind, EventKind, Ticket
+from guichet.tickets.services import tickets_move_to_citizen, tickets_search_reindex, tickets_strip_personal_data
 
-# Answers that are contact details of the person, removed when the account is deleted.
-PERSONAL_ANSWER_KINDS = frozenset({FieldKind.EMAIL, FieldKind.PHONE})
 ANONYMOUS_NAME = "Usager anonymisé"
 
 
@@ -100,16 +99,14 @@ def tickets_claim(*, user: User, references: Iterable[str]) -> list[Ticket]:
     wanted = set(references)
     with transaction.atomic():
         claimable = list(selectors.claimable_tickets(user).filter(reference__in=wanted).select_for_update(of=("self",)))
-        for ticket in claimable:
-            Event.objects.create(
-                ticket=ticket,
-                kind=EventKind.CLAIMED,
-                actor=user,
-                actor_kind=AuthorKind.CITIZEN,
-                data={"from_citizen_id": ticket.citizen_id, "to_citizen_id": citizen.pk},
-            )
-        Ticket.objects.filter(pk__in=[t.pk for t in claimable]).update(citizen=citizen, updated_at=timezone.now())
-        citizen_tickets_reindex(t.pk for t in claimable)
+        moved = tickets_move_to_citizen(
+            citizen=citizen,
+            event_data={t.pk: {"from_citizen_id": t.citizen_id, "to_citizen_id": citizen.pk} for t in claimable},
+            kind=EventKind.CLAIMED,
+            actor=user,
+            actor_kind=AuthorKind.CITIZEN,
+        )
+        tickets_search_reindex(ticket_ids=moved)
     return claimable
 
 
@@ -131,31 +128,20 @@ def account_delete(*, user: User) -> None:
             PhoneVerification.notification_key(pk)
             for pk in PhoneVerification.objects.filter(user=user).values_list("pk", flat=True)
         ]
-        codes = Notification.objects.filter(template=Template.PHONE_VERIFICATION, idempotency_key__in=keys)
-        codes.filter(status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.FAILED, last_error="account deleted", next_attempt_at=None
+        notifications_withdraw(
+            notifications=Notification.objects.filter(template=Template.PHONE_VERIFICATION, idempotency_key__in=keys),
+            reason="account deleted",
         )
-        codes.update(recipient="", context={})
         EmailAddress.objects.filter(user=user).delete()
         user.delete()
 
 
 def _anonymise(citizen: Citizen, *, actor: User) -> None:
     citizen.household_members.all().delete()
-    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(citizen=citizen).order_by("pk"))
-    for ticket in tickets:
-        ticket.answers = [answer for answer in ticket.answers if answer.get("kind") not in PERSONAL_ANSWER_KINDS]
-    Ticket.objects.bulk_update(tickets, ["answers"], batch_size=500)
-    # Personal links stop working; the record of what was sent keeps no address.
-    AccessToken.objects.filter(ticket__in=tickets).delete()
-    AccessCode.objects.filter(ticket__in=tickets).delete()
-    notifications = Notification.objects.filter(ticket__in=tickets, template__in=CITIZEN_TEMPLATES)
-    notifications.filter(status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.FAILED, last_error="account deleted", next_attempt_at=None
-    )
-    notifications.update(recipient="", context={})
-    Event.objects.bulk_create(
-        Event(ticket=ticket, kind=EventKind.ACCOUNT_DELETED, actor_kind=AuthorKind.CITIZEN) for ticket in tickets
+    tickets = tickets_strip_personal_data(citizen=citizen)
+    notifications_withdraw(
+        notifications=Notification.objects.filter(ticket__in=tickets, template__in=CITIZEN_TEMPLATES),
+        reason="account deleted",
     )
     for name in ("first_name", "email", "phone", "street", "postcode", "city"):
         setattr(citizen, name, "")
@@ -167,4 +153,4 @@ def _anonymise(citizen: Citizen, *, actor: User) -> None:
     citizen.updated_at = timezone.now()
     citizen.search_text = citizen_search_text(citizen)
     citizen.save()
-    citizen_tickets_reindex(ticket.pk for ticket in tickets)
+    tickets_search_reindex(ticket_ids=tickets)

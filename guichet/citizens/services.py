@@ -11,7 +11,6 @@ Tickets copy their citizen's name and contact into their own ``search_text`` (``
 changing those here rebuilds it on the citizen's tickets.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +25,8 @@ from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.lib.phones import is_mobile, parse_phone, phone_search_forms, to_e164
 from guichet.lib.text import fold
-from guichet.tickets.models import AuthorKind, Event, EventKind, Message, Ticket
-from guichet.tickets.search import build_search_text
+from guichet.tickets.models import AuthorKind, EventKind, Ticket
+from guichet.tickets.services import tickets_move_to_citizen, tickets_search_reindex
 
 ADDRESS_FIELDS = ("street", "postcode", "city")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", *ADDRESS_FIELDS)
@@ -139,7 +138,7 @@ def _save_changes(citizen: Citizen, changed: Iterable[str]) -> None:
     citizen.full_clean()
     citizen.save(update_fields=[*changed, "search_text", "updated_at"])
     if TICKET_SEARCHED_FIELDS.intersection(changed):
-        _reindex_tickets(Ticket.objects.filter(citizen=citizen).values_list("pk", flat=True))
+        tickets_search_reindex(ticket_ids=Ticket.objects.filter(citizen=citizen).values_list("pk", flat=True))
 
 
 # The citizen behind a submission ---------------------------------------------------------------
@@ -306,8 +305,6 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
                 code="two_accounts",
             )
         plan = merge_plan(keep=keep, merge=merge)
-        moved = list(Ticket.objects.filter(citizen=merge).order_by("pk").values_list("pk", flat=True))
-        Ticket.objects.filter(pk__in=moved).update(citizen=keep)
         _move_other_relations(keep=keep, merge=merge)
         data = {
             "merged_citizen_id": merge.pk,
@@ -317,9 +314,12 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
             "actor": actor.get_full_name() or actor.get_username(),
             "discarded": plan.discarded,
         }
-        Event.objects.bulk_create(
-            Event(ticket_id=pk, kind=EventKind.CITIZEN_MERGED, actor=actor, actor_kind=AuthorKind.AGENT, data=data)
-            for pk in moved
+        moved = tickets_move_to_citizen(
+            citizen=keep,
+            event_data=dict.fromkeys(Ticket.objects.filter(citizen=merge).values_list("pk", flat=True), data),
+            kind=EventKind.CITIZEN_MERGED,
+            actor=actor,
+            actor_kind=AuthorKind.AGENT,
         )
         account = merge.user_id
         if account:  # the account follows its tickets onto the kept record
@@ -337,7 +337,9 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
         keep.full_clean()
         keep.save()
         refresh = TICKET_SEARCHED_FIELDS.intersection(plan.filled)
-        _reindex_tickets(Ticket.objects.filter(citizen=keep).values_list("pk", flat=True) if refresh else moved)
+        tickets_search_reindex(
+            ticket_ids=Ticket.objects.filter(citizen=keep).values_list("pk", flat=True) if refresh else moved
+        )
     return keep
 
 
@@ -350,30 +352,3 @@ def _move_other_relations(*, keep: Citizen, merge: Citizen) -> None:
             raise NotImplementedError(f"citizens_merge cannot move {relation.related_model.__name__} rows")
         manager = relation.related_model._base_manager
         manager.filter(**{relation.field.name: merge}).update(**{relation.field.name: keep})
-
-
-def citizen_tickets_reindex(ticket_ids: Iterable[int]) -> None:
-    """Rebuild the search text of tickets that changed citizen or whose citizen changed (accounts: claims, deletion)."""
-    _reindex_tickets(ticket_ids)
-
-
-def _reindex_tickets(ticket_ids: Iterable[int]) -> None:
-    """Rebuild the search text of these tickets (it holds their citizen's name and contact)."""
-    ids = list(ticket_ids)
-    if not ids:
-        return
-    with transaction.atomic():
-        # Locked like tickets.services does before appending a message: no message text is lost.
-        tickets = list(
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("citizen", "request_type")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
-        bodies: dict[int, list[str]] = defaultdict(list)
-        messages = Message.objects.filter(ticket_id__in=ids).order_by("created_at", "pk")
-        for ticket_id, body in messages.values_list("ticket_id", "body"):
-            bodies[ticket_id].append(body)
-        for ticket in tickets:
-            ticket.search_text = build_search_text(ticket, bodies[ticket.pk])
-        Ticket.objects.bulk_update(tickets, ["search_text"], batch_size=500)

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from guichet.lib.pdf import weasyprint as weasyprint_module
 from guichet.organisation.models import Commune
 from guichet.tickets.models import Ticket
 
@@ -34,7 +35,7 @@ def counter_receipt_pdf(*, ticket: Ticket, access_url: str, layout: str = "a4") 
     """The receipt as PDF bytes; ``access_url`` is the citizen's personal link, printed as a QR code."""
     if layout not in LAYOUTS:
         raise ValueError(f"Unknown receipt layout {layout!r}; expected one of {sorted(LAYOUTS)}")
-    weasyprint = _weasyprint()
+    weasyprint = weasyprint_module()
     context: dict[str, Any] = {
         "layout": layout,
         "commune": Commune.current(),
@@ -54,20 +55,8 @@ def counter_receipt_pdf(*, ticket: Ticket, access_url: str, layout: str = "a4") 
     return _ticket_pdf(document)
 
 
-def _weasyprint() -> Any:
-    from PIL import ImageFile
-
-    load_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
-    import weasyprint
-
-    # Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, which would let truncated
-    # JPEGs through the upload check (lib/uploads.py). The receipts only embed our own QR code: put it back.
-    ImageFile.LOAD_TRUNCATED_IMAGES = load_truncated
-    return weasyprint
-
-
 def _ticket_pdf(document: "weasyprint.HTML") -> bytes:
-    weasyprint = _weasyprint()
+    weasyprint = weasyprint_module()
 
     def length(mm: int) -> Any:
         return weasyprint.CSS(string=f"@page {{ size: 80mm {mm}mm }}")

@@ -19,14 +19,16 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks import task
 
 from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib.pdf import weasyprint as weasyprint_module
 from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import Letter, LetterStatus
-from guichet.mailroom.tasks import render_letter
 from guichet.organisation.models import Commune
 from guichet.tickets.models import Message, Ticket
+from guichet.tickets.services import ticket_sent_by_post
 
 # Window of a DL window envelope, on the A4 sheet, in mm (see the module docstring).
 WINDOW = {"left": 90.0, "top": 50.0, "width": 100.0, "height": 45.0}
@@ -46,7 +48,10 @@ def citizen_wants_post(citizen: Citizen) -> bool:
 
 
 def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Letter | None:
-    """Inside the reply's transaction: the letter row (address as of now) and its rendering task."""
+    """Inside the reply's transaction: the letter row (address as of now) and its rendering task.
+
+    The post's transport, registered with notifications (``MailroomConfig.ready``): ``notify_citizen`` calls it.
+    """
     citizen = ticket.citizen
     wanted = template in POSTAL_TEMPLATES or (
         template == "acknowledgement" and ticket.channel in POSTAL_ACKNOWLEDGED_CHANNELS
@@ -79,9 +84,7 @@ def _address_lines(citizen: Citizen) -> list[str]:
 
 
 def letter_pdf(letter: Letter) -> bytes:
-    from guichet.intake.receipts import _weasyprint
-
-    weasyprint = _weasyprint()
+    weasyprint = weasyprint_module()
     message = (
         Message.objects.select_related("author").filter(pk=letter.message_id).first() if letter.message_id else None
     )
@@ -118,6 +121,12 @@ def letter_render(letter: Letter) -> Letter:
     return letter
 
 
+@task()
+def render_letter(letter_id: int) -> str:
+    letter = Letter.objects.select_related("ticket").filter(pk=letter_id).first()
+    return (letter_render(letter).pdf.name or "") if letter else "gone"
+
+
 def letters_batch_pdf(letters: Iterable[Letter]) -> bytes:
     """Every letter in one PDF, for one print job."""
     import pypdfium2  # only when printing: keeps it out of every process's start-up
@@ -138,9 +147,6 @@ def letters_batch_pdf(letters: Iterable[Letter]) -> bytes:
 
 def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
     """Posted: each ticket records "sent by post" on its timeline, with the letter's PDF attached."""
-    # tickets.services reaches this module through notifications.services (letter_queue): import late.
-    from guichet.tickets.services import ticket_sent_by_post
-
     count = 0
     for letter in letters:
         letter_render(letter)

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 from PIL import Image
 
 from guichet.accounts.models import User
@@ -19,7 +20,6 @@ from guichet.lib.text import fold
 from guichet.lib.uploads import check_scan
 from guichet.mailroom.models import MailItem, MailPage, MailSource, MailStatus, OcrStatus
 from guichet.mailroom.ocr import read_scan
-from guichet.mailroom.tasks import read_mail_item
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,12 @@ def mail_item_receive(
     except IntegrityError:  # the same file received at the same moment by another process
         return MailItem.objects.get(sha256=scan.sha256), False
     return item, True
+
+
+@task()
+def read_mail_item(item_id: int) -> str:
+    """OCR and previews of a scan, in the worker: a few seconds per page, never in an agent's request."""
+    return mail_item_read(item_id=item_id)
 
 
 def mail_item_read(*, item_id: int) -> str:

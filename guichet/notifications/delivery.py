@@ -6,33 +6,37 @@ never silently dropped; it stays visible and is retried by the next delivery swe
 
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
-from guichet.accounts.phones import phone_verification_code_issue, phone_verification_code_withdraw
-from guichet.notifications.models import DeliveryAttempt, DeliveryStatus, Notification, NotificationChannel, Template
-from guichet.notifications.rendering import render_notification
+from guichet.notifications import registry
+from guichet.notifications.models import DeliveryAttempt, DeliveryStatus, Notification, NotificationChannel
+from guichet.notifications.rendering import Rendered, render_notification
 from guichet.notifications.transports import email as email_transport
 from guichet.notifications.transports import sms as sms_transport
-from guichet.tickets.credentials import (
-    access_code_issue,
-    access_code_withdraw,
-    access_token_issue,
-    access_token_withdraw,
-)
-from guichet.tickets.models import AuthorKind, Event, EventKind
+from guichet.tickets.models import EventKind
 
 logger = logging.getLogger(__name__)
 
-TRANSPORTS = {NotificationChannel.EMAIL: email_transport.send, NotificationChannel.SMS: sms_transport.send}
+TRANSPORTS: dict[str, Callable[[Notification, Rendered], str]] = {
+    NotificationChannel.EMAIL: email_transport.send,
+    NotificationChannel.SMS: sms_transport.send,
+}
 MAX_BACKOFF = datetime.timedelta(hours=6)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
     return min(datetime.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+@task()
+def deliver_notification(notification_id: int) -> str:
+    return deliver(notification_id)
 
 
 def deliver(notification_id: int) -> str:
@@ -41,8 +45,8 @@ def deliver(notification_id: int) -> str:
         return "skipped"
     notification, minted = claimed
     try:
-        if notification.template == Template.PHONE_VERIFICATION and minted.code is None:
-            raise Undeliverable("the phone verification was withdrawn (account deleted or number verified)")
+        if minted.withdrawn:
+            raise Undeliverable(f"the {notification.template} was withdrawn (account deleted, or already done)")
         rendered = render_notification(notification, access_token=minted.token, access_code=minted.code)
         provider_id = TRANSPORTS[notification.channel](notification, rendered)
     except Exception as error:  # any transport failure is recorded and retried, never lost
@@ -59,23 +63,32 @@ class Undeliverable(Exception):
 
 @dataclass(frozen=True)
 class Minted:
-    """Secrets created for one sending attempt; withdrawn if the attempt fails."""
+    """The secret created for one sending attempt (by the app that owns it); withdrawn if the attempt fails."""
 
-    token: str | None = None
-    code: str | None = None
+    secret: registry.Secret | None = None
+    value: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.secret is not None and self.value is None
+
+    @property
+    def token(self) -> str | None:
+        return self.value if self.secret and self.secret.kind == "token" else None
+
+    @property
+    def code(self) -> str | None:
+        return self.value if self.secret and self.secret.kind == "code" else None
+
+    def withdraw(self, notification: Notification) -> None:
+        if self.secret is not None and self.value is not None:
+            self.secret.withdraw(notification, self.value)
 
 
 def _mint(notification: Notification) -> Minted:
     # Secrets are minted per message at send time, so no raw secret is ever stored.
-    if notification.template == Template.ACCESS_CODE:
-        return Minted(code=access_code_issue(ticket=notification.ticket))
-    if notification.template == Template.PHONE_VERIFICATION:
-        return Minted(code=phone_verification_code_issue(verification_id=notification.context.get("verification")))
-    if notification.for_citizen:
-        # An SMS carries a shorter link (128 random bits) so that the message fits in two parts.
-        nbytes = 16 if notification.channel == NotificationChannel.SMS else 32
-        return Minted(token=access_token_issue(ticket=notification.ticket, nbytes=nbytes))
-    return Minted()
+    secret = registry.secret_for(notification.template)
+    return Minted(secret, secret.issue(notification)) if secret else Minted()
 
 
 def _claim(notification_id: int) -> tuple[Notification, Minted] | None:
@@ -97,16 +110,9 @@ def _claim(notification_id: int) -> tuple[Notification, Minted] | None:
 
 
 def _record_failure(notification: Notification, minted: Minted, error: Exception) -> None:
-    from guichet.notifications.tasks import deliver_notification
-
     with transaction.atomic():
         _log_attempt(notification, error=f"{type(error).__name__}: {error}")
-        if minted.token:
-            access_token_withdraw(ticket=notification.ticket, token=minted.token)
-        if minted.code and notification.template == Template.PHONE_VERIFICATION:
-            phone_verification_code_withdraw(verification_id=notification.context.get("verification"))
-        elif minted.code:
-            access_code_withdraw(ticket=notification.ticket, code=minted.code)
+        minted.withdraw(notification)
         notification.last_error = f"{type(error).__name__}: {error}"[:2000]
         if isinstance(error, Undeliverable) or notification.attempts >= settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS:
             notification.status = DeliveryStatus.FAILED
@@ -146,12 +152,12 @@ def _log_attempt(notification: Notification, *, error: str = "", provider_messag
 
 
 def notification_event(notification: Notification, kind: str, **data: str) -> None:
-    if notification.ticket_id is None:
+    """The ticket's timeline records what became of its notification (tickets writes it: see the registry)."""
+    if notification.ticket is None:
         return
-    Event.objects.create(
-        ticket_id=notification.ticket_id,
+    registry.event_recorder()(
+        ticket=notification.ticket,
         kind=kind,
-        actor_kind=AuthorKind.SYSTEM,
         data={
             "notification": str(notification.uuid),
             "template": notification.template,

@@ -1,33 +1,24 @@
-"""Getting failed or interrupted notifications delivered after all."""
+"""Getting failed or interrupted notifications delivered after all.
+
+The back office's list of failures and its "resend" action, which also correct the citizen's record and the
+ticket's timeline, are in ``backoffice.resend`` (above the apps they write to).
+"""
 
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guichet.accounts.models import User
-from guichet.citizens.services import citizen_update
 from guichet.lib.phones import parse_phone, to_e164
-from guichet.notifications.delivery import notification_event
+from guichet.notifications.delivery import deliver_notification, notification_event
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
-from guichet.notifications.tasks import deliver_notification
-from guichet.tickets.models import AuthorKind, Event, EventKind
-from guichet.tickets.permissions import agent_of, tickets_visible_to
+from guichet.tickets.models import EventKind
 
 # A worker that died mid-send leaves its notification in "sending"; after this long it is sent again.
 STUCK_AFTER = datetime.timedelta(minutes=15)
-
-
-def failed_notifications_for(user: User) -> QuerySet[Notification]:
-    """Failed notifications of the tickets this agent may see (supervisors: all, with the ticket-less ones)."""
-    failed = Notification.objects.filter(status=DeliveryStatus.FAILED).select_related("ticket", "ticket__citizen")
-    agent = agent_of(user)
-    if agent is not None and agent.sees_all_services:
-        return failed.order_by("-last_attempt_at")
-    return failed.filter(ticket__in=tickets_visible_to(user)).order_by("-last_attempt_at")
 
 
 def _normalised_recipient(channel: str, recipient: str) -> str:
@@ -37,14 +28,12 @@ def _normalised_recipient(channel: str, recipient: str) -> str:
         if number is None:
             raise ValidationError(_("Ce numéro de téléphone n’est pas valide."))
         return to_e164(number)
-    from django.core.validators import validate_email
-
     validate_email(recipient)
     return recipient.lower()
 
 
-def notification_resend(*, notification: Notification, actor: User, recipient: str = "") -> Notification:
-    """Send a failed notification again, to a corrected address if one is given (kept on the citizen too)."""
+def notification_retry(*, notification: Notification, recipient: str = "") -> tuple[Notification, str]:
+    """Queue a failed notification again, to a corrected address if one is given; returns it and its former address."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -60,29 +49,12 @@ def notification_resend(*, notification: Notification, actor: User, recipient: s
                 raise ValidationError(_("Un code de vérification ne peut partir qu’au numéro à vérifier."))
         if recipient:
             notification.recipient = _normalised_recipient(notification.channel, recipient)
-            citizen = notification.ticket.citizen if notification.ticket else None
-            if citizen is not None and notification.for_citizen:
-                field = "phone" if notification.channel == NotificationChannel.SMS else "email"
-                if getattr(citizen, field) == previous:
-                    citizen_update(citizen=citizen, **{field: notification.recipient})
         notification.status = DeliveryStatus.PENDING
         notification.attempts = 0
         notification.next_attempt_at = None
         notification.save(update_fields=["recipient", "status", "attempts", "next_attempt_at"])
-        if notification.ticket_id:
-            Event.objects.create(
-                ticket_id=notification.ticket_id,
-                kind=EventKind.NOTIFICATION_RESENT,
-                actor=actor,
-                actor_kind=AuthorKind.AGENT,
-                data={
-                    "notification": str(notification.uuid),
-                    "previous": previous,
-                    "recipient": notification.recipient,
-                },
-            )
         deliver_notification.enqueue(notification.pk)
-    return notification
+    return notification, previous
 
 
 def notifications_requeue_stuck(*, now: datetime.datetime | None = None) -> int:

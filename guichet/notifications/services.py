@@ -3,10 +3,12 @@
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django_tasks import task
 
-from guichet.mailroom.letters import letter_queue
+from guichet.notifications import registry
+from guichet.notifications.delivery import deliver_notification
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
-from guichet.notifications.tasks import alert_service_agents, deliver_notification
 from guichet.organisation.models import Agent, AlertMode, Role
 from guichet.tickets.models import Ticket
 
@@ -32,17 +34,27 @@ def notification_queue(
     return notification
 
 
+def notifications_withdraw(*, notifications: QuerySet[Notification], reason: str) -> None:
+    """The person is gone: what was not sent yet never will be, and the record of what was sent keeps no address."""
+    notifications.filter(status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, last_error=reason, next_attempt_at=None
+    )
+    notifications.update(recipient="", context={})
+
+
 def notify_citizen(
     *, ticket: Ticket, template: str, key: str, context: dict[str, Any] | None = None
 ) -> list[Notification]:
     """Tell the ticket's citizen through each channel they chose and gave an address for.
 
-    Answers to a citizen who chose the post, or has neither email nor SMS, also become a letter to print.
+    Answers to a citizen who chose the post, or has neither email nor SMS, also become a letter to print:
+    the post's transport (the mail room's) inserts it in this transaction too.
     """
     citizen = ticket.citizen
     if citizen is None:
         return []
-    letter_queue(ticket=ticket, template=template, message_id=(context or {}).get("message_id"))
+    if post := registry.post_transport():
+        post(ticket=ticket, template=template, message_id=(context or {}).get("message_id"))
     targets = []
     if citizen.wants_email:
         targets.append((NotificationChannel.EMAIL, citizen.email))
@@ -116,6 +128,17 @@ def notify_agents_of_citizen_message(*, ticket: Ticket, message_id: int) -> Noti
 def notify_service_of_new_ticket_later(*, ticket: Ticket, key: str) -> None:
     """Queue the agents' alerts with the ticket: one task row now, one notification per agent in the worker."""
     alert_service_agents.enqueue(ticket.pk, ticket.service_id, key)
+
+
+@task()
+def alert_service_agents(ticket_id: int, service_id: int, key: str) -> int:
+    """Fan a ticket's arrival out to its service's agents, in the worker rather than the citizen's request.
+
+    A ticket that has moved on since is left to the alerts of its transfer.
+    """
+    with transaction.atomic():
+        ticket = Ticket.objects.select_related("service").filter(pk=ticket_id, service_id=service_id).first()
+        return len(notify_service_of_new_ticket(ticket=ticket, key=key)) if ticket else 0
 
 
 def notify_service_of_new_ticket(*, ticket: Ticket, key: str) -> list[Notification]:

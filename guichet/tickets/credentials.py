@@ -35,6 +35,23 @@ def access_token_withdraw(*, ticket: Ticket, token: str) -> None:
     AccessToken.objects.filter(ticket=ticket, token_hash=token_hash(token)).delete()
 
 
+def _ticket_of(notification: Notification) -> Ticket:
+    if notification.ticket is None:
+        raise ValueError("a ticket's credential is minted for a notification about a ticket")
+    return notification.ticket
+
+
+def personal_link_mint(notification: Notification) -> str:
+    """At send time, the personal link a citizen's message carries (registered with notifications)."""
+    # An SMS carries a shorter link (128 random bits) so that the message fits in two parts.
+    nbytes = 16 if notification.channel == NotificationChannel.SMS else 32
+    return access_token_issue(ticket=_ticket_of(notification), nbytes=nbytes)
+
+
+def personal_link_withdraw(notification: Notification, token: str) -> None:
+    access_token_withdraw(ticket=_ticket_of(notification), token=token)
+
+
 def access_token_verify(*, ticket: Ticket, token: str) -> bool:
     matched = None
     # Compare against every token of the ticket, in constant time each, without early exit.
@@ -112,6 +129,14 @@ def access_code_issue(*, ticket: Ticket) -> str:
 
 def access_code_withdraw(*, ticket: Ticket, code: str) -> None:
     AccessCode.objects.filter(ticket=ticket, code_hash=_code_hash(ticket.pk, code)).delete()
+
+
+def access_code_mint(notification: Notification) -> str:
+    return access_code_issue(ticket=_ticket_of(notification))
+
+
+def access_code_unmint(notification: Notification, code: str) -> None:
+    access_code_withdraw(ticket=_ticket_of(notification), code=code)
 
 
 def access_code_verify(*, ticket: Ticket, code: str) -> bool:

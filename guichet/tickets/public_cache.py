@@ -6,6 +6,8 @@ The time limit bounds what can still be stale (the commune's name in the header,
 at midnight).
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -26,5 +28,11 @@ def status_page_set(reference: str, language: str, html: str) -> None:
 
 
 def status_page_forget(reference: str) -> None:
-    keys = [_key(reference, code) for code, _name in settings.LANGUAGES]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    status_pages_forget([reference])
+
+
+def status_pages_forget(references: Iterable[str]) -> None:
+    """On commit, in one call to the cache however many tickets changed (a merge moves thousands)."""
+    keys = [_key(reference, code) for reference in references for code, _name in settings.LANGUAGES]
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))

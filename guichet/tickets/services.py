@@ -6,7 +6,8 @@ timeline event and queues the notifications, which commit (or roll back) togethe
 
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
 from guichet.api.models import ApiKey
-from guichet.catalogue.models import RequestType
+from guichet.catalogue.models import FieldKind, RequestType
 from guichet.citizens.models import Citizen
 from guichet.households.models import HouseholdMember
 from guichet.lib import references
@@ -33,6 +34,8 @@ from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
 from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Status, can_transition
 from guichet.tickets.models import (
+    AccessCode,
+    AccessToken,
     Attachment,
     AuthorKind,
     Event,
@@ -41,12 +44,14 @@ from guichet.tickets.models import (
     Ticket,
     Visibility,
 )
-from guichet.tickets.public_cache import status_page_forget
+from guichet.tickets.public_cache import status_page_forget, status_pages_forget
 from guichet.tickets.search import build_search_text, search_fragment
 
 RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key", "household_member")
 # Statuses the citizen is told about by a notification of their own.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
+# Answers that are contact details of the person, removed when the person's account is deleted.
+PERSONAL_ANSWER_KINDS = frozenset({FieldKind.EMAIL, FieldKind.PHONE})
 
 
 def ticket_create(
@@ -299,6 +304,97 @@ def ticket_transfer(
         )
         notify_service_of_new_ticket_later(ticket=ticket, key=f"transfer:{event.pk}")
     return ticket
+
+
+# Operations on many tickets at once (citizen merge, account claims and deletion) ---------------
+# Set-based: a citizen with thousands of tickets costs a few queries, not a few per ticket.
+
+
+def tickets_move_to_citizen(
+    *, citizen: Citizen, event_data: Mapping[int, dict[str, Any]], kind: str, actor: User, actor_kind: str
+) -> list[int]:
+    """Give these tickets (the keys of ``event_data``) to ``citizen``, each with a ``kind`` event of its data.
+
+    Used by the merge of two citizen records and by account claims. Returns the ids moved; their search
+    text still names the former citizen: the caller rebuilds it (``tickets_search_reindex``) once the
+    citizen record itself is final.
+    """
+    ids = sorted(event_data)
+    if not ids:
+        return ids
+    with transaction.atomic():
+        tickets = Ticket.objects.filter(pk__in=ids)
+        references = list(tickets.values_list("reference", flat=True))
+        tickets.update(citizen=citizen, updated_at=timezone.now(), version=F("version") + 1)
+        Event.objects.bulk_create(
+            Event(ticket_id=pk, kind=kind, actor=actor, actor_kind=actor_kind, data=event_data[pk]) for pk in ids
+        )
+        status_pages_forget(references)
+    return ids
+
+
+def tickets_strip_personal_data(*, citizen: Citizen) -> list[int]:
+    """The citizen's account is deleted: their tickets lose contact answers and personal links, not their content.
+
+    Each ticket gets an ``account_deleted`` event. Returns the ids of the tickets (the caller anonymises the
+    record, then rebuilds their search text).
+    """
+    with transaction.atomic():
+        tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(citizen=citizen).order_by("pk"))
+        now = timezone.now()
+        for ticket in tickets:
+            ticket.answers = [answer for answer in ticket.answers if answer.get("kind") not in PERSONAL_ANSWER_KINDS]
+            ticket.updated_at = now
+            ticket.version += 1
+        Ticket.objects.bulk_update(tickets, ["answers", "updated_at", "version"], batch_size=500)
+        # Personal links and codes stop working.
+        AccessToken.objects.filter(ticket__in=tickets).delete()
+        AccessCode.objects.filter(ticket__in=tickets).delete()
+        Event.objects.bulk_create(
+            Event(ticket=ticket, kind=EventKind.ACCOUNT_DELETED, actor_kind=AuthorKind.CITIZEN) for ticket in tickets
+        )
+        status_pages_forget([ticket.reference for ticket in tickets])
+    return [ticket.pk for ticket in tickets]
+
+
+def tickets_search_reindex(*, ticket_ids: Iterable[int]) -> None:
+    """Rebuild the search text of tickets whose citizen changed, or whose citizen's name or contact changed.
+
+    Derived data only: the version is not bumped (an agent's open form stays valid) and nothing the status
+    page shows changes.
+    """
+    ids = list(ticket_ids)
+    if not ids:
+        return
+    with transaction.atomic():
+        # Locked like message posting locks before appending to it: no message text is lost.
+        tickets = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("citizen", "request_type")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        bodies: dict[int, list[str]] = defaultdict(list)
+        messages = Message.objects.filter(ticket_id__in=ids).order_by("created_at", "pk")
+        for ticket_id, body in messages.values_list("ticket_id", "body"):
+            bodies[ticket_id].append(body)
+        for ticket in tickets:
+            ticket.search_text = build_search_text(ticket, bodies[ticket.pk])
+        Ticket.objects.bulk_update(tickets, ["search_text"], batch_size=500)
+
+
+def ticket_notification_event(*, ticket: Ticket, kind: str, data: dict[str, str], actor: User | None = None) -> Event:
+    """A notification of the ticket was sent, failed, bounced or was sent again: the timeline says so.
+
+    The delivery worker records these seconds after the agent's action: they do not bump the version, which
+    would turn stale the form the agent has just been shown (the status page is forgotten all the same).
+    """
+    # The data names the notification's own channel: it is not the event's (which is how the ticket came in).
+    event = Event.objects.create(
+        ticket=ticket, kind=kind, actor=actor, actor_kind=AuthorKind.AGENT if actor else AuthorKind.SYSTEM, data=data
+    )
+    status_page_forget(ticket.reference)
+    return event
 
 
 def _works_for(user: User, service: Service) -> bool:

@@ -14,10 +14,10 @@ from django_tasks_db.models import DBTaskResult
 from guichet.accounts.models import PhoneVerification
 from guichet.accounts.phones import phone_verification_check
 from guichet.accounts.services import account_citizen, account_delete
+from guichet.backoffice.resend import failed_notifications_for, notification_resend
 from guichet.citizens.services import citizen_update
 from guichet.notifications.delivery import deliver
 from guichet.notifications.models import DeliveryAttempt, DeliveryStatus, Notification, Template
-from guichet.notifications.recovery import failed_notifications_for, notification_resend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

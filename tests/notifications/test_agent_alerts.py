@@ -13,7 +13,7 @@ from guichet.tickets.lifecycle import Channel
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-# The alerts fan out in the worker (notifications.tasks.alert_service_agents): those tests run it for real.
+# The alerts fan out in the worker (notifications.services.alert_service_agents): those tests run it for real.
 with_worker = pytest.mark.django_db(transaction=True)
 
 

@@ -174,3 +174,14 @@ def test_every_attempt_is_recorded_with_its_outcome(ticket, smtp_server, setting
     assert [(a.number, a.succeeded) for a in attempts] == [(1, False), (2, True)]
     assert "ConnectionRefusedError" in attempts[0].error
     assert attempts[1].provider_message_id.endswith("@127.0.0.1>")
+
+
+@db_with_worker
+def test_a_task_queued_under_its_former_path_is_still_run(ticket, smtp_server, run_worker):
+    """Rows queued before the tasks moved beside their code name them by guichet.notifications.tasks."""
+    DBTaskResult.objects.filter(task_path__endswith=".deliver_notification").update(
+        task_path="guichet.notifications.tasks.deliver_notification"
+    )
+    run_worker()
+    assert Notification.objects.get(ticket=ticket).status == DeliveryStatus.SENT
+    assert len(smtp_server.envelopes) == 1

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required
-from guichet.notifications.recovery import failed_notifications_for, notification_resend
+from guichet.backoffice.resend import failed_notifications_for, notification_resend
 from guichet.tickets.permissions import Action, can
 
 

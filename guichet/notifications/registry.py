@@ -1,0 +1,79 @@
+"""What the apps above notifications plug into it, each from its ``AppConfig.ready()``.
+
+notifications is below tickets, accounts and the mail room (docs/ARCHITECTURE.md, "Layers"): it never
+imports them. Instead:
+
+* the app that owns a secret a message carries says how to mint it when the message is sent and how to
+  withdraw it if the sending fails (tickets: personal links and access codes; accounts: the phone code);
+* tickets records the outcome of a ticket's notification on its timeline (its only writer);
+* the mail room provides the post: a citizen answered by post gets a letter, a row inserted in the
+  caller's transaction like every notification.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+from guichet.notifications.models import Notification
+from guichet.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret minted per sending, so that no raw secret is ever stored; only its hash is kept."""
+
+    kind: str  # "token" (the personal link of the message) or "code"
+    # None: nothing left to send (the secret was withdrawn meanwhile, e.g. the account was deleted).
+    issue: Callable[[Notification], str | None]
+    withdraw: Callable[[Notification, str], None]
+
+
+class EventRecorder(Protocol):
+    def __call__(self, *, ticket: Ticket, kind: str, data: dict[str, str], actor: Any = None) -> object: ...
+
+
+class PostTransport(Protocol):
+    def __call__(self, *, ticket: Ticket, template: str, message_id: int | None) -> object: ...
+
+
+_secrets: dict[str, Secret] = {}
+_event_recorders: list[EventRecorder] = []
+_post_transports: list[PostTransport] = []
+
+
+def register_secret(templates: Iterable[str], secret: Secret) -> None:
+    for template in templates:
+        if _secrets.get(template, secret) != secret:
+            raise ImproperlyConfigured(f"Two secrets registered for the notification template {template!r}")
+        _secrets[template] = secret
+
+
+def secret_for(template: str) -> Secret | None:
+    return _secrets.get(template)
+
+
+def register_event_recorder(recorder: EventRecorder) -> None:
+    _set_one(_event_recorders, recorder, "ticket event recorder")
+
+
+def event_recorder() -> EventRecorder:
+    if not _event_recorders:
+        raise ImproperlyConfigured("No ticket event recorder registered (guichet.tickets is not installed?)")
+    return _event_recorders[0]
+
+
+def register_post_transport(transport: PostTransport) -> None:
+    _set_one(_post_transports, transport, "post transport")
+
+
+def post_transport() -> PostTransport | None:
+    """None without the mail room: answers then go by email and SMS only."""
+    return _post_transports[0] if _post_transports else None
+
+
+def _set_one(slot: list, value: Callable, what: str) -> None:
+    if slot and slot[0] != value:
+        raise ImproperlyConfigured(f"A {what} is already registered: {slot[0]!r}")
+    slot[:] = [value]
