@@ -1,4 +1,4 @@
-"""Security headers every response carries, the admin's included."""
+"""Security headers every response carries, the admin's included; agents' idle sessions end."""
 
 import base64
 import functools
@@ -9,7 +9,11 @@ from pathlib import Path
 
 import django.contrib.admin
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # Everything is served by the application itself: no inline script, no third party.
 POLICY = (
@@ -54,3 +58,38 @@ class ContentSecurityPolicyMiddleware:
         # setdefault: a view may set a stricter policy of its own (e.g. sandbox for uploaded files).
         response.headers.setdefault("Content-Security-Policy", policy(admin=admin))
         return response
+
+
+AGENT_LAST_SEEN = "_guichet_agent_seen"  # session key: when the agent was last active (epoch seconds)
+ACTIVITY_RESOLUTION = 60  # seconds: the session is written at most once a minute to record activity
+
+
+class AgentIdleTimeoutMiddleware:
+    """Signs out an agent (or a staff user of the admin) idle for ``GUICHET_AGENT_IDLE_SECONDS``; any request
+    counts as activity. Citizens' sessions are left as they are: they are not the back office's keys."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and _is_back_office(user):
+            now = timezone.now().timestamp()
+            last_seen = request.session.get(AGENT_LAST_SEEN)
+            if last_seen is not None and now - last_seen > settings.GUICHET_AGENT_IDLE_SECONDS:
+                logout(request)  # a new, empty session: what follows sees an anonymous visitor
+                hours = settings.GUICHET_AGENT_IDLE_SECONDS / 3600
+                messages.info(
+                    request,
+                    _("Votre session a expiré après %(hours)s h sans activité : reconnectez-vous.")
+                    % {"hours": f"{hours:g}"},
+                )
+            elif last_seen is None or now - last_seen >= ACTIVITY_RESOLUTION:
+                request.session[AGENT_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+def _is_back_office(user) -> bool:
+    from guichet.tickets.permissions import agent_of  # the domain's rule, loaded once the apps are ready
+
+    return user.is_staff or agent_of(user) is not None
