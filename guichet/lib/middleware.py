@@ -11,6 +11,8 @@ import django.contrib.admin
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,6 +89,14 @@ class AgentIdleTimeoutMiddleware:
             elif last_seen is None or now - last_seen >= ACTIVITY_RESOLUTION:
                 request.session[AGENT_LAST_SEEN] = now
         return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def record_sign_in(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """Signing in is activity: recorded in the new session, so the first page does not write it again.
+    Connected by ``BackofficeConfig.ready``."""
+    if request is not None and hasattr(request, "session") and _is_back_office(user):
+        request.session[AGENT_LAST_SEEN] = timezone.now().timestamp()
 
 
 def _is_back_office(user) -> bool:
