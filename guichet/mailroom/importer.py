@@ -126,7 +126,7 @@ def _import_open_file(path: Path, fd: int, *, min_age_seconds: float) -> FileOut
     received_on = datetime.datetime.fromtimestamp(file_stat.st_mtime, tz=datetime.UTC)
     try:
         _item, created = mail_item_receive(
-            path=f"/proc/self/fd/{fd}",  # the very file checked above, whatever happens to its name
+            path=_through_descriptor(fd, path),
             name=path.name,
             source=MailSource.IMPORT,
             received_on=timezone.localdate(received_on),
@@ -140,6 +140,13 @@ def _import_open_file(path: Path, fd: int, *, min_age_seconds: float) -> FileOut
         return _refuse(path, f"lecture impossible, erreur inattendue ({type(error).__name__} : {error}).")
     _move(path, path.parent / DONE_DIR)
     return FileOutcome(path.name, IMPORTED if created else KNOWN)
+
+
+def _through_descriptor(fd: int, path: Path) -> str:
+    """A name for the very file checked above, whatever happens to ``path`` meanwhile (Linux's /proc);
+    elsewhere (a developer's Mac) the path itself, checked just before."""
+    by_descriptor = f"/proc/self/fd/{fd}"
+    return by_descriptor if os.path.exists(by_descriptor) else str(path)
 
 
 def _refuse(path: Path, reason: str) -> FileOutcome:

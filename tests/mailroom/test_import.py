@@ -261,3 +261,18 @@ def test_the_command_says_which_files_wait(drop):
     call_command("import_scans", str(drop), "--min-age", "3600", stdout=out)
     assert "en attente (peut-être en cours d'écriture), au prochain passage : a.png" in out.getvalue()
     assert out.getvalue().splitlines()[-1] == "Terminé : 0 importé(s), 0 déjà reçu(s), 0 refusé(s), 3 en attente."
+
+
+def test_a_file_swapped_for_a_link_after_the_check_is_still_the_file_read(drop, monkeypatch):
+    real_receive = importer.mail_item_receive
+
+    def receive(*, path, name, **kwargs):
+        if name == "a.png":  # checked and opened; now someone swaps it for a link to /etc/passwd
+            (drop / ".swap").symlink_to("/etc/passwd")
+            os.replace(drop / ".swap", drop / "a.png")
+        return real_receive(path=path, name=name, **kwargs)
+
+    monkeypatch.setattr(importer, "mail_item_receive", receive)
+    importer.import_scans(drop, min_age_seconds=0)
+    item = MailItem.objects.get(original_name="a.png")
+    assert item.content_type == "image/png" and item.file.read(8) == b"\x89PNG\r\n\x1a\n"
