@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "guichet.backoffice.sessions.AgentIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a blocked rate limit into RATELIMIT_VIEW's French 429 page.
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -363,6 +364,8 @@ GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
 GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
+# Agents (and admin staff) are signed out after this long without a request: a working day by default.
+GUICHET_AGENT_IDLE_SECONDS = env_int("GUICHET_AGENT_IDLE_MINUTES", 8 * 60) * 60
 # Mail room: scanned letters (see guichet/mailroom). Without Tesseract the scans are kept, marked "OCR unavailable".
 GUICHET_SCAN_MAX_BYTES = env_int("GUICHET_SCAN_MAX_MB", 50) * 1024 * 1024
 GUICHET_SCAN_MAX_PAGES = env_int("GUICHET_SCAN_MAX_PAGES", 50)

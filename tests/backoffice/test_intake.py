@@ -130,6 +130,7 @@ def test_citizen_search_offers_existing_records(client, reception, citizen):
 
 
 def test_relayed_phone_message_joins_the_thread_and_reopens(client, reception, ticket, agent):
+    Ticket.objects.filter(pk=ticket.pk).update(entered_by=reception)  # a request reception typed in
     services.message_post_by_agent(ticket=ticket, agent=agent, body="Précisez ?", new_status=Status.AWAITING_CITIZEN)
     ticket.refresh_from_db()
     response = client.post(
@@ -161,3 +162,56 @@ def test_reception_prints_receipts_only_for_the_requests_it_entered(client, rece
     assert client.get(reverse("backoffice:intake_done", args=[ticket.reference])).status_code == 200
     assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
     assert not ticket.access_tokens.exists()
+
+
+@pytest.fixture
+def closed_ticket_of_another_service(ticket, agent):
+    for status in [Status.ANSWERED, Status.CLOSED]:
+        ticket = services.ticket_change_status(ticket=ticket, to_status=status, actor=agent)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_reception_cannot_relay_on_a_ticket_it_did_not_enter(client, reception, closed_ticket_of_another_service):
+    """permissions.py: on a ticket it did not enter, reception only reads and adds notes."""
+    ticket = closed_ticket_of_another_service
+    events = Event.objects.filter(ticket=ticket).count()
+    page = client.get(reverse("backoffice:ticket", args=[ticket.reference]))
+    assert page.status_code == 200 and reverse("backoffice:relayed_message", args=[ticket.reference]) not in page.text
+    response = client.post(
+        reverse("backoffice:relayed_message", args=[ticket.reference]),
+        {"version": ticket.version, "canal": Channel.PHONE, "body": "Il rappelle : toujours en panne"},
+    )
+    assert response.status_code == 404
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert not Message.objects.filter(ticket=ticket, author_kind="citizen").exists()
+    assert Event.objects.filter(ticket=ticket).count() == events
+
+
+def test_the_services_agent_relays_a_call_on_a_closed_ticket_and_reopens_it(
+    client, agent, closed_ticket_of_another_service
+):
+    ticket = closed_ticket_of_another_service
+    client.force_login(agent)
+    assert (
+        reverse("backoffice:relayed_message", args=[ticket.reference])
+        in client.get(reverse("backoffice:ticket", args=[ticket.reference])).text
+    )
+    response = client.post(
+        reverse("backoffice:relayed_message", args=[ticket.reference]),
+        {"version": ticket.version, "canal": Channel.PHONE, "body": "Il rappelle : toujours en panne"},
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    assert Message.objects.get(ticket=ticket, author_kind="citizen").author == agent
+
+
+def test_an_agent_of_another_service_cannot_relay(client, other_agent, ticket):
+    client.force_login(other_agent)
+    response = client.post(
+        reverse("backoffice:relayed_message", args=[ticket.reference]),
+        {"version": ticket.version, "canal": Channel.PHONE, "body": "Bonjour"},
+    )
+    assert response.status_code == 404 and not Message.objects.filter(ticket=ticket).exists()

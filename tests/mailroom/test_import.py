@@ -143,3 +143,136 @@ def test_a_second_run_on_the_same_folder_waits_for_the_first(drop):
         report = importer.import_scans(drop, min_age_seconds=0)
     assert report.locked and MailItem.objects.count() == 0
     assert importer.import_scans(drop, min_age_seconds=0).imported == ["a.png", "b.pdf"]
+
+
+# --- one bad file never stops the batch; links and special files are refused; one line per file ---
+
+
+def broken_pdf(path: Path) -> Path:
+    """A PDF whose page tree points nowhere: it opens, then rendering its page fails (PdfiumError)."""
+    save_scan(letter_image(["Lettre cassée"]), path, "PDF")
+    data = path.read_bytes()
+    assert b"/Kids [ 1 0 R ]" in data
+    path.write_bytes(data.replace(b"/Kids [ 1 0 R ]", b"/Kids [ \x8b 0 R ]"))
+    return path
+
+
+def test_a_file_that_breaks_the_reader_goes_to_failed_and_the_batch_goes_on(drop):
+    broken_pdf(drop / "a1-casse.pdf")  # sorted between a.png and b.pdf: mid-batch
+    report = importer.import_scans(drop, min_age_seconds=0)
+    assert report.imported == ["a.png", "b.pdf"]
+    assert [name for name, _reason in report.failed] == ["a1-casse.pdf", "c.pdf"]
+    assert files(drop) == [
+        "done/a.png", "done/b.pdf",
+        "failed/a1-casse.pdf", "failed/a1-casse.pdf.reason.txt", "failed/c.pdf", "failed/c.pdf.reason.txt",
+    ]  # fmt: skip
+    assert (drop / "failed" / "a1-casse.pdf.reason.txt").read_text().strip()
+    assert MailItem.objects.count() == 2
+
+
+def test_any_unexpected_error_of_one_file_is_its_reason_and_the_batch_goes_on(drop, monkeypatch):
+    real_receive = importer.mail_item_receive
+
+    def receive(*, name, **kwargs):
+        if name == "a.png":
+            raise KeyError("page 3")  # whatever a library may raise on a strange file
+        return real_receive(name=name, **kwargs)
+
+    monkeypatch.setattr(importer, "mail_item_receive", receive)
+    report = importer.import_scans(drop, min_age_seconds=0)
+    assert report.imported == ["b.pdf"]
+    reason = (drop / "failed" / "a.png.reason.txt").read_text()
+    assert "erreur inattendue" in reason and "KeyError" in reason and "page 3" in reason
+    assert (drop / "failed" / "a.png").exists() and (drop / "done" / "b.pdf").exists()
+
+
+def test_a_database_error_stops_the_run_and_leaves_every_file_for_the_next(drop, monkeypatch):
+    from django.db import OperationalError
+
+    def receive(**kwargs):
+        raise OperationalError("connection lost")
+
+    monkeypatch.setattr(importer, "mail_item_receive", receive)
+    with pytest.raises(OperationalError):
+        importer.import_scans(drop, min_age_seconds=0)
+    assert {"a.png", "b.pdf"} <= set(files(drop)) and "failed/a.png" not in files(drop)
+
+
+def test_a_symlink_out_of_the_folder_is_refused_and_its_target_untouched(drop, tmp_path):
+    outside = save_scan(letter_image(["Lettre hors du dossier"]), tmp_path / "ailleurs.png", "PNG")
+    (drop / "passwd.png").symlink_to("/etc/passwd")
+    (drop / "scan-lien.png").symlink_to(outside)  # a real scan, but not dropped in the folder
+    passwd = Path("/etc/passwd").read_bytes()
+    report = importer.import_scans(drop, min_age_seconds=0)
+    assert sorted(name for name, _reason in report.failed) == ["c.pdf", "passwd.png", "scan-lien.png"]
+    for name in ["passwd.png", "scan-lien.png"]:
+        assert (drop / "failed" / name).is_symlink()  # the link itself was moved aside
+        assert "lien symbolique refusé" in (drop / "failed" / f"{name}.reason.txt").read_text()
+    assert Path("/etc/passwd").read_bytes() == passwd and outside.exists()
+    assert sorted(MailItem.objects.values_list("original_name", flat=True)) == ["a.png", "b.pdf"]
+
+
+def test_a_fifo_is_refused_without_hanging(drop):
+    os.mkfifo(drop / "tube.pdf")
+    report = importer.import_scans(drop, min_age_seconds=0)
+    assert ("tube.pdf", "ce n'est pas un fichier ordinaire (tube, périphérique…) : refusé.") in report.failed
+    assert report.imported == ["a.png", "b.pdf"]
+
+
+def test_a_file_still_being_written_waits_and_the_others_are_imported(drop):
+    old = os.stat(drop / "a.png").st_mtime - 3600
+    for name in ["a.png", "c.pdf"]:
+        os.utime(drop / name, (old, old))  # dropped an hour ago; b.pdf was just written
+    report = importer.import_scans(drop, min_age_seconds=30)
+    assert report.imported == ["a.png"] and report.waiting == ["b.pdf"]
+    assert (drop / "b.pdf").exists() and not (drop / "failed" / "b.pdf").exists()
+    assert importer.import_scans(drop, min_age_seconds=0).imported == ["b.pdf"]  # next run
+
+
+def test_the_command_prints_one_line_per_file_as_it_goes(drop, monkeypatch):
+    import io
+
+    broken_pdf(drop / "a1-casse.pdf")
+    (drop / "lien.png").symlink_to("/etc/passwd")
+    out = io.StringIO()
+    printed_before: dict[str, str] = {}
+    real_receive = importer.mail_item_receive
+
+    def receive(*, name, **kwargs):
+        printed_before[name] = out.getvalue()  # what was already printed when this file is read
+        return real_receive(name=name, **kwargs)
+
+    monkeypatch.setattr(importer, "mail_item_receive", receive)
+    call_command("import_scans", str(drop), "--min-age", "0", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "importé : a.png"
+    assert lines[1].startswith("refusé : a1-casse.pdf — ")
+    assert lines[2] == "importé : b.pdf"
+    assert lines[3].startswith("refusé : c.pdf — ") and "n'est pas un scan accepté" in lines[3]
+    assert lines[4].startswith("refusé : lien.png — lien symbolique refusé")
+    assert lines[5] == "Terminé : 2 importé(s), 0 déjà reçu(s), 3 refusé(s), 0 en attente."
+    assert printed_before["b.pdf"] == "importé : a.png\n" + lines[1] + "\n"  # printed as it went
+
+
+def test_the_command_says_which_files_wait(drop):
+    import io
+
+    out = io.StringIO()
+    call_command("import_scans", str(drop), "--min-age", "3600", stdout=out)
+    assert "en attente (peut-être en cours d'écriture), au prochain passage : a.png" in out.getvalue()
+    assert out.getvalue().splitlines()[-1] == "Terminé : 0 importé(s), 0 déjà reçu(s), 0 refusé(s), 3 en attente."
+
+
+def test_a_file_swapped_for_a_link_after_the_check_is_still_the_file_read(drop, monkeypatch):
+    real_receive = importer.mail_item_receive
+
+    def receive(*, path, name, **kwargs):
+        if name == "a.png":  # checked and opened; now someone swaps it for a link to /etc/passwd
+            (drop / ".swap").symlink_to("/etc/passwd")
+            os.replace(drop / ".swap", drop / "a.png")
+        return real_receive(path=path, name=name, **kwargs)
+
+    monkeypatch.setattr(importer, "mail_item_receive", receive)
+    importer.import_scans(drop, min_age_seconds=0)
+    item = MailItem.objects.get(original_name="a.png")
+    assert item.content_type == "image/png" and item.file.read(8) == b"\x89PNG\r\n\x1a\n"

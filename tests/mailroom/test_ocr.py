@@ -1,5 +1,7 @@
 """Real Tesseract with its French model on letters drawn by Pillow, as PNG, PDF and TIFF."""
 
+from pathlib import Path
+
 import pytest
 from pdfminer.high_level import extract_text
 
@@ -101,3 +103,67 @@ def test_reference_misread_by_the_ocr_is_still_found():
     assert reference in suggest(f"Objet : ma demande {misread}").references
     noisy = references.display(reference)[:-1] + "]" + reference[-1]  # a stray bracket before the last symbol
     assert reference in suggest(f"demande {noisy}").references
+
+
+# --- letters fed sideways, upside down or askew: read upright, shown upright ---
+
+
+def ink_box(item: MailItem) -> tuple[float, float, float, float]:
+    """Where the text is on the stored page, as fractions of its width and height."""
+    from PIL import Image, ImageOps
+
+    page = item.pages.get()
+    with Image.open(page.image) as image:
+        left, top, right, bottom = ImageOps.invert(image.convert("L")).point(lambda v: 255 if v > 128 else 0).getbbox()
+        return left / image.width, top / image.height, right / image.width, bottom / image.height
+
+
+@pytest.mark.parametrize("angle", [90, 180, 270, 4, -3])
+def test_a_letter_fed_sideways_upside_down_or_askew_is_read_and_stored_upright(tmp_path, angle):
+    from guichet.mailroom.ocr import _skew
+
+    upright = letter_image(letter_lines())
+    scanned = upright.rotate(angle, expand=True, fillcolor=255)  # counter-clockwise, as fed to the scanner
+    item = receive_and_read(save_scan(scanned, tmp_path / f"lettre-{angle}.png", "PNG"))
+    assert item.ocr_status == OcrStatus.DONE
+    assert "Hélène Lefèvre" in item.ocr_text and "éteint depuis une semaine" in item.ocr_text
+    page = item.pages.get()
+    assert page.width > page.height  # the letter is landscape-shaped: turned back from portrait
+    left, top, _right, bottom = ink_box(item)
+    assert left < 0.2 and top < 0.2 and bottom < 0.9  # text starts top left, as on the letter
+    if abs(angle) < 90:
+        from PIL import Image
+
+        with Image.open(page.image) as image:
+            assert abs(_skew(image)) < 0.5  # its lines are level
+    assert "Lefèvre" in extract_text(item.searchable_pdf.path)
+
+
+def test_a_page_without_text_is_kept_as_it_is(tmp_path):
+    from PIL import Image, ImageDraw
+
+    drawing = Image.new("L", (600, 400), 255)
+    ImageDraw.Draw(drawing).rectangle((100, 100, 300, 250), outline=0, width=6)  # no text: OSD cannot tell
+    item = receive_and_read(save_scan(drawing, tmp_path / "plan.png", "PNG"))
+    assert item.ocr_status == OcrStatus.DONE
+    assert (item.pages.get().width, item.pages.get().height) == (600, 400)
+
+
+def test_without_the_orientation_model_letters_are_still_read(tmp_path, monkeypatch, letter_png):
+    """An install without tesseract-ocr-osd: the page is read as it lies, nothing is lost."""
+    tessdata = tmp_path / "tessdata"
+    tessdata.mkdir()
+    for path in Path(TESSDATA).iterdir():
+        if path.name != "osd.traineddata":
+            (tessdata / path.name).symlink_to(path)
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tessdata))
+    item = receive_and_read(letter_png)
+    assert item.ocr_status == OcrStatus.DONE
+    assert "éteint depuis une semaine" in item.ocr_text
+
+
+def test_the_orientation_model_is_installed():
+    assert Path(TESSDATA, "osd.traineddata").exists()  # Debian package tesseract-ocr-osd (Makefile APT_PACKAGES)
+
+
+TESSDATA = "/usr/share/tesseract-ocr/5/tessdata"

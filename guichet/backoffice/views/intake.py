@@ -118,7 +118,9 @@ def receipt(request: SignedInRequest, reference: str) -> HttpResponse:
 @require_POST
 @agent_required
 def relayed_message(request: SignedInRequest, reference: str) -> HttpResponse:
-    ticket = get_ticket_for_agent(request, reference, Action.NOTE)
+    # A relayed message speaks in the citizen's thread and may reopen the ticket: it needs the right to
+    # answer there, not just to add a note (reception answers only for the requests it entered).
+    ticket = get_ticket_for_agent(request, reference, Action.REPLY)
     form = RelayedMessageForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Message non enregistré : écrivez ce que dit l’usager."))

@@ -2,7 +2,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.mailroom.importer import import_scans
+from guichet.mailroom.importer import FAILED, IMPORTED, KNOWN, FileOutcome, import_scans
+
+LINES = {
+    IMPORTED: "importé : {name}",
+    KNOWN: "déjà reçu, rangé dans done/ : {name}",
+    FAILED: "refusé : {name} — {reason}",
+    "waiting": "en attente (peut-être en cours d'écriture), au prochain passage : {name}",
+}
 
 
 class Command(BaseCommand):
@@ -20,16 +27,17 @@ class Command(BaseCommand):
     def handle(self, *args, directory: Path, min_age: float, **options) -> None:
         if not directory.is_dir():
             raise CommandError(f"{directory} n'est pas un dossier.")
-        report = import_scans(directory, min_age_seconds=min_age)
+        report = import_scans(directory, min_age_seconds=min_age, on_file=self._print)
         if report.locked:
             self.stdout.write("Un autre import de ce dossier est en cours : rien à faire.")
             return
-        for name in report.imported:
-            self.stdout.write(f"importé : {name}")
-        for name in report.known:
-            self.stdout.write(f"déjà reçu : {name}")
-        for name, reason in report.failed:
-            self.stdout.write(f"refusé : {name} — {reason}")
-        if options["verbosity"] > 1:
-            for name in report.waiting:
-                self.stdout.write(f"en cours d'écriture, au prochain passage : {name}")
+        self.stdout.write(
+            f"Terminé : {len(report.imported)} importé(s), {len(report.known)} déjà reçu(s), "
+            f"{len(report.failed)} refusé(s), {len(report.waiting)} en attente."
+        )
+
+    def _print(self, outcome: FileOutcome) -> None:
+        # One line per file as soon as it is done, so a long batch shows its progress (and cron's log
+        # keeps what was done before a crash).
+        self.stdout.write(LINES[outcome.status].format(name=outcome.name, reason=outcome.reason))
+        self.stdout.flush()
