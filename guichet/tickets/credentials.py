@@ -6,6 +6,7 @@ to their ticket and limited in attempts.
 """
 
 import datetime
+import enum
 import hashlib
 import hmac
 import secrets
@@ -21,7 +22,7 @@ from guichet.lib.tokens import new_token, token_hash, token_matches
 from guichet.notifications.models import Notification, NotificationChannel, Template
 from guichet.notifications.services import notification_queue
 from guichet.tickets.exceptions import TicketActionError
-from guichet.tickets.models import AccessCode, AccessToken, Ticket
+from guichet.tickets.models import AccessCode, AccessToken, Ticket, access_token_expiry
 
 
 def access_token_issue(*, ticket: Ticket, nbytes: int = 32) -> str:
@@ -35,16 +36,37 @@ def access_token_withdraw(*, ticket: Ticket, token: str) -> None:
     AccessToken.objects.filter(ticket=ticket, token_hash=token_hash(token)).delete()
 
 
-def access_token_verify(*, ticket: Ticket, token: str) -> bool:
+class LinkState(enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"  # expired or revoked: the citizen is offered a new code
+    UNKNOWN = "unknown"
+
+
+def access_token_check(*, ticket: Ticket, token: str) -> LinkState:
+    """Whether ``token`` opens this ticket; a valid link lives GUICHET_ACCESS_LINK_DAYS more from now."""
     matched = None
     # Compare against every token of the ticket, in constant time each, without early exit.
-    for pk, stored in AccessToken.objects.filter(ticket=ticket).values_list("pk", "token_hash"):
+    rows = AccessToken.objects.filter(ticket=ticket).values_list("pk", "token_hash", "expires_at", "revoked_at")
+    for pk, stored, expires_at, revoked_at in rows:
         if token_matches(token, stored):
-            matched = pk
+            matched = (pk, expires_at, revoked_at)
     if matched is None:
-        return False
-    AccessToken.objects.filter(pk=matched).update(last_used_at=timezone.now())
-    return True
+        return LinkState.UNKNOWN
+    pk, expires_at, revoked_at = matched
+    now = timezone.now()
+    if revoked_at is not None or expires_at <= now:
+        return LinkState.EXPIRED
+    AccessToken.objects.filter(pk=pk).update(last_used_at=now, expires_at=access_token_expiry())
+    return LinkState.VALID
+
+
+def access_token_verify(*, ticket: Ticket, token: str) -> bool:
+    return access_token_check(ticket=ticket, token=token) is LinkState.VALID
+
+
+def access_tokens_revoke(*, ticket: Ticket) -> int:
+    """Revoke every live personal link of the ticket (the citizen just proved who they are another way)."""
+    return AccessToken.objects.filter(ticket=ticket, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 CODE_LIFETIME = datetime.timedelta(minutes=15)
@@ -123,6 +145,8 @@ def access_code_verify(*, ticket: Ticket, code: str) -> bool:
         matched = [c for c in live if hmac.compare_digest(c.code_hash, _code_hash(ticket.pk, code))]
         if matched:
             AccessCode.objects.filter(pk=matched[0].pk).update(used_at=timezone.now())
+            # The citizen asked for a new way in: links sent before (perhaps forwarded or leaked) stop working.
+            access_tokens_revoke(ticket=ticket)
             return True
         live.update(attempts=F("attempts") + 1)
         return False

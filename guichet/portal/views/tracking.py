@@ -17,10 +17,11 @@ from guichet.portal.lookup import not_found, ticket_for_visitor, with_ticket
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
 from guichet.tickets.credentials import (
+    LinkState,
     access_code_destination,
     access_code_request,
     access_code_verify,
-    access_token_verify,
+    access_token_check,
 )
 from guichet.tickets.exceptions import ReplyNotAllowed, TicketActionError
 from guichet.tickets.files import attachment_response
@@ -147,7 +148,10 @@ def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyFor
 @require_GET
 @with_ticket()
 def access_link(request: HttpRequest, ticket: Ticket, token: str) -> HttpResponse:
-    if not access_token_verify(ticket=ticket, token=token):
+    state = access_token_check(ticket=ticket, token=token)
+    if state is LinkState.EXPIRED:
+        return render(request, "portal/link_expired.html", {"ticket": ticket}, status=410)
+    if state is not LinkState.VALID:
         return not_found(request)
     grants.grant(request, ticket)
     # The redirect drops the secret from the address bar and the browser history.
