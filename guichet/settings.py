@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "guichet.mailroom",
     "guichet.portal",
     "guichet.backoffice",
+    "guichet.signin",
     "guichet.api",
     "guichet.demo",
 ]
@@ -364,6 +365,12 @@ GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 # Personal links stop working after this many days without use; each use starts the count again.
 GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)
+# Agents' sign-in (/agent/connexion/ and /admin/login/, guichet.signin): attempts per client address, and per
+# account a lock after N failures from any address, GUICHET_SIGNIN_LOCK_MINUTES doubling at each lock, capped.
+GUICHET_SIGNIN_IP_RATE = env_str("GUICHET_SIGNIN_IP_RATE", "10/m")
+GUICHET_SIGNIN_LOCK_AFTER = env_int("GUICHET_SIGNIN_LOCK_AFTER", 5)
+GUICHET_SIGNIN_LOCK_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MINUTES", 1)
+GUICHET_SIGNIN_LOCK_MAX_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MAX_MINUTES", 60)
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
 # Mail room: scanned letters (see guichet/mailroom). Without Tesseract the scans are kept, marked "OCR unavailable".
 GUICHET_SCAN_MAX_BYTES = env_int("GUICHET_SCAN_MAX_MB", 50) * 1024 * 1024
