@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "guichet.portal",
     "guichet.backoffice",
     "guichet.signin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "guichet.api",
     "guichet.demo",
 ]
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in agent who must use a second factor types a code, or enrols, before anything else.
+    "guichet.signin.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -371,6 +376,10 @@ GUICHET_SIGNIN_IP_RATE = env_str("GUICHET_SIGNIN_IP_RATE", "10/m")
 GUICHET_SIGNIN_LOCK_AFTER = env_int("GUICHET_SIGNIN_LOCK_AFTER", 5)
 GUICHET_SIGNIN_LOCK_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MINUTES", 1)
 GUICHET_SIGNIN_LOCK_MAX_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MAX_MINUTES", 60)
+# Two-factor authentication (TOTP app + recovery codes, django-otp): required for administrators, supervisors
+# and /admin/ staff when on; any other agent may enrol. The authenticator app shows the issuer's name.
+GUICHET_2FA_REQUIRED = env_bool("GUICHET_2FA_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Guichet")
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
 # Mail room: scanned letters (see guichet/mailroom). Without Tesseract the scans are kept, marked "OCR unavailable".
 GUICHET_SCAN_MAX_BYTES = env_int("GUICHET_SCAN_MAX_MB", 50) * 1024 * 1024
