@@ -370,6 +370,13 @@ GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 # Personal links stop working after this many days without use; each use starts the count again.
 GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)
+# Access codes by SMS or email (POST /suivi/<ref>/code/envoyer/): a proof of work of N leading zero bits
+# (about 2^N SHA-256 in the browser), a stricter per-address limit without it (no JavaScript), and caps per
+# citizen (or address) and for the whole commune over the last 24 hours. 3 codes an hour per ticket, always.
+GUICHET_ACCESS_CODE_POW_BITS = env_int("GUICHET_ACCESS_CODE_POW_BITS", 16)
+GUICHET_ACCESS_CODE_NOPROOF_RATE = env_str("GUICHET_ACCESS_CODE_NOPROOF_RATE", "3/h")
+GUICHET_ACCESS_CODE_CITIZEN_DAILY = env_int("GUICHET_ACCESS_CODE_CITIZEN_DAILY", 6)
+GUICHET_ACCESS_CODE_DAILY = env_int("GUICHET_ACCESS_CODE_DAILY", 500)
 # Agents' sign-in (/agent/connexion/ and /admin/login/, guichet.signin): attempts per client address, and per
 # account a lock after N failures from any address, GUICHET_SIGNIN_LOCK_MINUTES doubling at each lock, capped.
 GUICHET_SIGNIN_IP_RATE = env_str("GUICHET_SIGNIN_IP_RATE", "10/m")

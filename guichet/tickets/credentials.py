@@ -14,7 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -75,8 +75,24 @@ CODES_PER_HOUR = 3
 
 
 class TooManyCodes(TicketActionError):
+    refusal = "ticket_hourly"  # portal.models.RefusalReason
     default_message = _(
         "Plusieurs codes ont déjà été envoyés pour cette demande : attendez une heure avant d’en demander un autre."
+    )
+
+
+class CitizenDailyCap(TicketActionError):
+    refusal = "citizen_daily"
+    default_message = _(
+        "Plusieurs codes vous ont déjà été envoyés aujourd’hui : utilisez le dernier reçu, ou réessayez demain."
+    )
+
+
+class DailyCap(TicketActionError):
+    refusal = "global_daily"
+    default_message = _(
+        "L’envoi de codes est momentanément suspendu : réessayez demain, ou contactez la mairie "
+        "en indiquant votre numéro de suivi."
     )
 
 
@@ -108,12 +124,20 @@ def access_code_request(*, ticket: Ticket) -> None:
     destination = access_code_destination(ticket)
     if destination is None:
         raise NoContactOnFile()
-    recent = Notification.objects.filter(
-        ticket=ticket, template=Template.ACCESS_CODE, created_at__gte=timezone.now() - datetime.timedelta(hours=1)
-    )
-    if recent.count() >= CODES_PER_HOUR:
+    now = timezone.now()
+    codes = Notification.objects.filter(template=Template.ACCESS_CODE)
+    if codes.filter(ticket=ticket, created_at__gte=now - datetime.timedelta(hours=1)).count() >= CODES_PER_HOUR:
         raise TooManyCodes()
     channel, recipient = destination
+    # References are public: without these caps anyone could have the town hall spam a citizen, or spend its
+    # SMS budget. One citizen (or one address, whatever record holds it) and the whole commune, per 24 hours.
+    today = codes.filter(created_at__gte=now - datetime.timedelta(days=1))
+    if today.count() >= settings.GUICHET_ACCESS_CODE_DAILY:
+        raise DailyCap()
+    if today.filter(Q(ticket__citizen=ticket.citizen) | Q(recipient=recipient)).count() >= (
+        settings.GUICHET_ACCESS_CODE_CITIZEN_DAILY
+    ):
+        raise CitizenDailyCap()
     notification_queue(
         ticket=ticket,
         template=Template.ACCESS_CODE,
