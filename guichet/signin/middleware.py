@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from guichet.signin.twofactor import Step, twofactor_step
 
 # What a session may still open before its second step: that step itself, signing out, static files.
-ALWAYS_OPEN = ("/static/", "/favicon.ico", "/agent/deconnexion/", "/compte/deconnexion/")
+ALWAYS_OPEN = ("/static/", "/favicon.ico", "/agent/deconnexion/", "/compte/logout/", "/compte/deconnexion/")
 
 
 class TwoFactorMiddleware:

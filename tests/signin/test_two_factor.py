@@ -139,3 +139,13 @@ def test_citizens_are_never_asked(client, settings):
     assert client.get(reverse("portal:home")).status_code == 200
     assert client.get(reverse("signin:enrol")).status_code == 302  # not an agent: sent to the agents' sign-in
     assert not TOTPDevice.objects.exists()
+
+
+def test_signing_in_through_the_citizens_page_still_asks_a_supervisor_for_the_second_factor(client, supervisor):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=supervisor, email=supervisor.email, verified=True, primary=True)
+    response = client.post(reverse("account_login"), {"login": supervisor.email, "password": PASSWORD})
+    assert response.status_code == 302 and client.session.get("_auth_user_id") == str(supervisor.pk)
+    assert client.get(reverse("backoffice:inbox")).url.startswith(reverse("signin:enrol"))
+    assert client.get("/api/v1/tickets/").status_code == 302  # the REST API by session too
