@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "guichet.mailroom",
     "guichet.portal",
     "guichet.backoffice",
+    "guichet.signin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "guichet.api",
     "guichet.demo",
 ]
@@ -71,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in agent who must use a second factor types a code, or enrols, before anything else.
+    "guichet.signin.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "guichet.backoffice.sessions.AgentIdleTimeoutMiddleware",
@@ -363,6 +369,25 @@ GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_MB", 10) * 1024 *
 GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
 GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
+# Personal links stop working after this many days without use; each use starts the count again.
+GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)
+# Access codes by SMS or email (POST /suivi/<ref>/code/envoyer/): a proof of work of N leading zero bits
+# (about 2^N SHA-256 in the browser), a stricter per-address limit without it (no JavaScript), and caps per
+# citizen (or address) and for the whole commune over the last 24 hours. 3 codes an hour per ticket, always.
+GUICHET_ACCESS_CODE_POW_BITS = env_int("GUICHET_ACCESS_CODE_POW_BITS", 16)
+GUICHET_ACCESS_CODE_NOPROOF_RATE = env_str("GUICHET_ACCESS_CODE_NOPROOF_RATE", "3/h")
+GUICHET_ACCESS_CODE_CITIZEN_DAILY = env_int("GUICHET_ACCESS_CODE_CITIZEN_DAILY", 6)
+GUICHET_ACCESS_CODE_DAILY = env_int("GUICHET_ACCESS_CODE_DAILY", 500)
+# Agents' sign-in (/agent/connexion/ and /admin/login/, guichet.signin): attempts per client address, and per
+# account a lock after N failures from any address, GUICHET_SIGNIN_LOCK_MINUTES doubling at each lock, capped.
+GUICHET_SIGNIN_IP_RATE = env_str("GUICHET_SIGNIN_IP_RATE", "10/m")
+GUICHET_SIGNIN_LOCK_AFTER = env_int("GUICHET_SIGNIN_LOCK_AFTER", 5)
+GUICHET_SIGNIN_LOCK_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MINUTES", 1)
+GUICHET_SIGNIN_LOCK_MAX_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MAX_MINUTES", 60)
+# Two-factor authentication (TOTP app + recovery codes, django-otp): required for administrators, supervisors
+# and /admin/ staff when on; any other agent may enrol. The authenticator app shows the issuer's name.
+GUICHET_2FA_REQUIRED = env_bool("GUICHET_2FA_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Guichet")
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
 # Agents (and admin staff) are signed out after this long without a request: a working day by default.
 GUICHET_AGENT_IDLE_SECONDS = env_int("GUICHET_AGENT_IDLE_MINUTES", 8 * 60) * 60

@@ -6,13 +6,16 @@ from django.views.generic import RedirectView
 
 from guichet.notifications import webhooks
 from guichet.portal.views import errors
+from guichet.signin.forms import AdminSignInForm
 
 admin.site.site_header = _("Guichet — administration")
 admin.site.site_title = _("Guichet")
 admin.site.index_title = _("Réglages de la commune")
+admin.site.login_form = AdminSignInForm  # the agents' lock and log apply to /admin/ too
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("agent/securite/", include("guichet.signin.urls")),
     path("agent/", include("guichet.backoffice.urls")),
     path("open311/v2/", include("guichet.api.urls")),
     path("compte/famille/", include("guichet.households.urls")),

@@ -38,6 +38,8 @@ def _isolated_files(settings, tmp_path) -> None:
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
     }
+    # Personas sign in with force_login; tests/signin/ turns the second factor on where it is the subject.
+    settings.GUICHET_2FA_REQUIRED = False
 
 
 # Personas -------------------------------------------------------------------------------------

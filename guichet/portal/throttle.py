@@ -20,3 +20,9 @@ def lookup_failed(request: HttpRequest) -> None:
 def submission_blocked(request: HttpRequest) -> bool:
     """Counts every submission attempt (valid or not)."""
     return is_ratelimited(request, group="submit", key="ip", rate=settings.GUICHET_SUBMIT_RATE, increment=True)
+
+
+def access_code_without_proof_blocked(request: HttpRequest) -> bool:
+    """Access-code requests without a proof of work (no JavaScript) get a stricter limit per address."""
+    rate = settings.GUICHET_ACCESS_CODE_NOPROOF_RATE
+    return is_ratelimited(request, group="code-no-proof", key="ip", rate=rate, increment=True)

@@ -6,6 +6,7 @@ to their ticket and limited in attempts.
 """
 
 import datetime
+import enum
 import hashlib
 import hmac
 import secrets
@@ -13,7 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +22,7 @@ from guichet.lib.tokens import new_token, token_hash, token_matches
 from guichet.notifications.models import Notification, NotificationChannel, Template
 from guichet.notifications.services import notification_queue
 from guichet.tickets.exceptions import TicketActionError
-from guichet.tickets.models import AccessCode, AccessToken, Ticket
+from guichet.tickets.models import AccessCode, AccessToken, Ticket, access_token_expiry
 
 
 def access_token_issue(*, ticket: Ticket, nbytes: int = 32) -> str:
@@ -52,16 +53,37 @@ def personal_link_withdraw(notification: Notification, token: str) -> None:
     access_token_withdraw(ticket=_ticket_of(notification), token=token)
 
 
-def access_token_verify(*, ticket: Ticket, token: str) -> bool:
+class LinkState(enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"  # expired or revoked: the citizen is offered a new code
+    UNKNOWN = "unknown"
+
+
+def access_token_check(*, ticket: Ticket, token: str) -> LinkState:
+    """Whether ``token`` opens this ticket; a valid link lives GUICHET_ACCESS_LINK_DAYS more from now."""
     matched = None
     # Compare against every token of the ticket, in constant time each, without early exit.
-    for pk, stored in AccessToken.objects.filter(ticket=ticket).values_list("pk", "token_hash"):
+    rows = AccessToken.objects.filter(ticket=ticket).values_list("pk", "token_hash", "expires_at", "revoked_at")
+    for pk, stored, expires_at, revoked_at in rows:
         if token_matches(token, stored):
-            matched = pk
+            matched = (pk, expires_at, revoked_at)
     if matched is None:
-        return False
-    AccessToken.objects.filter(pk=matched).update(last_used_at=timezone.now())
-    return True
+        return LinkState.UNKNOWN
+    pk, expires_at, revoked_at = matched
+    now = timezone.now()
+    if revoked_at is not None or expires_at <= now:
+        return LinkState.EXPIRED
+    AccessToken.objects.filter(pk=pk).update(last_used_at=now, expires_at=access_token_expiry())
+    return LinkState.VALID
+
+
+def access_token_verify(*, ticket: Ticket, token: str) -> bool:
+    return access_token_check(ticket=ticket, token=token) is LinkState.VALID
+
+
+def access_tokens_revoke(*, ticket: Ticket) -> int:
+    """Revoke every live personal link of the ticket (the citizen just proved who they are another way)."""
+    return AccessToken.objects.filter(ticket=ticket, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 CODE_LIFETIME = datetime.timedelta(minutes=15)
@@ -70,8 +92,24 @@ CODES_PER_HOUR = 3
 
 
 class TooManyCodes(TicketActionError):
+    refusal = "ticket_hourly"  # portal.models.RefusalReason
     default_message = _(
         "Plusieurs codes ont déjà été envoyés pour cette demande : attendez une heure avant d’en demander un autre."
+    )
+
+
+class CitizenDailyCap(TicketActionError):
+    refusal = "citizen_daily"
+    default_message = _(
+        "Plusieurs codes vous ont déjà été envoyés aujourd’hui : utilisez le dernier reçu, ou réessayez demain."
+    )
+
+
+class DailyCap(TicketActionError):
+    refusal = "global_daily"
+    default_message = _(
+        "L’envoi de codes est momentanément suspendu : réessayez demain, ou contactez la mairie "
+        "en indiquant votre numéro de suivi."
     )
 
 
@@ -103,12 +141,20 @@ def access_code_request(*, ticket: Ticket) -> None:
     destination = access_code_destination(ticket)
     if destination is None:
         raise NoContactOnFile()
-    recent = Notification.objects.filter(
-        ticket=ticket, template=Template.ACCESS_CODE, created_at__gte=timezone.now() - datetime.timedelta(hours=1)
-    )
-    if recent.count() >= CODES_PER_HOUR:
+    now = timezone.now()
+    codes = Notification.objects.filter(template=Template.ACCESS_CODE)
+    if codes.filter(ticket=ticket, created_at__gte=now - datetime.timedelta(hours=1)).count() >= CODES_PER_HOUR:
         raise TooManyCodes()
     channel, recipient = destination
+    # References are public: without these caps anyone could have the town hall spam a citizen, or spend its
+    # SMS budget. One citizen (or one address, whatever record holds it) and the whole commune, per 24 hours.
+    today = codes.filter(created_at__gte=now - datetime.timedelta(days=1))
+    if today.count() >= settings.GUICHET_ACCESS_CODE_DAILY:
+        raise DailyCap()
+    if today.filter(Q(ticket__citizen=ticket.citizen) | Q(recipient=recipient)).count() >= (
+        settings.GUICHET_ACCESS_CODE_CITIZEN_DAILY
+    ):
+        raise CitizenDailyCap()
     notification_queue(
         ticket=ticket,
         template=Template.ACCESS_CODE,
@@ -148,6 +194,8 @@ def access_code_verify(*, ticket: Ticket, code: str) -> bool:
         matched = [c for c in live if hmac.compare_digest(c.code_hash, _code_hash(ticket.pk, code))]
         if matched:
             AccessCode.objects.filter(pk=matched[0].pk).update(used_at=timezone.now())
+            # The citizen asked for a new way in: links sent before (perhaps forwarded or leaked) stop working.
+            access_tokens_revoke(ticket=ticket)
             return True
         live.update(attempts=F("attempts") + 1)
         return False

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 import uuid
 
@@ -258,13 +259,20 @@ class AccessCode(models.Model):
         return f"{self.ticket_id} · {self.created_at:%d/%m/%Y %H:%M}"
 
 
+def access_token_expiry() -> "datetime.datetime":
+    """When a personal link minted or used now stops working (GUICHET_ACCESS_LINK_DAYS)."""
+    return timezone.now() + datetime.timedelta(days=settings.GUICHET_ACCESS_LINK_DAYS)
+
+
 class AccessToken(models.Model):
-    """A personal link's secret, stored only as its SHA-256."""
+    """A personal link's secret, stored only as its SHA-256; it lives a while, longer each time it is used."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="access_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"), default=access_token_expiry)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lien personnel")

@@ -92,11 +92,26 @@ def test_the_counter_receipt_is_a_pdf_with_the_reference(client, reception, requ
     ticket = factories.make_ticket(
         request_type=request_type, citizen=citizen, channel=Channel.COUNTER, entered_by=reception
     )
-    response = client.get(reverse("backoffice:receipt", args=[ticket.reference]), {"format": "ticket80"})
+    response = client.post(reverse("backoffice:receipt", args=[ticket.reference]), {"format": "ticket80"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert client.get(reverse("backoffice:receipt", args=[ticket.reference]), {"format": "a5"}).status_code == 404
+    assert ticket.access_tokens.count() == 1
+    assert client.post(reverse("backoffice:receipt", args=[ticket.reference]), {"format": "a5"}).status_code == 404
+
+
+def test_opening_the_receipt_address_writes_nothing_and_offers_print_buttons(client, reception, request_type, citizen):
+    # A GET (prefetch, reload, browser history) must not mint another permanent personal link.
+    ticket = factories.make_ticket(
+        request_type=request_type, citizen=citizen, channel=Channel.COUNTER, entered_by=reception
+    )
+    done = client.get(reverse("backoffice:intake_done", args=[ticket.reference]))
+    assert f'method="post" action="{reverse("backoffice:receipt", args=[ticket.reference])}"' in done.text
+    for layout in ("a4", "ticket80"):
+        page = client.get(reverse("backoffice:receipt", args=[ticket.reference]), {"format": layout})
+        assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+        assert "Imprimer le récépissé (A4)" in page.text
+    assert not ticket.access_tokens.exists()
 
 
 def test_invalid_intake_keeps_everything_typed(client, reception, request_type):
@@ -149,11 +164,13 @@ def test_intake_screens_are_for_agents_only(client, ticket):
     client.force_login(factories.UserFactory())
     assert client.get(reverse("backoffice:new_request")).status_code == 403
     assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 403
+    assert client.post(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 403
 
 
 def test_receipt_of_another_services_ticket_is_refused(client, other_agent, ticket):
     client.force_login(other_agent)
     assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
+    assert client.post(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
     assert client.get(reverse("backoffice:intake_done", args=[ticket.reference])).status_code == 404
 
 
@@ -161,6 +178,7 @@ def test_reception_prints_receipts_only_for_the_requests_it_entered(client, rece
     # The receipt holds a personal link acting as the citizen: seeing a ticket is not enough to mint one.
     assert client.get(reverse("backoffice:intake_done", args=[ticket.reference])).status_code == 200
     assert client.get(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
+    assert client.post(reverse("backoffice:receipt", args=[ticket.reference])).status_code == 404
     assert not ticket.access_tokens.exists()
 
 

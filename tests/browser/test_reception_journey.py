@@ -101,9 +101,15 @@ def test_reception_takes_a_phone_call_by_keyboard_then_a_counter_visit(
     counter_ticket = Ticket.objects.get(channel=Channel.COUNTER)
     assert counter_ticket.citizen == citizen
 
+    # Printing is a POST (it mints the citizen's personal link); the PDF opens in a new tab.
+    tokens_before = counter_ticket.access_tokens.count()
     with page.expect_popup() as popup:
-        page.get_by_role("link", name="Imprimer le récépissé (A4)").click()
-    receipt = popup.value
-    response = receipt.request.get(receipt.url)
+        page.get_by_role("button", name="Imprimer le récépissé (A4)").click()
+    popup.value.wait_for_load_state()
+    assert counter_ticket.access_tokens.count() == tokens_before + 1
+    response = page.request.post(
+        popup.value.url,
+        form={"format": "a4", "csrfmiddlewaretoken": page.locator("[name=csrfmiddlewaretoken]").first.input_value()},
+    )
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from guichet.lib.masking import mask_email, mask_phone
 from guichet.notifications.delivery import deliver
 from guichet.notifications.models import DeliveryStatus, Notification, Template
+from guichet.portal.challenge import solve
 from guichet.tickets.credentials import CODE_MAX_ATTEMPTS, access_code_issue
 from guichet.tickets.models import AccessCode
 from tests import factories
@@ -19,7 +20,13 @@ pytestmark = pytest.mark.django_db
 
 
 def request_code(client, ticket):
-    return client.post(reverse("portal:access_code_send", args=[ticket.reference]))
+    """As a browser with JavaScript does: solve the page's proof of work, then send."""
+    page = client.get(reverse("portal:access_code", args=[ticket.reference]))
+    challenge = page.context["challenge"]
+    nonce = solve(challenge, page.context["challenge_bits"])
+    return client.post(
+        reverse("portal:access_code_send", args=[ticket.reference]), {"pow_challenge": challenge, "pow_nonce": nonce}
+    )
 
 
 def check_code(client, ticket, code):

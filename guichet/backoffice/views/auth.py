@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.utils.decorators import method_decorator
-from django_ratelimit.decorators import ratelimit
+
+from guichet.signin.forms import AgentSignInForm
 
 
-@method_decorator(ratelimit(key="ip", rate="10/m", method="POST", block=True), name="post")
 class LoginView(auth_views.LoginView):
+    # The form limits attempts per address and per account, and logs refusals (guichet.signin).
+    authentication_form = AgentSignInForm
     template_name = "backoffice/login.html"
     redirect_authenticated_user = True
 

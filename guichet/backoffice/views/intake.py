@@ -95,17 +95,19 @@ def intake_done(request: SignedInRequest, reference: str) -> HttpResponse:
     return render(request, "backoffice/intake/done.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @agent_required
 def receipt(request: SignedInRequest, reference: str) -> HttpResponse:
-    from guichet.intake.receipts import counter_receipt_pdf  # WeasyPrint is slow to import: only when printing
-
     # The receipt carries a personal link that acts as the citizen: only agents who may answer for the
     # ticket print it (reception prints the receipts of the requests it entered).
     ticket = get_ticket_for_agent(request, reference, Action.REPLY)
-    layout = request.GET.get("format", "a4")
+    if request.method == "GET":  # printing mints a link: a GET (prefetch, reload, history) only offers the buttons
+        return render(request, "backoffice/intake/receipt.html", {"ticket": ticket})
+    layout = request.POST.get("format", "a4")
     if layout not in {"a4", "ticket80"}:
         raise Http404
+    from guichet.intake.receipts import counter_receipt_pdf  # WeasyPrint is slow to import: only when printing
+
     token = access_token_issue(ticket=ticket)
     access_url = absolute(reverse("portal:access", args=[ticket.reference, token]))
     pdf = counter_receipt_pdf(ticket=ticket, access_url=access_url, layout=layout)

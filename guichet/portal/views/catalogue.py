@@ -3,6 +3,8 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from guichet.accounts.services import account_citizen
@@ -14,7 +16,13 @@ from guichet.lib.htmx import wants_partial
 from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.portal import grants, throttle
 from guichet.portal.forms import TrackingForm
+from guichet.portal.submissions import submission_allowed, submitter_prepare
 from guichet.portal.views.errors import rate_limited
+
+REPLAYED_FORM = gettext_noop(
+    "Ce formulaire a déjà été envoyé depuis un autre navigateur. Vérifiez vos réponses et envoyez-les : "
+    "une nouvelle demande sera enregistrée à votre nom."
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -46,6 +54,10 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
         form = RequestForm(request.POST, request.FILES, request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen, data=request.POST)
         key = parse_submission_key(request.POST.get("submission_key"))
+        if key and not submission_allowed(request, key):
+            # Sent before from another session: keep what was typed, never show the other person's ticket.
+            contact_form.add_error(None, _(REPLAYED_FORM))
+            key = new_submission_key()
         if form.is_valid() and contact_form.is_valid() and not contact_form.is_bot and key:
             ticket = web_submit(
                 request_form=form, contact_form=contact_form, submission_key=key, account_citizen=citizen
@@ -57,6 +69,7 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
         form = RequestForm(request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen)
         key, status = None, 200
+        submitter_prepare(request)
     context = {
         "request_type": request_type,
         "form": form,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -5,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.services import ticket_seen
@@ -12,15 +14,19 @@ from guichet.intake.forms import CitizenReplyForm
 from guichet.lib import references
 from guichet.lib.masking import mask_email, mask_phone
 from guichet.portal import grants, throttle
+from guichet.portal.challenge import Proof, challenge_issue, proof_check
 from guichet.portal.forms import AccessCodeForm, TrackingForm
 from guichet.portal.lookup import not_found, ticket_for_visitor, with_ticket
+from guichet.portal.models import RefusalReason
+from guichet.portal.services import refusal_record
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
 from guichet.tickets.credentials import (
+    LinkState,
     access_code_destination,
     access_code_request,
     access_code_verify,
-    access_token_verify,
+    access_token_check,
 )
 from guichet.tickets.exceptions import ReplyNotAllowed, TicketActionError
 from guichet.tickets.files import attachment_response
@@ -92,6 +98,8 @@ def _code_page(request: HttpRequest, ticket: Ticket, form: AccessCodeForm, statu
         "code_destination": _masked(destination) if destination else "",
         "code_form": form,
         "code_sent": request.GET.get("envoye") == "1",
+        "challenge": challenge_issue(),
+        "challenge_bits": settings.GUICHET_ACCESS_CODE_POW_BITS,
     }
     return render(request, "portal/access_code.html", context, status=status)
 
@@ -104,14 +112,33 @@ def _masked(destination: tuple[str, str]) -> str:
 @require_POST
 @with_ticket()
 def access_code_send(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    # Every refusal is counted (portal.Refusal, in /admin/): references are public, the messages cost money.
     if throttle.submission_blocked(request):
+        refusal_record(reason=RefusalReason.ADDRESS_RATE, reference=ticket.reference)
         return rate_limited(request)
+    proof = proof_check(challenge=request.POST.get("pow_challenge", ""), nonce=request.POST.get("pow_nonce", ""))
+    if proof is Proof.INVALID:
+        refusal_record(reason=RefusalReason.BAD_PROOF, reference=ticket.reference)
+        messages.error(request, _("La vérification anti-abus n’a pas abouti. Demandez le code de nouveau."))
+        return redirect("portal:access_code", reference=ticket.reference)
+    if proof is Proof.MISSING and throttle.access_code_without_proof_blocked(request):
+        refusal_record(reason=RefusalReason.NO_PROOF_RATE, reference=ticket.reference)
+        messages.error(request, _(NO_PROOF_LIMIT))
+        return _code_page(request, ticket, AccessCodeForm(), status=429)
     try:
         access_code_request(ticket=ticket)
     except TicketActionError as refusal:
+        if reason := getattr(refusal, "refusal", ""):
+            refusal_record(reason=reason, reference=ticket.reference)
         messages.error(request, refusal.message)
         return redirect("portal:access_code", reference=ticket.reference)
     return redirect(reverse("portal:access_code", args=[ticket.reference]) + "?envoye=1")
+
+
+NO_PROOF_LIMIT = gettext_noop(
+    "Trop de codes ont été demandés depuis cette connexion. Réessayez dans une heure, "
+    "ou activez JavaScript dans votre navigateur : la page fait alors une courte vérification anti-abus."
+)
 
 
 @require_POST
@@ -148,7 +175,10 @@ def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyFor
 @require_GET
 @with_ticket()
 def access_link(request: HttpRequest, ticket: Ticket, token: str) -> HttpResponse:
-    if not access_token_verify(ticket=ticket, token=token):
+    state = access_token_check(ticket=ticket, token=token)
+    if state is LinkState.EXPIRED:
+        return render(request, "portal/link_expired.html", {"ticket": ticket}, status=410)
+    if state is not LinkState.VALID:
         return not_found(request)
     grants.grant(request, ticket)
     # The redirect drops the secret from the address bar and the browser history.

@@ -1,0 +1,67 @@
+"""A submission key sent again only returns its ticket to the browser session that sent it first."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from guichet.portal import submissions
+from guichet.tickets.models import Ticket
+from tests.portal.test_submission import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_another_visitor_replaying_a_key_is_not_shown_the_first_citizens_ticket(client, request_type):
+    url = reverse("portal:request_form", args=[request_type.slug])
+    first = form_data()
+    assert client.post(url, first).status_code == 302
+    ticket = Ticket.objects.get()
+
+    intruder = Client()
+    replay = form_data(
+        submission_key=first["submission_key"],
+        **{"contact-first_name": "Marc", "contact-last_name": "Intrus", "contact-email": "marc@example.org"},
+    )
+    response = intruder.post(url, replay)
+    assert response.status_code == 400
+    assert "Ce formulaire a déjà été envoyé depuis un autre navigateur" in response.text
+    assert ticket.reference not in response.text and "Lefèvre" not in response.text
+    assert "Intrus" in response.text  # what the second visitor typed is kept
+    assert first["submission_key"] not in response.text  # a fresh key: sending again makes their own ticket
+    assert Ticket.objects.count() == 1
+    dashboard = intruder.get(reverse("portal:ticket", args=[ticket.reference]))
+    assert "Écrire à la mairie" not in dashboard.text and "helene@example.org" not in dashboard.text
+
+    fresh_key = response.context["submission_key"]
+    again = intruder.post(url, replay | {"submission_key": str(fresh_key)})
+    assert again.status_code == 302
+    assert Ticket.objects.count() == 2
+    assert Ticket.objects.exclude(pk=ticket.pk).get().citizen.last_name == "Intrus"
+
+
+def test_the_same_session_replaying_its_key_gets_its_own_ticket_back(client, request_type):
+    url = reverse("portal:request_form", args=[request_type.slug])
+    client.get(url)
+    data = form_data()
+    first = client.post(url, data)
+    second = client.post(url, data | {"contact-first_name": "Hélène-Marie"})
+    assert second.status_code == 302 and second.url == first.url
+    assert Ticket.objects.count() == 1
+
+
+def test_a_double_click_racing_the_first_request_still_gets_the_ticket(client, request_type):
+    # The second request left before the first one saved anything: only the session's submitter id is shared.
+    url = reverse("portal:request_form", args=[request_type.slug])
+    client.get(url)
+    data = form_data()
+    assert submissions.SESSION_KEY in client.session  # given when the form was opened
+    first = client.post(url, data)
+    # The twin click read the session before the first request granted the ticket: only the submitter id.
+    session = client.session
+    session.pop("guichet_tickets")
+    session.save()
+    twin = Client()
+    twin.cookies = client.cookies  # same browser, same session cookie
+    second = twin.post(url, data)
+    assert second.status_code == 302 and second.url == first.url
+    assert Ticket.objects.count() == 1
