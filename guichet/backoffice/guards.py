@@ -8,8 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from guichet.organisation.roles import agent_of
 from guichet.tickets.models import Ticket
-from guichet.tickets.permissions import Action, agent_of, can, tickets_visible_to
+from guichet.tickets.permissions import Action, can
 
 
 def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -27,7 +28,7 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def get_ticket_for_agent(request: HttpRequest, reference: str, action: str = Action.VIEW) -> Ticket:
     """The ticket if this agent may do ``action`` on it; otherwise a 404 that reveals nothing."""
     ticket = (
-        tickets_visible_to(request.user)
+        Ticket.objects.visible_to(request.user)
         .select_related("request_type", "service", "citizen", "assignee", "entered_by", "api_key", "household_member")
         .filter(reference=reference)
         .first()

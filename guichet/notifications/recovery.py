@@ -14,8 +14,8 @@ from guichet.lib.phones import parse_phone, to_e164
 from guichet.notifications.delivery import notification_event
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.notifications.tasks import deliver_notification
-from guichet.tickets.models import AuthorKind, Event, EventKind
-from guichet.tickets.permissions import agent_of, tickets_visible_to
+from guichet.organisation.roles import sees_all_services
+from guichet.tickets.models import AuthorKind, Event, EventKind, Ticket
 
 # A worker that died mid-send leaves its notification in "sending"; after this long it is sent again.
 STUCK_AFTER = datetime.timedelta(minutes=15)
@@ -24,10 +24,9 @@ STUCK_AFTER = datetime.timedelta(minutes=15)
 def failed_notifications_for(user: User) -> QuerySet[Notification]:
     """Failed notifications of the tickets this agent may see (supervisors: all, with the ticket-less ones)."""
     failed = Notification.objects.filter(status=DeliveryStatus.FAILED).select_related("ticket", "ticket__citizen")
-    agent = agent_of(user)
-    if agent is not None and agent.sees_all_services:
+    if sees_all_services(user):
         return failed.order_by("-last_attempt_at")
-    return failed.filter(ticket__in=tickets_visible_to(user)).order_by("-last_attempt_at")
+    return failed.filter(ticket__in=Ticket.objects.visible_to(user)).order_by("-last_attempt_at")
 
 
 def _normalised_recipient(channel: str, recipient: str) -> str:

@@ -1,5 +1,7 @@
+import datetime
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +12,46 @@ from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
 from guichet.lib import references
 from guichet.organisation.models import Service
+from guichet.tickets import permissions
 from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+# Every status that ends a ticket's handling: ``closed_at`` is set on these, and only on these.
+ENDED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED})
+
+
+def open_condition() -> models.Q:
+    """A ticket still in the town hall's hands (``Ticket.is_open``)."""
+    return models.Q(status__in=OPEN_STATUSES)
+
+
+def overdue_condition(today: datetime.date | None = None) -> models.Q:
+    """Open past its due date: the due date itself is still on time (``Ticket.is_overdue``)."""
+    return open_condition() & models.Q(due_date__lt=today or timezone.localdate())
+
+
+class TicketQuerySet(models.QuerySet):
+    """The reads every page and API shares: one definition of open, overdue and who sees what."""
+
+    def open(self) -> "TicketQuerySet":
+        return self.filter(open_condition())
+
+    def ended(self) -> "TicketQuerySet":
+        return self.exclude(open_condition())
+
+    def overdue(self, today: datetime.date | None = None) -> "TicketQuerySet":
+        return self.filter(overdue_condition(today))
+
+    def due_between(self, first: datetime.date, last: datetime.date) -> "TicketQuerySet":
+        """Open and due from ``first`` to ``last``, both included."""
+        return self.open().filter(due_date__gte=first, due_date__lte=last)
+
+    def visible_to(self, user: "AbstractBaseUser | AnonymousUser") -> "TicketQuerySet":
+        """The tickets ``user`` may see, by the one rule of ``tickets.permissions``."""
+        condition = permissions.visible_condition(user)
+        return self.none() if condition is None else self.filter(condition)
 
 
 class Ticket(models.Model):
@@ -71,6 +112,8 @@ class Ticket(models.Model):
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("demande")
         verbose_name_plural = _("demandes")
@@ -87,7 +130,7 @@ class Ticket(models.Model):
             # come from this index alone (see backoffice.paging), whatever the size of the table.
             models.Index(
                 fields=["due_date", "created_at", "id", "status", "service", "assignee", "channel", "request_type"],
-                condition=models.Q(status__in=["received", "in_progress", "awaiting_citizen"]),
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN]),
                 name="ticket_open_by_deadline",
             ),
         ]
@@ -109,7 +152,11 @@ class Ticket(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and timezone.localdate() > self.due_date
+        return self.is_overdue_on(timezone.localdate())
+
+    def is_overdue_on(self, today: datetime.date) -> bool:
+        """The Python side of ``overdue_condition``: the same rule on a loaded row."""
+        return self.is_open and self.due_date < today
 
 
 class AuthorKind(models.TextChoices):

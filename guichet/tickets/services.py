@@ -29,6 +29,7 @@ from guichet.notifications.services import (
     notify_citizen,
     notify_service_of_new_ticket_later,
 )
+from guichet.organisation import roles
 from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
 from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Status, can_transition
@@ -270,7 +271,7 @@ def ticket_change_status(
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, expected_version: int | None = None) -> Ticket:
     with transaction.atomic():
         ticket = _lock(ticket, expected_version=expected_version)
-        if assignee is not None and not _works_for(assignee, ticket.service):
+        if assignee is not None and not roles.works_for(assignee, ticket.service):
             raise ValidationError(_("Cet agent ne travaille pas pour le service de cette demande."))
         previous = ticket.assignee
         ticket.assignee = assignee
@@ -299,11 +300,6 @@ def ticket_transfer(
         )
         notify_service_of_new_ticket_later(ticket=ticket, key=f"transfer:{event.pk}")
     return ticket
-
-
-def _works_for(user: User, service: Service) -> bool:
-    agent = getattr(user, "agent", None)
-    return agent is not None and (agent.sees_all_services or service.pk in agent.service_ids)
 
 
 def _lock(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:

@@ -2,12 +2,8 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
-from django.utils import timezone
-
 from guichet.accounts.models import User
-from guichet.tickets.lifecycle import OPEN_STATUSES
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import TicketQuerySet, overdue_condition
 from guichet.tickets.search import apply_search
 
 SIMPLE_FILTERS = {
@@ -22,7 +18,7 @@ SIMPLE_FILTERS = {
 }
 
 
-def apply_ticket_filters(queryset: QuerySet[Ticket], filters: dict[str, Any], *, user: User) -> QuerySet[Ticket]:
+def apply_ticket_filters(queryset: TicketQuerySet, filters: dict[str, Any], *, user: User) -> TicketQuerySet:
     if filters.get("status"):
         queryset = queryset.filter(status__in=filters["status"])
     for name, lookup in SIMPLE_FILTERS.items():
@@ -36,8 +32,7 @@ def apply_ticket_filters(queryset: QuerySet[Ticket], filters: dict[str, Any], *,
     elif assignee:
         queryset = queryset.filter(assignee__username=assignee)
     if filters.get("overdue") is not None:
-        overdue = {"status__in": OPEN_STATUSES, "due_date__lt": timezone.localdate()}
-        queryset = queryset.filter(**overdue) if filters["overdue"] else queryset.exclude(**overdue)
+        queryset = queryset.overdue() if filters["overdue"] else queryset.exclude(overdue_condition())
     if filters.get("q"):
         queryset = apply_search(queryset, filters["q"])
     return queryset
