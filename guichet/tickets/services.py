@@ -32,7 +32,7 @@ from guichet.notifications.services import (
 from guichet.organisation import roles
 from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
-from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Status, can_transition
+from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Channel, Status, can_transition
 from guichet.tickets.models import (
     Attachment,
     AuthorKind,
@@ -159,7 +159,7 @@ def ticket_sent_by_post(
             EventKind.SENT_BY_POST,
             actor=agent,
             actor_kind=AuthorKind.AGENT,
-            channel="mail",
+            channel=Channel.MAIL,
             attachment=attachment.public_id,
             recipient=recipient,
         )
