@@ -134,6 +134,18 @@ class Ticket(models.Model):
                 name="ticket_open_by_deadline",
             ),
         ]
+        constraints = [
+            # Closed and rejected tickets carry the moment they ended; no other does (see _set_status).
+            models.CheckConstraint(
+                condition=models.Q(status__in=sorted(ENDED_STATUSES), closed_at__isnull=False)
+                | (~models.Q(status__in=sorted(ENDED_STATUSES)) & models.Q(closed_at__isnull=True)),
+                name="ticket_closed_at_iff_ended",
+            ),
+            # Optimistic concurrency: forms and the API send back the version they saw, starting at 1.
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="ticket_version_at_least_1"),
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="ticket_status_known"),
+            models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="ticket_channel_known"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference_display} — {self.subject}"
@@ -186,6 +198,16 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(author_kind__in=AuthorKind.values), name="message_author_kind_known"
+            ),
+            # The system writes on nobody's behalf.
+            models.CheckConstraint(
+                condition=~models.Q(author_kind=AuthorKind.SYSTEM, author__isnull=False),
+                name="message_system_has_no_author",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_author_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
@@ -273,6 +295,13 @@ class Event(models.Model):
         verbose_name_plural = _("événements")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(actor_kind__in=AuthorKind.values), name="event_actor_kind_known"),
+            models.CheckConstraint(
+                condition=~models.Q(actor_kind=AuthorKind.SYSTEM, actor__isnull=False),
+                name="event_system_has_no_actor",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
@@ -300,6 +329,12 @@ class AccessCode(models.Model):
         verbose_name = _("code d'accès")
         verbose_name_plural = _("codes d'accès")
         indexes = [models.Index(fields=["ticket", "expires_at"])]
+        # ``attempts >= 0`` is the column's own check (PositiveSmallIntegerField).
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="accesscode_expires_after_creation"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} · {self.created_at:%d/%m/%Y %H:%M}"

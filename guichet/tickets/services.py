@@ -34,6 +34,7 @@ from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
 from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Channel, Status, can_transition
 from guichet.tickets.models import (
+    ENDED_STATUSES,
     Attachment,
     AuthorKind,
     Event,
@@ -341,10 +342,7 @@ def _set_status(
             data["due_date_extended_by"] = paused
     ticket.status = to_status
     ticket.status_changed_at = timezone.now()
-    if to_status in {Status.CLOSED, Status.REJECTED}:
-        ticket.closed_at = ticket.status_changed_at
-    elif from_status in {Status.CLOSED, Status.REJECTED}:
-        ticket.closed_at = None
+    ticket.closed_at = ticket.status_changed_at if to_status in ENDED_STATUSES else None
     _touch(ticket, "status", "status_changed_at", "closed_at", "due_date")
     return _event(
         ticket,
