@@ -39,6 +39,11 @@ def is_agent(who: "Person") -> bool:
     return agent_of(who) is not None
 
 
+def is_town_hall_account(user: "AbstractBaseUser | AnonymousUser") -> bool:
+    """An account the town hall owns (staff, or any agent record, even deactivated): never a citizen's to delete."""
+    return bool(user.is_authenticated and (user.is_staff or Agent.objects.filter(user_id=user.pk).exists()))
+
+
 def sees_all_services(who: "Person") -> bool:
     """Supervisors and administrators: every ticket, every service, every action."""
     agent = agent_of(who)

@@ -62,3 +62,12 @@ def test_works_for_its_services_and_those_who_see_all(service, other_service):
     assert roles.works_for(supervisor.user, service) and roles.works_for(supervisor.user, other_service)
     assert not roles.works_for(factories.UserFactory(), service)
     assert roles.service_ids_of(agent.user) == frozenset({service.pk})
+
+
+def test_town_hall_accounts_are_staff_and_every_agent_even_deactivated():
+    deactivated = factories.AgentFactory(user__is_active=False).user
+    assert roles.is_town_hall_account(factories.AgentFactory().user)
+    assert roles.is_town_hall_account(deactivated)
+    assert roles.is_town_hall_account(factories.UserFactory(is_staff=True))
+    assert not roles.is_town_hall_account(factories.UserFactory())
+    assert not roles.is_town_hall_account(AnonymousUser())
