@@ -9,7 +9,7 @@ Lists apply it through ``Ticket.objects.visible_to(user)``, single tickets throu
 themselves are ``organisation.roles``. This module does not import the models (they import it).
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import models
 
@@ -18,7 +18,12 @@ from guichet.organisation import roles
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from guichet.tickets.models import Ticket
+
+class TicketLike(Protocol):
+    """What the rule reads of a ticket (``tickets.models`` imports this module, not the other way round)."""
+
+    service_id: int
+    entered_by_id: int | None
 
 
 class Action(models.TextChoices):
@@ -44,7 +49,7 @@ def visible_condition(user: "AbstractBaseUser | AnonymousUser") -> models.Q | No
     return models.Q(service_id__in=agent.service_ids)
 
 
-def can(user: "AbstractBaseUser | AnonymousUser", action: str, ticket: "Ticket") -> bool:
+def can(user: "AbstractBaseUser | AnonymousUser", action: str, ticket: TicketLike) -> bool:
     agent = roles.agent_of(user)
     if agent is None:
         return False
