@@ -83,7 +83,7 @@ def due_soon_limit() -> datetime.date:
     return Commune.current().calendar.add_working_days(timezone.localdate(), DUE_SOON_WORKING_DAYS)
 
 
-def apply_filters(queryset: TicketQuerySet, filters: InboxFilters) -> TicketQuerySet:
+def apply_filters(queryset: TicketQuerySet, filters: InboxFilters) -> QuerySet[Ticket]:
     queryset = queryset.filter(status__in=filters.statuses) if filters.statuses else queryset.open()
     if filters.channel:
         queryset = queryset.filter(channel=filters.channel)
@@ -101,9 +101,8 @@ def apply_filters(queryset: TicketQuerySet, filters: InboxFilters) -> TicketQuer
         queryset = queryset.overdue()
     if filters.due_soon:
         queryset = queryset.due_between(timezone.localdate(), due_soon_limit())
-    if filters.search:
-        queryset = apply_search(queryset, filters.search)
-    return queryset.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
+    found = apply_search(queryset, filters.search) if filters.search else queryset
+    return found.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
 
 
 def ticket_for_reference_search(user: User, text: str) -> Ticket | None:

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from guichet.organisation.models import Agent, Role, Service
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
 
-    Person = AbstractBaseUser | AnonymousUser | Agent | None
+    from guichet.accounts.models import User
+
+    Person = User | AnonymousUser | Agent | None
 
 # Supervisors (responsable de service, DGS) and administrators see every service.
 ALL_SERVICES_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
@@ -39,7 +41,7 @@ def is_agent(who: "Person") -> bool:
     return agent_of(who) is not None
 
 
-def is_town_hall_account(user: "AbstractBaseUser | AnonymousUser") -> bool:
+def is_town_hall_account(user: "User | AnonymousUser") -> bool:
     """An account the town hall owns (staff, or any agent record, even deactivated): never a citizen's to delete."""
     return bool(user.is_authenticated and (user.is_staff or Agent.objects.filter(user_id=user.pk).exists()))
 

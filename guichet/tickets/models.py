@@ -16,7 +16,9 @@ from guichet.tickets import permissions
 from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, Status
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
+
+    from guichet.accounts.models import User
 
 # Every status that ends a ticket's handling: ``closed_at`` is set on these, and only on these.
 ENDED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED})
@@ -48,7 +50,7 @@ class TicketQuerySet(models.QuerySet):
         """Open and due from ``first`` to ``last``, both included."""
         return self.open().filter(due_date__gte=first, due_date__lte=last)
 
-    def visible_to(self, user: "AbstractBaseUser | AnonymousUser") -> "TicketQuerySet":
+    def visible_to(self, user: "User | AnonymousUser") -> "TicketQuerySet":
         """The tickets ``user`` may see, by the one rule of ``tickets.permissions``."""
         condition = permissions.visible_condition(user)
         return self.none() if condition is None else self.filter(condition)

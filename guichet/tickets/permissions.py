@@ -16,7 +16,9 @@ from django.db import models
 from guichet.organisation import roles
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
+
+    from guichet.accounts.models import User
 
 
 class TicketLike(Protocol):
@@ -39,7 +41,7 @@ class Action(models.TextChoices):
 FRONT_DESK_ACTIONS = frozenset({Action.VIEW, Action.NOTE})
 
 
-def visible_condition(user: "AbstractBaseUser | AnonymousUser") -> models.Q | None:
+def visible_condition(user: "User | AnonymousUser") -> models.Q | None:
     """The filter of the tickets ``user`` may see: None for nobody's, an empty Q for all of them."""
     agent = roles.agent_of(user)
     if agent is None:
@@ -49,7 +51,7 @@ def visible_condition(user: "AbstractBaseUser | AnonymousUser") -> models.Q | No
     return models.Q(service_id__in=agent.service_ids)
 
 
-def can(user: "AbstractBaseUser | AnonymousUser", action: str, ticket: TicketLike) -> bool:
+def can(user: "User | AnonymousUser", action: str, ticket: TicketLike) -> bool:
     agent = roles.agent_of(user)
     if agent is None:
         return False

@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from guichet.accounts.models import User
-from guichet.tickets.models import TicketQuerySet, overdue_condition
+from guichet.tickets.models import Ticket, TicketQuerySet, overdue_condition
 from guichet.tickets.search import apply_search
 
 SIMPLE_FILTERS = {
@@ -18,7 +20,7 @@ SIMPLE_FILTERS = {
 }
 
 
-def apply_ticket_filters(queryset: TicketQuerySet, filters: dict[str, Any], *, user: User) -> TicketQuerySet:
+def apply_ticket_filters(queryset: TicketQuerySet, filters: dict[str, Any], *, user: User) -> QuerySet[Ticket]:
     if filters.get("status"):
         queryset = queryset.filter(status__in=filters["status"])
     for name, lookup in SIMPLE_FILTERS.items():
@@ -33,6 +35,4 @@ def apply_ticket_filters(queryset: TicketQuerySet, filters: dict[str, Any], *, u
         queryset = queryset.filter(assignee__username=assignee)
     if filters.get("overdue") is not None:
         queryset = queryset.overdue() if filters["overdue"] else queryset.exclude(overdue_condition())
-    if filters.get("q"):
-        queryset = apply_search(queryset, filters["q"])
-    return queryset
+    return apply_search(queryset, filters["q"]) if filters.get("q") else queryset
