@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
-from guichet.organisation.models import Commune
+from guichet.organisation.models import Commune, Role
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
@@ -72,7 +72,7 @@ def other_agent(other_service):
 
 @pytest.fixture
 def supervisor(db):
-    return factories.AgentFactory(role="supervisor").user
+    return factories.AgentFactory(role=Role.SUPERVISOR).user
 
 
 @pytest.fixture

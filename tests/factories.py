@@ -8,7 +8,7 @@ from guichet.citizens.services import citizen_search_text
 from guichet.lib import references
 from guichet.organisation.models import Agent, Commune, Role, Service
 from guichet.tickets.lifecycle import Channel
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import ENDED_STATUSES, Ticket
 from guichet.tickets.search import build_search_text
 from guichet.tickets.services import ticket_create
 
@@ -143,6 +143,8 @@ def raw_ticket(**kwargs) -> Ticket:
         "subject": request_type.name,
         "due_date": timezone.localdate(),
     }
+    if kwargs.get("status") in ENDED_STATUSES:
+        defaults["closed_at"] = timezone.now()  # the database refuses an ended ticket without it
     ticket = Ticket(request_type=request_type, **{**defaults, **kwargs})
     ticket.search_text = build_search_text(ticket)
     ticket.save()

@@ -21,6 +21,7 @@ from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_search_text, citizen_update
 from guichet.notifications.models import CITIZEN_TEMPLATES, Notification, Template
 from guichet.notifications.services import notifications_withdraw
+from guichet.organisation import roles
 from guichet.tickets.models import AuthorKind, EventKind, Ticket
 from guichet.tickets.services import tickets_move_to_citizen, tickets_search_reindex, tickets_strip_personal_data
 
@@ -117,7 +118,7 @@ def account_delete(*, user: User) -> None:
     members are deleted, the contact answers of its tickets are removed, and the user is deleted
     (with its email addresses and identity-provider links).
     """
-    if user.is_staff or hasattr(user, "agent"):
+    if roles.is_town_hall_account(user):
         raise PermissionDenied(_("Un compte agent ne peut pas être supprimé depuis l’espace citoyen."))
     with transaction.atomic():
         citizen = Citizen.objects.select_for_update().filter(user=user).first()

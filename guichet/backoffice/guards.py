@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from guichet.accounts.requests import SignedInRequest
+from guichet.organisation.roles import agent_of
 from guichet.tickets.models import Ticket
-from guichet.tickets.permissions import Action, agent_of, can, tickets_visible_to
+from guichet.tickets.permissions import Action, can
 
 
 def agent_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -28,7 +29,7 @@ def agent_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
 def get_ticket_for_agent(request: SignedInRequest, reference: str, action: str = Action.VIEW) -> Ticket:
     """The ticket if this agent may do ``action`` on it; otherwise a 404 that reveals nothing."""
     ticket = (
-        tickets_visible_to(request.user)
+        Ticket.objects.visible_to(request.user)
         .select_related("request_type", "service", "citizen", "assignee", "entered_by", "api_key", "household_member")
         .filter(reference=reference)
         .first()

@@ -10,10 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
 from guichet.lib import references
+from guichet.organisation import roles
 from guichet.organisation.models import Commune
-from guichet.tickets.lifecycle import OPEN_STATUSES
-from guichet.tickets.models import Ticket
-from guichet.tickets.permissions import agent_of, tickets_visible_to
+from guichet.tickets.models import Ticket, TicketQuerySet, overdue_condition
 from guichet.tickets.search import apply_search
 
 VIEWS: dict[str, str | Promise] = {
@@ -50,36 +49,34 @@ class InboxFilters:
 
 
 def views_for(user: User) -> dict[str, str | Promise]:
-    agent = agent_of(user)
-    if agent is not None and agent.sees_all_services:
+    if roles.sees_all_services(user):
         return VIEWS
     return {key: label for key, label in VIEWS.items() if key != "toutes"}
 
 
 def _view_conditions(user: User) -> dict[str, Q]:
     """What each named view adds to the tickets the user may see (one definition for lists and counts)."""
-    agent = agent_of(user)
-    service_ids = agent.service_ids if agent is not None else frozenset()
+    service_ids = roles.service_ids_of(user)
     return {
         "mes-demandes": Q(assignee=user),
         "mon-service": Q(service_id__in=service_ids) if service_ids else Q(),
         "non-assignees": Q(assignee__isnull=True),
-        "en-retard": Q(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()),
+        "en-retard": overdue_condition(),
         "toutes": Q(),
     }
 
 
-def view_queryset(user: User, view: str) -> QuerySet[Ticket]:
+def view_queryset(user: User, view: str) -> TicketQuerySet:
     """The tickets of one named view (the status filter, open tickets by default, comes on top)."""
     conditions = _view_conditions(user)
-    return tickets_visible_to(user).filter(conditions.get(view, conditions[DEFAULT_VIEW]))
+    return Ticket.objects.visible_to(user).filter(conditions.get(view, conditions[DEFAULT_VIEW]))
 
 
 def view_counts(user: User, views: dict[str, str | Promise]) -> dict[str, int]:
     """The open tickets of every named view, in one query (index-only on the open tickets' index)."""
     conditions = _view_conditions(user)
     aggregates = {key.replace("-", "_"): Count("pk", filter=conditions[key] or None) for key in views}
-    totals = tickets_visible_to(user).filter(status__in=OPEN_STATUSES).aggregate(**aggregates)
+    totals = Ticket.objects.visible_to(user).open().aggregate(**aggregates)
     return {key: totals[key.replace("-", "_")] for key in views}
 
 
@@ -87,8 +84,8 @@ def due_soon_limit() -> datetime.date:
     return Commune.current().calendar.add_working_days(timezone.localdate(), DUE_SOON_WORKING_DAYS)
 
 
-def apply_filters(queryset: QuerySet[Ticket], filters: InboxFilters) -> QuerySet[Ticket]:
-    queryset = queryset.filter(status__in=filters.statuses or OPEN_STATUSES)
+def apply_filters(queryset: TicketQuerySet, filters: InboxFilters) -> QuerySet[Ticket]:
+    queryset = queryset.filter(status__in=filters.statuses) if filters.statuses else queryset.open()
     if filters.channel:
         queryset = queryset.filter(channel=filters.channel)
     if filters.request_type_id:
@@ -102,20 +99,17 @@ def apply_filters(queryset: QuerySet[Ticket], filters: InboxFilters) -> QuerySet
     if filters.created_to:
         queryset = queryset.filter(created_at__date__lte=filters.created_to)
     if filters.overdue:
-        queryset = queryset.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+        queryset = queryset.overdue()
     if filters.due_soon:
-        queryset = queryset.filter(
-            status__in=OPEN_STATUSES, due_date__gte=timezone.localdate(), due_date__lte=due_soon_limit()
-        )
-    if filters.search:
-        queryset = apply_search(queryset, filters.search)
-    return queryset.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
+        queryset = queryset.due_between(timezone.localdate(), due_soon_limit())
+    found = apply_search(queryset, filters.search) if filters.search else queryset
+    return found.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
 
 
 def ticket_for_reference_search(user: User, text: str) -> Ticket | None:
     """A reference typed in the search box opens that ticket directly."""
     reference = references.normalise(text)
-    return tickets_visible_to(user).filter(reference=reference).first() if reference else None
+    return Ticket.objects.visible_to(user).filter(reference=reference).first() if reference else None
 
 
 def inbox_page_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -11,18 +11,17 @@ from guichet.accounts.models import User
 from guichet.citizens.services import citizen_update
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel
 from guichet.notifications.recovery import notification_retry
-from guichet.tickets.models import EventKind
-from guichet.tickets.permissions import agent_of, tickets_visible_to
+from guichet.organisation.roles import sees_all_services
+from guichet.tickets.models import EventKind, Ticket
 from guichet.tickets.services import ticket_notification_event
 
 
 def failed_notifications_for(user: User) -> QuerySet[Notification]:
     """Failed notifications of the tickets this agent may see (supervisors: all, with the ticket-less ones)."""
     failed = Notification.objects.filter(status=DeliveryStatus.FAILED).select_related("ticket", "ticket__citizen")
-    agent = agent_of(user)
-    if agent is not None and agent.sees_all_services:
+    if sees_all_services(user):
         return failed.order_by("-last_attempt_at")
-    return failed.filter(ticket__in=tickets_visible_to(user)).order_by("-last_attempt_at")
+    return failed.filter(ticket__in=Ticket.objects.visible_to(user)).order_by("-last_attempt_at")
 
 
 def notification_resend(*, notification: Notification, actor: User, recipient: str = "") -> Notification:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guichet.tickets.permissions import agent_of
+from guichet.organisation.roles import agent_of
 
 AGENT_LAST_SEEN = "_guichet_agent_seen"  # session key: when the agent was last active (epoch seconds)
 ACTIVITY_RESOLUTION = 60  # seconds: the session is written at most once a minute to record activity

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +25,7 @@ from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.lib.phones import is_mobile, parse_phone, phone_search_forms, to_e164
 from guichet.lib.text import fold
+from guichet.organisation.roles import may_merge_citizens
 from guichet.tickets.models import AuthorKind, EventKind, Ticket
 from guichet.tickets.services import tickets_move_to_citizen, tickets_search_reindex
 
@@ -289,8 +290,10 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
 
     Tickets (and any other row pointing at the record) move; each moved ticket gets a
     ``citizen_merged`` event naming the merged record, the actor and the values ``keep`` could not
-    take (its own differ), so that they stay on file. Only supervisors may merge: the view checks it.
+    take (its own differ), so that they stay on file. Only supervisors may merge (``PermissionDenied``).
     """
+    if not may_merge_citizens(actor):
+        raise PermissionDenied(_("Seul un responsable peut fusionner des fiches usager."))
     if keep.pk == merge.pk:
         raise ValidationError(_("Une fiche ne peut pas être fusionnée avec elle-même."), code="same_citizen")
     with transaction.atomic():

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from guichet.mailroom.guards import may_use_mail_room
+from guichet.organisation.roles import may_use_mail_room
 
 
 def mail_room(request: HttpRequest) -> dict[str, object]:

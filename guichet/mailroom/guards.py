@@ -1,4 +1,4 @@
-"""Who may use the mail room: its own agents, supervisors and administrators. Others get a 403."""
+"""The mail room's pages: its own agents, supervisors and administrators (``organisation.roles``). Others get a 403."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -8,20 +8,7 @@ from django.shortcuts import render
 
 from guichet.backoffice.guards import agent_required
 from guichet.mailroom.models import MailItem
-from guichet.organisation.models import Role
-from guichet.tickets.permissions import agent_of
-
-MAIL_ROOM_ROLES = frozenset({Role.MAIL_ROOM, Role.SUPERVISOR, Role.ADMINISTRATOR})
-
-
-def may_use_mail_room(user) -> bool:
-    agent = agent_of(user)
-    return agent is not None and agent.role in MAIL_ROOM_ROLES
-
-
-def is_supervisor(user) -> bool:
-    agent = agent_of(user)
-    return agent is not None and agent.sees_all_services
+from guichet.organisation.roles import is_supervisor, may_use_mail_room
 
 
 def _require(check: Callable[..., bool]) -> Callable:

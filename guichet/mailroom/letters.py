@@ -27,6 +27,7 @@ from guichet.lib.pdf import weasyprint as weasyprint_module
 from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import Letter, LetterStatus
 from guichet.organisation.models import Commune
+from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Message, Ticket
 from guichet.tickets.services import ticket_sent_by_post
 
@@ -37,7 +38,7 @@ ADDRESS_MAX_LINES = 6
 ADDRESS_MAX_CHARS = 38
 POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested"})
 # A letter received by post is acknowledged by post when there is no email or SMS to send.
-POSTAL_ACKNOWLEDGED_CHANNELS = frozenset({"mail"})
+POSTAL_ACKNOWLEDGED_CHANNELS = frozenset({Channel.MAIL})
 
 
 def citizen_wants_post(citizen: Citizen) -> bool:

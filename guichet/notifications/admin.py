@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.sms import sms_length
-from guichet.notifications.models import DeliveryAttempt, Notification, TemplateOverride
+from guichet.notifications.models import DeliveryAttempt, Notification, NotificationChannel, TemplateOverride
 from guichet.notifications.preview import template_preview
 
 
@@ -46,7 +46,7 @@ class TemplateOverrideAdmin(admin.ModelAdmin):
             rendered = template_preview(obj)
         except (TemplateSyntaxError, ValueError) as error:
             return format_html("<strong>{}</strong> {}", _("Erreur :"), error)
-        if obj.channel == "sms":
+        if obj.channel == NotificationChannel.SMS:
             length = sms_length(rendered.text)
             return format_html(
                 "<pre style='white-space:pre-wrap'>{}</pre><p>{} · {} {}</p>",

@@ -9,6 +9,7 @@ from guichet.citizens.models import Citizen
 from guichet.notifications.models import Notification, TemplateOverride
 from guichet.notifications.rendering import Rendered, render_notification
 from guichet.organisation.models import Service
+from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Message, Ticket
 
 
@@ -20,8 +21,8 @@ def sample_ticket() -> Ticket:
         request_type=request_type,
         service=Service(name="Voirie", slug="voirie"),
         citizen=Citizen(first_name="Hélène", last_name="Lefèvre", email="helene.lefevre@example.org"),
-        channel="web",
-        status="awaiting_citizen",
+        channel=Channel.WEB,
+        status=Status.AWAITING_CITIZEN,
         subject=request_type.name,
         answers=[
             {"code": "adresse", "label": "Adresse", "kind": "address",

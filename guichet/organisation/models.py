@@ -142,10 +142,6 @@ class Agent(models.Model):
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
 
-    @property
-    def sees_all_services(self) -> bool:
-        return self.role in {Role.SUPERVISOR, Role.ADMINISTRATOR}
-
     @cached_property
     def service_ids(self) -> frozenset[int]:
         return frozenset(self.services.values_list("pk", flat=True))

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guichet.accounts.models import User
-from guichet.organisation.models import Role
+from guichet.organisation import roles
 from guichet.signin.models import FailureReason
 from guichet.signin.services import signin_failure_record
 
@@ -41,8 +41,7 @@ def twofactor_required(user: User | AnonymousUser) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    agent = getattr(user, "agent", None)  # the missing reverse one-to-one raises an AttributeError
-    return agent is not None and agent.role in {Role.SUPERVISOR, Role.ADMINISTRATOR}
+    return roles.sees_all_services(user)
 
 
 def twofactor_enrolled(user: User | AnonymousUser) -> bool:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guichet.accounts.models import User
 from guichet.intake.receipts import qr_png_data_uri
+from guichet.organisation.roles import agent_of
 from guichet.signin.services import signin_locked_until
 from guichet.signin.twofactor import (
     Step,
@@ -27,7 +28,6 @@ from guichet.signin.twofactor import (
     twofactor_step,
     twofactor_verify,
 )
-from guichet.tickets.permissions import agent_of
 
 CODES_SESSION_KEY = "guichet_2fa_new_codes"
 

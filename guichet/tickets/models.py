@@ -1,6 +1,7 @@
 import datetime
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +12,48 @@ from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
 from guichet.lib import references
 from guichet.organisation.models import Service
+from guichet.tickets import permissions
 from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from guichet.accounts.models import User
+
+# Every status that ends a ticket's handling: ``closed_at`` is set on these, and only on these.
+ENDED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED})
+
+
+def open_condition() -> models.Q:
+    """A ticket still in the town hall's hands (``Ticket.is_open``)."""
+    return models.Q(status__in=OPEN_STATUSES)
+
+
+def overdue_condition(today: datetime.date | None = None) -> models.Q:
+    """Open past its due date: the due date itself is still on time (``Ticket.is_overdue``)."""
+    return open_condition() & models.Q(due_date__lt=today or timezone.localdate())
+
+
+class TicketQuerySet(models.QuerySet):
+    """The reads every page and API shares: one definition of open, overdue and who sees what."""
+
+    def open(self) -> "TicketQuerySet":
+        return self.filter(open_condition())
+
+    def ended(self) -> "TicketQuerySet":
+        return self.exclude(open_condition())
+
+    def overdue(self, today: datetime.date | None = None) -> "TicketQuerySet":
+        return self.filter(overdue_condition(today))
+
+    def due_between(self, first: datetime.date, last: datetime.date) -> "TicketQuerySet":
+        """Open and due from ``first`` to ``last``, both included."""
+        return self.open().filter(due_date__gte=first, due_date__lte=last)
+
+    def visible_to(self, user: "User | AnonymousUser") -> "TicketQuerySet":
+        """The tickets ``user`` may see, by the one rule of ``tickets.permissions``."""
+        condition = permissions.visible_condition(user)
+        return self.none() if condition is None else self.filter(condition)
 
 
 class Ticket(models.Model):
@@ -72,6 +114,8 @@ class Ticket(models.Model):
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("demande")
         verbose_name_plural = _("demandes")
@@ -88,9 +132,21 @@ class Ticket(models.Model):
             # come from this index alone (see backoffice.paging), whatever the size of the table.
             models.Index(
                 fields=["due_date", "created_at", "id", "status", "service", "assignee", "channel", "request_type"],
-                condition=models.Q(status__in=["received", "in_progress", "awaiting_citizen"]),
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN]),
                 name="ticket_open_by_deadline",
             ),
+        ]
+        constraints = [
+            # Closed and rejected tickets carry the moment they ended; no other does (see _set_status).
+            models.CheckConstraint(
+                condition=models.Q(status__in=sorted(ENDED_STATUSES), closed_at__isnull=False)
+                | (~models.Q(status__in=sorted(ENDED_STATUSES)) & models.Q(closed_at__isnull=True)),
+                name="ticket_closed_at_iff_ended",
+            ),
+            # Optimistic concurrency: forms and the API send back the version they saw, starting at 1.
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="ticket_version_at_least_1"),
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="ticket_status_known"),
+            models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="ticket_channel_known"),
         ]
 
     def __str__(self) -> str:
@@ -110,7 +166,11 @@ class Ticket(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and timezone.localdate() > self.due_date
+        return self.is_overdue_on(timezone.localdate())
+
+    def is_overdue_on(self, today: datetime.date) -> bool:
+        """The Python side of ``overdue_condition``: the same rule on a loaded row."""
+        return self.is_open and self.due_date < today
 
 
 class AuthorKind(models.TextChoices):
@@ -140,6 +200,16 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(author_kind__in=AuthorKind.values), name="message_author_kind_known"
+            ),
+            # The system writes on nobody's behalf.
+            models.CheckConstraint(
+                condition=~models.Q(author_kind=AuthorKind.SYSTEM, author__isnull=False),
+                name="message_system_has_no_author",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_author_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
@@ -227,6 +297,13 @@ class Event(models.Model):
         verbose_name_plural = _("événements")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(actor_kind__in=AuthorKind.values), name="event_actor_kind_known"),
+            models.CheckConstraint(
+                condition=~models.Q(actor_kind=AuthorKind.SYSTEM, actor__isnull=False),
+                name="event_system_has_no_actor",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
@@ -254,6 +331,12 @@ class AccessCode(models.Model):
         verbose_name = _("code d'accès")
         verbose_name_plural = _("codes d'accès")
         indexes = [models.Index(fields=["ticket", "expires_at"])]
+        # ``attempts >= 0`` is the column's own check (PositiveSmallIntegerField).
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="accesscode_expires_after_creation"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} · {self.created_at:%d/%m/%Y %H:%M}"

@@ -1,20 +1,31 @@
-"""Who may see and do what on a ticket: the one rule every agent view and action applies.
+"""Who may see and do what on a ticket: the one rule every agent view, list and action applies.
 
 - supervisors and administrators: every ticket, every action;
 - service agents: the tickets of their services, every action on them;
 - reception and mail room: read every ticket (citizens call about any of them) and add
   internal notes; they change only the tickets they entered themselves.
+
+Lists apply it through ``Ticket.objects.visible_to(user)``, single tickets through ``can``; the roles
+themselves are ``organisation.roles``. This module does not import the models (they import it).
 """
 
-from django.contrib.auth.models import AnonymousUser
+from typing import TYPE_CHECKING, Protocol
+
 from django.db import models
-from django.db.models import QuerySet
 
-from guichet.accounts.models import User
-from guichet.organisation.models import Agent, Role
-from guichet.tickets.models import Ticket
+from guichet.organisation import roles
 
-FRONT_DESK_ROLES = frozenset({Role.RECEPTION, Role.MAIL_ROOM})
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from guichet.accounts.models import User
+
+
+class TicketLike(Protocol):
+    """What the rule reads of a ticket (``tickets.models`` imports this module, not the other way round)."""
+
+    service_id: int
+    entered_by_id: int | None
 
 
 class Action(models.TextChoices):
@@ -26,30 +37,26 @@ class Action(models.TextChoices):
     CHANGE_STATUS = "change_status"
 
 
-def agent_of(user: User | AnonymousUser) -> Agent | None:
-    if not user.is_authenticated or not user.is_active:
-        return None
-    try:
-        return user.agent
-    except Agent.DoesNotExist:
-        return None
+# What the front desk may do on a ticket it did not enter.
+FRONT_DESK_ACTIONS = frozenset({Action.VIEW, Action.NOTE})
 
 
-def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
-    agent = agent_of(user)
+def visible_condition(user: "User | AnonymousUser") -> models.Q | None:
+    """The filter of the tickets ``user`` may see: None for nobody's, an empty Q for all of them."""
+    agent = roles.agent_of(user)
     if agent is None:
-        return Ticket.objects.none()
-    if agent.sees_all_services or agent.role in FRONT_DESK_ROLES:
-        return Ticket.objects.all()
-    return Ticket.objects.filter(service_id__in=agent.service_ids)
+        return None
+    if roles.sees_all_services(agent) or roles.is_front_desk(agent):
+        return models.Q()
+    return models.Q(service_id__in=agent.service_ids)
 
 
-def can(user: User | AnonymousUser, action: str, ticket: Ticket) -> bool:
-    agent = agent_of(user)
+def can(user: "User | AnonymousUser", action: str, ticket: TicketLike) -> bool:
+    agent = roles.agent_of(user)
     if agent is None:
         return False
-    if agent.sees_all_services:
+    if roles.sees_all_services(agent):
         return True
-    if agent.role in FRONT_DESK_ROLES:
-        return action in {Action.VIEW, Action.NOTE} or ticket.entered_by_id == user.pk
+    if roles.is_front_desk(agent):
+        return action in FRONT_DESK_ACTIONS or ticket.entered_by_id == user.pk
     return ticket.service_id in agent.service_ids

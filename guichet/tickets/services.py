@@ -30,10 +30,12 @@ from guichet.notifications.services import (
     notify_citizen,
     notify_service_of_new_ticket_later,
 )
+from guichet.organisation import roles
 from guichet.organisation.models import Commune, Service
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
-from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Status, can_transition
+from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Channel, Status, can_transition
 from guichet.tickets.models import (
+    ENDED_STATUSES,
     AccessCode,
     AccessToken,
     Attachment,
@@ -163,7 +165,7 @@ def ticket_sent_by_post(
             EventKind.SENT_BY_POST,
             actor=agent,
             actor_kind=AuthorKind.AGENT,
-            channel="mail",
+            channel=Channel.MAIL,
             attachment=attachment.public_id,
             recipient=recipient,
         )
@@ -275,7 +277,7 @@ def ticket_change_status(
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, expected_version: int | None = None) -> Ticket:
     with transaction.atomic():
         ticket = _lock(ticket, expected_version=expected_version)
-        if assignee is not None and not _works_for(assignee, ticket.service):
+        if assignee is not None and not roles.works_for(assignee, ticket.service):
             raise ValidationError(_("Cet agent ne travaille pas pour le service de cette demande."))
         previous = ticket.assignee
         ticket.assignee = assignee
@@ -397,11 +399,6 @@ def ticket_notification_event(*, ticket: Ticket, kind: str, data: dict[str, str]
     return event
 
 
-def _works_for(user: User, service: Service) -> bool:
-    agent = getattr(user, "agent", None)
-    return agent is not None and (agent.sees_all_services or service.pk in agent.service_ids)
-
-
 def _lock(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:
     locked = (
         Ticket.objects.select_for_update(of=("self",))
@@ -441,10 +438,7 @@ def _set_status(
             data["due_date_extended_by"] = paused
     ticket.status = to_status
     ticket.status_changed_at = timezone.now()
-    if to_status in {Status.CLOSED, Status.REJECTED}:
-        ticket.closed_at = ticket.status_changed_at
-    elif from_status in {Status.CLOSED, Status.REJECTED}:
-        ticket.closed_at = None
+    ticket.closed_at = ticket.status_changed_at if to_status in ENDED_STATUSES else None
     _touch(ticket, "status", "status_changed_at", "closed_at", "due_date")
     return _event(
         ticket,

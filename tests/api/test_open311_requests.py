@@ -9,7 +9,7 @@ from django.utils import timezone
 from guichet.api.keys import api_key_create
 from guichet.api.models import Scope
 from guichet.tickets.lifecycle import Channel, Status
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import ENDED_STATUSES, Ticket
 from guichet.tickets.services import message_post_by_agent, message_post_by_citizen, ticket_change_status
 from tests import factories
 from tests.api.conftest import parse_xml
@@ -76,7 +76,9 @@ def test_status_mapping_and_guichet_status_as_an_extended_attribute(client, poth
     expected = {}
     for status in Status:
         ticket = factories.make_ticket(request_type=pothole, citizen=None)
-        Ticket.objects.filter(pk=ticket.pk).update(status=status)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=status, closed_at=timezone.now() if status in ENDED_STATUSES else None
+        )
         expected[ticket.reference_display] = (status.value, "open" if status in {"received", "in_progress", "awaiting_citizen"} else "closed")  # fmt: skip
     data = client.get("/open311/v2/requests.json", {"extensions": "true"}).json()
     got = {item["service_request_id"]: (item["extended_attributes"]["guichet_status"], item["status"]) for item in data}

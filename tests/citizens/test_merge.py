@@ -1,7 +1,7 @@
 """Merging two records of the same person: everything moves to the kept one, in one transaction."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from guichet.citizens.models import Citizen
 from guichet.citizens.services import citizens_merge
@@ -82,6 +82,18 @@ def test_a_record_cannot_be_merged_with_itself(keep, supervisor):
     with pytest.raises(ValidationError):
         citizens_merge(keep=keep, merge=keep, actor=supervisor)
     assert Citizen.objects.filter(pk=keep.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["service_agent", "reception", "mail_room"])
+def test_the_service_refuses_a_merge_by_anyone_but_a_supervisor(keep, duplicate, request_type, role):
+    moved = factories.make_ticket(request_type=request_type, citizen=duplicate)
+    for actor in (factories.AgentFactory(role=role).user, factories.UserFactory()):
+        with pytest.raises(PermissionDenied):
+            citizens_merge(keep=keep, merge=duplicate, actor=actor)
+    moved.refresh_from_db()
+    assert moved.citizen_id == duplicate.pk
+    assert Citizen.objects.filter(pk=duplicate.pk).exists()
+    assert not Event.objects.filter(kind=EventKind.CITIZEN_MERGED).exists()
 
 
 def test_a_failed_merge_changes_nothing(keep, duplicate, request_type, supervisor, monkeypatch):

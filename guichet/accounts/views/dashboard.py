@@ -12,7 +12,7 @@ from guichet.accounts.guards import posted as _posted
 from guichet.accounts.requests import SignedInRequest
 from guichet.accounts.services import account_citizen, tickets_claim
 from guichet.households.selectors import household_of
-from guichet.organisation.models import Agent
+from guichet.organisation import roles
 
 PAGE_SIZE = 20
 
@@ -27,7 +27,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         "page": Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page")),
         "claimable_count": selectors.claimable_tickets(request.user).count(),
         "members": household_of(citizen),
-        "is_agent": Agent.objects.filter(user=request.user).exists(),
+        "is_agent": roles.is_agent(request.user),
     }
     return render(request, "accounts/dashboard.html", context)
 

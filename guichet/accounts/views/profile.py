@@ -17,7 +17,7 @@ from guichet.accounts.guards import posted as _posted
 from guichet.accounts.requests import SignedInRequest
 from guichet.accounts.selectors import verified_phones
 from guichet.accounts.services import account_citizen, account_delete, account_profile_update
-from guichet.organisation.models import Agent
+from guichet.organisation import roles
 
 PROFILE_FIELDS = (
     "first_name",
@@ -70,7 +70,7 @@ def export(request: SignedInRequest) -> HttpResponse:
 @citizen_login_required
 def delete(request: SignedInRequest) -> HttpResponse:
     citizen = account_citizen(request.user)
-    is_agent = request.user.is_staff or Agent.objects.filter(user=request.user).exists()
+    is_agent = roles.is_town_hall_account(request.user)
     form = DeleteAccountForm(_posted(request), user=request.user)
     if request.method == "POST" and not is_agent and form.is_valid():
         try:

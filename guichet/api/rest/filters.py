@@ -3,11 +3,9 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from guichet.accounts.models import User
-from guichet.tickets.lifecycle import OPEN_STATUSES
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import Ticket, TicketQuerySet, overdue_condition
 from guichet.tickets.search import apply_search
 
 SIMPLE_FILTERS = {
@@ -22,7 +20,7 @@ SIMPLE_FILTERS = {
 }
 
 
-def apply_ticket_filters(queryset: QuerySet[Ticket], filters: dict[str, Any], *, user: User) -> QuerySet[Ticket]:
+def apply_ticket_filters(queryset: TicketQuerySet, filters: dict[str, Any], *, user: User) -> QuerySet[Ticket]:
     if filters.get("status"):
         queryset = queryset.filter(status__in=filters["status"])
     for name, lookup in SIMPLE_FILTERS.items():
@@ -36,8 +34,5 @@ def apply_ticket_filters(queryset: QuerySet[Ticket], filters: dict[str, Any], *,
     elif assignee:
         queryset = queryset.filter(assignee__username=assignee)
     if filters.get("overdue") is not None:
-        overdue = {"status__in": OPEN_STATUSES, "due_date__lt": timezone.localdate()}
-        queryset = queryset.filter(**overdue) if filters["overdue"] else queryset.exclude(**overdue)
-    if filters.get("q"):
-        queryset = apply_search(queryset, filters["q"])
-    return queryset
+        queryset = queryset.overdue() if filters["overdue"] else queryset.exclude(overdue_condition())
+    return apply_search(queryset, filters["q"]) if filters.get("q") else queryset

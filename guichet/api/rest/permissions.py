@@ -7,7 +7,7 @@ from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied
 
 from guichet.api.models import AGENT_SCOPES, ApiKey, Scope
-from guichet.tickets.permissions import agent_of
+from guichet.organisation.roles import agent_of
 
 if TYPE_CHECKING:
     from rest_framework.request import Request

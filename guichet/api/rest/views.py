@@ -30,7 +30,7 @@ from guichet.lib import references
 from guichet.tickets import services
 from guichet.tickets.files import attachment_response
 from guichet.tickets.models import Attachment, Event, Message, Ticket
-from guichet.tickets.permissions import Action, can, tickets_visible_to
+from guichet.tickets.permissions import Action, can
 
 LIST_RELATED = ("request_type", "service", "assignee", "citizen")
 DETAIL_RELATED = (*LIST_RELATED, "entered_by", "household_member", "api_key")
@@ -53,7 +53,7 @@ def get_ticket(request: Request, reference: str, action: str = Action.VIEW) -> T
     """The ticket if the caller may do ``action`` on it; otherwise the same 404 as for an unknown one."""
     canonical = references.normalise(reference)
     ticket = (
-        tickets_visible_to(request.user).select_related(*DETAIL_RELATED).filter(reference=canonical).first()
+        Ticket.objects.visible_to(request.user).select_related(*DETAIL_RELATED).filter(reference=canonical).first()
         if canonical
         else None
     )
@@ -110,7 +110,9 @@ class TicketList(GenericAPIView):
         filters = s.TicketFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         self.ordering = filters.validated_data["ordering"]
-        queryset = apply_ticket_filters(tickets_visible_to(request.user), filters.validated_data, user=_user(request))
+        queryset = apply_ticket_filters(
+            Ticket.objects.visible_to(request.user), filters.validated_data, user=_user(request)
+        )
         page = self.paginate_queryset(queryset.select_related(*LIST_RELATED))
         return self.get_paginated_response(s.TicketSerializer(page, many=True).data)
 

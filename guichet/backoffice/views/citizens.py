@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from guichet.accounts.models import User
 from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required
 from guichet.citizens.models import Citizen
@@ -25,8 +24,8 @@ from guichet.citizens.services import citizens_merge, merge_plan
 from guichet.households.selectors import household_of
 from guichet.lib.htmx import wants_partial
 from guichet.lib.phones import display_phone
+from guichet.organisation.roles import may_merge_citizens
 from guichet.tickets.models import Ticket
-from guichet.tickets.permissions import agent_of, tickets_visible_to
 
 SEARCH_LIMIT = 20
 PAGE_SIZE = 20
@@ -50,7 +49,7 @@ def _search_context(request: SignedInRequest) -> dict:
     query = request.GET.get("q", "").strip()[:100]
     results = citizens_search(query=query, limit=SEARCH_LIMIT) if query else []
     counts: dict[int, int] = dict(
-        tickets_visible_to(request.user)
+        Ticket.objects.visible_to(request.user)
         .filter(citizen__in=[citizen.pk for citizen in results])
         .values_list("citizen")
         .annotate(count=Count("pk"))
@@ -90,17 +89,12 @@ def _duplicates_with_reasons(citizen: Citizen) -> list[tuple[Citizen, list[str]]
     return flagged
 
 
-def _may_merge(user: User) -> bool:
-    agent = agent_of(user)
-    return agent is not None and agent.sees_all_services
-
-
 @require_GET
 @agent_required
 def citizen_view(request: SignedInRequest, public_id: str) -> HttpResponse:
     citizen = get_object_or_404(Citizen, public_id=public_id)
     tickets = (
-        tickets_visible_to(request.user)
+        Ticket.objects.visible_to(request.user)
         .filter(citizen=citizen)
         .select_related("service")
         .only("reference", "subject", "status", "channel", "created_at", "due_date", "service__name")
@@ -110,7 +104,7 @@ def citizen_view(request: SignedInRequest, public_id: str) -> HttpResponse:
         "citizen": citizen,
         "duplicates": _duplicates_with_reasons(citizen),
         "page": Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page")),
-        "may_merge": _may_merge(request.user),
+        "may_merge": may_merge_citizens(request.user),
         "household": household_of(citizen, include_archived=True),
     }
     return render(request, "backoffice/citizens/citizen.html", context)
@@ -120,7 +114,7 @@ def citizen_view(request: SignedInRequest, public_id: str) -> HttpResponse:
 @agent_required
 def merge(request: SignedInRequest, public_id: str) -> HttpResponse:
     """GET: pick a flagged duplicate and which record to keep, see what moves; POST: merge."""
-    if not _may_merge(request.user):
+    if not may_merge_citizens(request.user):
         return render(request, "backoffice/citizens/merge_forbidden.html", status=403)
     citizen = get_object_or_404(Citizen, public_id=public_id)
     params = request.POST if request.method == "POST" else request.GET

@@ -19,11 +19,12 @@ from guichet.intake.channels.mail import mail_attach_to_thread, mail_submit
 from guichet.lib.phones import display_phone
 from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.mailroom.forms import AttachForm, QualifyForm, ScanUploadForm, SplitForm
-from guichet.mailroom.guards import get_item, is_supervisor, mail_room_required, supervisor_required
+from guichet.mailroom.guards import get_item, mail_room_required, supervisor_required
 from guichet.mailroom.models import MailItem, MailSource
 from guichet.mailroom.selectors import mail_backlog, mail_items_to_qualify, tickets_by_reference
 from guichet.mailroom.services import mail_item_receive, mail_item_reread, mail_item_split, parse_page_ranges
 from guichet.mailroom.suggestions import suggest
+from guichet.organisation.roles import is_supervisor
 from guichet.tickets.exceptions import ReplyNotAllowed
 from guichet.tickets.files import attachment_response
 

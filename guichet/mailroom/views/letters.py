@@ -9,10 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.requests import SignedInRequest
 from guichet.mailroom.forms import LetterSelectionForm
-from guichet.mailroom.guards import is_supervisor, mail_room_required
+from guichet.mailroom.guards import mail_room_required
 from guichet.mailroom.letters import letter_render, letters_batch_pdf, letters_mark_sent
 from guichet.mailroom.models import Letter
 from guichet.mailroom.selectors import letters_to_print
+from guichet.organisation.roles import is_supervisor
 
 MAX_BATCH = 200
 

@@ -13,6 +13,7 @@ from guichet.accounts.services import ticket_seen
 from guichet.intake.forms import CitizenReplyForm
 from guichet.lib import references
 from guichet.lib.masking import mask_email, mask_phone
+from guichet.notifications.models import NotificationChannel
 from guichet.portal import grants, throttle
 from guichet.portal.challenge import Proof, challenge_issue, proof_check
 from guichet.portal.forms import AccessCodeForm, TrackingForm
@@ -106,7 +107,7 @@ def _code_page(request: HttpRequest, ticket: Ticket, form: AccessCodeForm, statu
 
 def _masked(destination: tuple[str, str]) -> str:
     channel, address = destination
-    return mask_phone(address) if channel == "sms" else mask_email(address)
+    return mask_phone(address) if channel == NotificationChannel.SMS else mask_email(address)
 
 
 @require_POST

@@ -28,7 +28,7 @@ from guichet.lib import references
 from guichet.lib.text import fold
 from guichet.organisation.models import Agent, Role
 from guichet.tickets.lifecycle import Channel, Status
-from guichet.tickets.models import AuthorKind, Event, EventKind, Message, Ticket, Visibility
+from guichet.tickets.models import ENDED_STATUSES, AuthorKind, Event, EventKind, Message, Ticket, Visibility
 from guichet.tickets.search import build_search_text
 
 # fmt: off
@@ -287,7 +287,7 @@ class Generator:
                 "created_at": created,
                 "updated_at": last_activity,
                 "status_changed_at": status_changed,
-                "closed_at": status_changed if status in {Status.CLOSED, Status.REJECTED} else None,
+                "closed_at": status_changed if status in ENDED_STATUSES else None,
                 # Calendar days, not working days: close enough for seeding, and no calendar lookups per row.
                 "due_date": timezone.localdate(created) + datetime.timedelta(days=info.deadline_days),
                 "entered_by_id": entered_by,

@@ -27,6 +27,7 @@ from guichet.households.selectors import household_of
 from guichet.households.services import member_create
 from guichet.mailroom.models import MailSource
 from guichet.mailroom.services import mail_item_receive
+from guichet.organisation import roles
 from guichet.organisation.models import Agent, Commune, Role, Service
 
 # (tally key, label, past participle agreeing with the label)
@@ -130,7 +131,7 @@ def seed_agents(tally: Counter[str], services: dict[str, Service], *, password: 
         agent_services = [services[slug] for slug in spec.services]
         agent.services.set(agent_services)
         tally.update(agents=1, agents_new=created)
-        scope = "tous les services" if agent.sees_all_services else ", ".join(s.name for s in agent_services)
+        scope = "tous les services" if roles.sees_all_services(agent) else ", ".join(s.name for s in agent_services)
         logins.append((user.username, str(Role(agent.role).label), scope, password if created or reset else None))
     return logins
 
@@ -199,7 +200,7 @@ def existing_demo_logins() -> list[Login]:
         (
             agent.user.username,
             str(Role(agent.role).label),
-            "tous les services" if agent.sees_all_services else ", ".join(s.name for s in agent.services.all()),
+            "tous les services" if roles.sees_all_services(agent) else ", ".join(s.name for s in agent.services.all()),
             None,
         )
         for agent in sorted(agents, key=lambda a: usernames.index(a.user.username))

@@ -1,0 +1,84 @@
+"""Who is who among the town hall's staff: every role check of the project is written here.
+
+Each predicate takes a user (signed in or not, agent or citizen) or an ``Agent``, and answers False
+for anyone who is not an active agent. Which tickets an agent may see or change is built on these in
+``tickets.permissions``.
+"""
+
+from typing import TYPE_CHECKING
+
+from guichet.organisation.models import Agent, Role, Service
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from guichet.accounts.models import User
+
+    Person = User | AnonymousUser | Agent | None
+
+# Supervisors (responsable de service, DGS) and administrators see every service.
+ALL_SERVICES_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+# Reception and the mail room take requests for any service.
+FRONT_DESK_ROLES = frozenset({Role.RECEPTION, Role.MAIL_ROOM})
+MAIL_ROOM_ROLES = frozenset({Role.MAIL_ROOM}) | ALL_SERVICES_ROLES
+
+
+def agent_of(who: "Person") -> Agent | None:
+    """The agent behind a user (or the agent itself), if that user is signed in and active."""
+    if who is None:
+        return None
+    if isinstance(who, Agent):
+        return who if who.user.is_active else None
+    if not who.is_authenticated or not who.is_active:
+        return None
+    try:
+        return who.agent
+    except Agent.DoesNotExist:
+        return None
+
+
+def is_agent(who: "Person") -> bool:
+    return agent_of(who) is not None
+
+
+def is_town_hall_account(user: "User | AnonymousUser") -> bool:
+    """An account the town hall owns (staff, or any agent record, even deactivated): never a citizen's to delete."""
+    return bool(user.is_authenticated and (user.is_staff or Agent.objects.filter(user_id=user.pk).exists()))
+
+
+def sees_all_services(who: "Person") -> bool:
+    """Supervisors and administrators: every ticket, every service, every action."""
+    agent = agent_of(who)
+    return agent is not None and agent.role in ALL_SERVICES_ROLES
+
+
+def is_supervisor(who: "Person") -> bool:
+    return sees_all_services(who)
+
+
+def is_front_desk(who: "Person") -> bool:
+    """Reception and mail room: they read every ticket and change only those they entered."""
+    agent = agent_of(who)
+    return agent is not None and agent.role in FRONT_DESK_ROLES
+
+
+def may_use_mail_room(who: "Person") -> bool:
+    agent = agent_of(who)
+    return agent is not None and agent.role in MAIL_ROOM_ROLES
+
+
+def may_merge_citizens(who: "Person") -> bool:
+    """Merging two citizen records moves tickets between people: supervisors only."""
+    return sees_all_services(who)
+
+
+def works_for(who: "Person", service: Service) -> bool:
+    """May handle the tickets of ``service`` (be assigned one): its agents, and those who see every service."""
+    agent = agent_of(who)
+    return agent is not None and (agent.role in ALL_SERVICES_ROLES or service.pk in agent.service_ids)
+
+
+def service_ids_of(who: "Person") -> frozenset[int]:
+    """The services an agent belongs to (none for anyone else)."""
+    agent = agent_of(who)
+    return agent.service_ids if agent is not None else frozenset()
