@@ -83,8 +83,9 @@ def dataset(commune, request_type, agent, other_service):
     t.d = received(request_type, paris(5, 4, 10))
     reply(t.d, agent, paris(5, 22, 10), new_status=Status.ANSWERED)
     citizen_reply(t.d, paris(5, 26, 10))
-    # E: still open, nobody answered yet.
+    # E: still open, nobody answered yet (an internal note is not a response).
     t.e = received(request_type, paris(5, 26))
+    reply(t.e, agent, paris(5, 27), internal=True)
     # F: answered Thu 7 without a message: 2 wd, 48 h, a tie with A and C; due 22 May.
     t.f = received(request_type, paris(5, 5))
     change(t.f, agent, paris(5, 7), Status.ANSWERED)

@@ -165,3 +165,33 @@ def test_a_duration_belongs_to_the_period_in_which_it_ended(dataset, agent, reso
     change(dataset.e, agent, paris(resolved_day.month, resolved_day.day, 12), Status.ANSWERED)
     n = ticket_stats(user=agent, filters=may()).resolution.working_days.n
     assert n == (6 if resolved_day.month == 5 else 5)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_tickets(dataset, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.statistics.conftest import change
+
+    ticket_stats(user=agent, filters=may())  # the commune's calendar and the agent's services, cached
+    with CaptureQueriesContext(connection) as before:
+        ticket_stats(user=agent, filters=may())
+    for day in (12, 13, 18):
+        ticket = factories.make_ticket(request_type=dataset.request_type, citizen=None, received_at=paris(5, day))
+        change(ticket, agent, paris(5, 20), Status.ANSWERED)
+    with CaptureQueriesContext(connection) as after:
+        report = ticket_stats(user=agent, filters=may())
+    assert report.resolution.working_days.n == 8
+    # Volume (7), deadline and reopen (1), two durations × (grouped days + hours).
+    assert len(after) == len(before) == 12
+
+
+def test_reception_sees_every_ticket_as_in_its_inbox(dataset):
+    reception = factories.AgentFactory(role="reception").user
+    assert ticket_stats(user=reception, filters=may()).volume.total == 9
+
+
+def test_an_inactive_agent_sees_nothing(dataset, agent):
+    agent.is_active = False
+    agent.save()
+    assert ticket_stats(user=agent, filters=may()).volume.total == 0
