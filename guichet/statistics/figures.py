@@ -5,12 +5,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.conf import settings
 
 from guichet.organisation.calendar import WorkingCalendar
 
 ONE_DAY = datetime.timedelta(days=1)
+Number = TypeVar("Number", int, float)
 
 
 def is_publishable(n: int) -> bool:
@@ -58,7 +60,7 @@ class Durations:
     hours: Distribution
 
 
-def percentile_disc(counts: Mapping[float, int], fraction: float) -> float | None:
+def percentile_disc(counts: Mapping[Number, int], fraction: float) -> Number | None:
     """The smallest value whose cumulative share reaches ``fraction`` (PostgreSQL's PERCENTILE_DISC),
     from a value → count mapping: exact, and it says a true sentence ("half were answered within X")."""
     n = sum(counts.values())

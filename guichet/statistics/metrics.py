@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, Expression, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -172,23 +172,12 @@ def _resolved_in(tickets: QuerySet[Ticket], period: Period) -> QuerySet[Ticket]:
 def _responded_in(tickets: QuerySet[Ticket], period: Period) -> QuerySet[Ticket]:
     """Tickets that got their first response during the period, with that moment as ``moment``."""
     first, after = period.bounds()
-    candidates = tickets.filter(
-        sql.has_public_agent_message_in(first, after) | sql.has_status_change_in(sql.RESPONSE_STATUSES, first, after)
-    )
-    return _ending_in(candidates, sql.first_response(), period)
+    return _ending_in(tickets.filter(sql.has_response_in(first, after)), sql.first_response(), period)
 
 
-def _ending_in(tickets: QuerySet[Ticket], moment: Expression, period: Period) -> QuerySet[Ticket]:
+def _ending_in(tickets: QuerySet[Ticket], moment: Subquery, period: Period) -> QuerySet[Ticket]:
     first, after = period.bounds()
-    return (
-        tickets.filter(created_at__lt=after)
-        .annotate(moment=moment)
-        .filter(moment__gte=first, moment__lt=after)
-        .annotate(
-            paused_days=sql.paused_working_days_before("moment"),
-            paused_seconds=sql.paused_seconds_before("moment"),
-        )
-    )
+    return tickets.filter(created_at__lt=after).annotate(moment=moment).filter(moment__gte=first, moment__lt=after)
 
 
 def _durations(cohort: QuerySet[Ticket]) -> Durations:
@@ -197,7 +186,11 @@ def _durations(cohort: QuerySet[Ticket]) -> Durations:
 
 def _working_days(cohort: QuerySet[Ticket]) -> Distribution:
     groups = list(
-        cohort.annotate(received_day=_local_date("created_at"), moment_day=_local_date("moment"))
+        cohort.annotate(
+            received_day=_local_date("created_at"),
+            moment_day=_local_date("moment"),
+            paused_days=sql.paused_working_days_before("moment"),
+        )
         .values("received_day", "moment_day", "paused_days")
         .annotate(n=Count("pk"))
         .order_by()
@@ -212,7 +205,9 @@ def _working_days(cohort: QuerySet[Ticket]) -> Distribution:
 
 
 def _hours(cohort: QuerySet[Ticket]) -> Distribution:
-    with_seconds = cohort.annotate(seconds=sql.elapsed_seconds("moment", "paused_seconds"))
+    with_seconds = cohort.annotate(
+        paused_seconds=sql.paused_seconds_before("moment"),
+    ).annotate(seconds=sql.elapsed_seconds("moment", "paused_seconds"))
     if connections[cohort.db].vendor == "postgresql":
         row = with_seconds.aggregate(
             n=Count("pk"),
