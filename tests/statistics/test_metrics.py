@@ -1,12 +1,15 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from guichet.statistics.filters import Period, StatsFilter
 from guichet.statistics.metrics import ticket_backlog, ticket_stats, ticket_stats_compared
+from guichet.tickets import services
 from guichet.tickets.lifecycle import Channel, Status
 from tests import factories
-from tests.statistics.conftest import paris
+from tests.statistics.timeline import at, change, citizen_reply, paris, received, reply
 
 MAY = Period(start=datetime.date(2026, 5, 1), end=datetime.date(2026, 5, 31))
 
@@ -126,7 +129,6 @@ def test_a_user_without_an_agent_record_sees_nothing(dataset):
 
 
 def test_filters_by_service_type_channel_and_assignee(dataset, agent, supervisor):
-    from guichet.tickets import services
 
     assert ticket_stats(user=supervisor, filters=may(service=dataset.request_type.service)).volume.total == 8
     assert ticket_stats(user=supervisor, filters=may(request_type=dataset.other_type)).volume.total == 1
@@ -160,7 +162,6 @@ def test_small_cells_are_not_publishable(dataset, agent, settings):
 
 @pytest.mark.parametrize("resolved_day", [datetime.date(2026, 5, 31), datetime.date(2026, 6, 1)])
 def test_a_duration_belongs_to_the_period_in_which_it_ended(dataset, agent, resolved_day):
-    from tests.statistics.conftest import change
 
     change(dataset.e, agent, paris(resolved_day.month, resolved_day.day, 12), Status.ANSWERED)
     n = ticket_stats(user=agent, filters=may()).resolution.working_days.n
@@ -168,10 +169,6 @@ def test_a_duration_belongs_to_the_period_in_which_it_ended(dataset, agent, reso
 
 
 def test_the_number_of_queries_does_not_grow_with_the_tickets(dataset, agent):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.statistics.conftest import change
 
     ticket_stats(user=agent, filters=may())  # the commune's calendar and the agent's services, cached
     with CaptureQueriesContext(connection) as before:
@@ -195,3 +192,37 @@ def test_an_inactive_agent_sees_nothing(dataset, agent):
     agent.is_active = False
     agent.save()
     assert ticket_stats(user=agent, filters=may()).volume.total == 0
+
+
+def test_two_waits_for_the_citizen_are_both_left_out(commune, request_type, agent):
+
+    ticket = received(request_type, paris(6, 1))
+    reply(ticket, agent, paris(6, 2), new_status=Status.AWAITING_CITIZEN)
+    citizen_reply(ticket, paris(6, 4))  # waited 3 and 4 June: 2 wd, 48 h
+    reply(ticket, agent, paris(6, 5), new_status=Status.AWAITING_CITIZEN)
+    citizen_reply(ticket, paris(6, 9))  # waited 8 and 9 June: 2 wd, 96 h
+    reply(ticket, agent, paris(6, 10), new_status=Status.ANSWERED)
+    report = ticket_stats(
+        user=agent, filters=StatsFilter(period=Period(datetime.date(2026, 6, 1), datetime.date(2026, 6, 30)))
+    )
+    # 2 3 4 5 8 9 10 June = 7 wd − 4 paused; 216 h − 144 h paused.
+    assert report.resolution.working_days.median == 3
+    assert report.resolution.hours.median == 72
+    assert report.first_response.working_days.median == 1
+    assert (report.within_deadline.count, report.within_deadline.n) == (1, 1)
+
+
+def test_a_reopened_ticket_answered_again_keeps_its_first_resolution(dataset, agent):
+
+    change(dataset.d, agent, paris(5, 28), Status.ANSWERED)
+    report = ticket_stats(user=agent, filters=may())
+    assert report.resolution.working_days.n == 5
+    assert report.resolution.working_days.p90 == 11
+    assert (report.reopened.count, report.reopened.n) == (1, 5)
+
+
+def test_a_citizen_message_typed_by_an_agent_is_not_a_response(dataset, agent):
+
+    with at(paris(5, 27)):
+        services.message_post_by_citizen(ticket=dataset.e, body="Appel", channel=Channel.PHONE, entered_by=agent)
+    assert ticket_stats(user=agent, filters=may()).first_response.working_days.n == 7
