@@ -109,6 +109,8 @@ def test_an_agent_of_another_service_sees_none_of_them(dataset, other_agent):
     assert report.volume.by_service == [(dataset.other_type.service_id, "État civil", 1)]
     assert report.resolution.working_days.n == 1
     assert ticket_backlog(user=other_agent, filters=may(), now=paris(5, 29, 12)).open == 0
+    # Asking for a service they do not belong to narrows to nothing; it never widens what they see.
+    assert ticket_stats(user=other_agent, filters=may(service=dataset.request_type.service)).volume.total == 0
 
 
 def test_a_supervisor_sees_every_service(dataset, supervisor):
