@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "guichet.api",
+    "guichet.statistics",
     "guichet.demo",
 ]
 
@@ -396,6 +397,8 @@ GUICHET_SCAN_MAX_BYTES = env_int("GUICHET_SCAN_MAX_MB", 50) * 1024 * 1024
 GUICHET_SCAN_MAX_PAGES = env_int("GUICHET_SCAN_MAX_PAGES", 50)
 GUICHET_TESSERACT_CMD = env_str("GUICHET_TESSERACT_CMD", "tesseract")
 GUICHET_OCR_LANG = env_str("GUICHET_OCR_LANG", "fra")
+# Statistics: a figure built from fewer tickets than this is withheld (docs/METRICS.md).
+GUICHET_STATS_MIN_CELL = env_int("GUICHET_STATS_MIN_CELL", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
