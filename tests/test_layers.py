@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"backoffice", "signin"},
     {"api"},
     {"intake", "portal"},
+    {"statistics"},
     {"mailroom"},
     {"accounts", "households"},
     {"citizens"},

@@ -11,7 +11,6 @@ from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
 from guichet.organisation.models import Service
 from guichet.tickets.models import Ticket
-from guichet.tickets.permissions import tickets_visible_to
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -93,7 +92,7 @@ class StatsFilter:
 
 def tickets_for_stats(*, user: User, filters: StatsFilter) -> QuerySet[Ticket]:
     """The tickets the user may see (the inbox's rule), narrowed by every dimension but the period."""
-    tickets = tickets_visible_to(user).order_by()
+    tickets = Ticket.objects.visible_to(user).order_by()
     if filters.service is not None:
         tickets = tickets.filter(service=filters.service)
     if filters.request_type is not None:
