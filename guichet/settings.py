@@ -263,6 +263,7 @@ IMAP_SSL = env_bool("IMAP_SSL", True)
 IMAP_USER = env_str("IMAP_USER")
 IMAP_PASSWORD = env_secret("IMAP_PASSWORD")
 IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+IMAP_FETCH_BATCH = env_int("IMAP_FETCH_BATCH", 200)  # messages imported per poll at most; the rest next time
 # Request type (slug) of the tickets made from new emails; its service receives them.
 EMAIL_DEFAULT_REQUEST_TYPE = env_str("EMAIL_DEFAULT_REQUEST_TYPE", "question-mairie")
 if EMAIL_REPLY_TO and EMAIL_REPLY_TO.count("@") != 1:
