@@ -84,14 +84,17 @@ def _raw_value(message: EmailMessage, name: str) -> str | None:
     return None
 
 
-def header(message: EmailMessage, name: str, hint: str | None = None) -> str:
-    """A header's text with RFC 2047 words decoded and 8-bit bytes read in the likely charset; "" if absent."""
+def header(message: EmailMessage, name: str, hint: str | None = None, *, as_text: bool = False) -> str:
+    """A header's text with RFC 2047 words decoded and 8-bit bytes read in the likely charset; "" if absent.
+
+    ``as_text`` reads it as plain text, even an address header the parser could not make sense of.
+    """
     value = _raw_value(message, name)
     if value is None:
         return ""
     value = _unescape(value, hint)
     try:
-        text = str(policy.default.header_factory(name, value))
+        text = str(policy.default.header_factory("Comments" if as_text else name, value))
     except Exception:  # the stdlib parser has had crashes on hostile headers: keep the undecoded text
         text = value
     return " ".join(_unescape(text, hint).split())

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
@@ -21,7 +22,7 @@ from guichet.tickets.services import ticket_create
 
 
 class AlreadyHandled(TicketActionError):
-    default_message = "Ce message a déjà été traité par un autre agent."
+    default_message = _("Ce message a déjà été traité par un autre agent.")
 
 
 def inbound_record(

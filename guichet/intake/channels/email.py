@@ -101,7 +101,9 @@ def _receive(raw: bytes, message_id: str) -> Received:
     message = message_from_bytes(raw, policy=policy.default)
     hint = mime.body_charset(message)
     address = mime.first_address(message, "From", hint)
-    sender = (address.addr_spec if address else mime.header(message, "From", hint)).strip().lower()
+    problem = sender_problem(address)
+    # An unusable address is recorded as the From header reads, for the agent who handles the quarantine.
+    sender = mime.header(message, "From", hint, as_text=True) if problem else address.addr_spec.strip().lower()
     envelope = Envelope(message_id, sender, mime.header(message, "Subject", hint))
     if InboundEmail.objects.filter(message_id=message_id).exists():
         return Received(InboundOutcome.IGNORED, None, "déjà reçu")
@@ -115,7 +117,7 @@ def _receive(raw: bytes, message_id: str) -> Received:
         return _quarantined(raw, envelope, "le message ne commence pas par des en-têtes (message illisible)")
     if reason := robot_reason(message, sender):
         return _recorded(envelope, Received(InboundOutcome.IGNORED, None, reason))
-    if problem := sender_problem(address):
+    if problem:
         return _quarantined(raw, envelope, problem)
     try:
         with transaction.atomic():
@@ -144,7 +146,7 @@ def sender_problem(address: Address | None) -> str:
     try:
         validate_email(address.addr_spec)
     except ValidationError:
-        return f"adresse d’expéditeur invalide : {address.addr_spec[:100]}"
+        return "adresse d’expéditeur invalide"
     if len(address.addr_spec) > Citizen._meta.get_field("email").max_length:
         return "adresse d’expéditeur trop longue"
     return ""
