@@ -7,6 +7,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.header import decode_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 
@@ -93,11 +94,40 @@ def header(message: EmailMessage, name: str, hint: str | None = None, *, as_text
     if value is None:
         return ""
     value = _unescape(value, hint)
+    text = _encoded_words(value) if as_text or name.lower() in UNSTRUCTURED else None
+    if text is None:
+        try:
+            text = str(policy.default.header_factory("Comments" if as_text else name, value))
+        except Exception:  # the stdlib parser has had crashes on hostile headers: keep the undecoded text
+            text = value
+    return " ".join(_fix_c1(_unescape(text, hint)).split())
+
+
+UNSTRUCTURED = {"subject", "comments", "keywords"}
+C1_CONTROLS = re.compile("[\x80-\x9f]")
+
+
+def _encoded_words(value: str) -> str | None:
+    """RFC 2047 words, each decoded with the superset of its charset; None when they are too broken to split."""
+    if "=?" not in value:
+        return None
     try:
-        text = str(policy.default.header_factory("Comments" if as_text else name, value))
-    except Exception:  # the stdlib parser has had crashes on hostile headers: keep the undecoded text
-        text = value
-    return " ".join(_unescape(text, hint).split())
+        chunks = decode_header(value)
+    except Exception:
+        return None
+    return "".join(decode_text(chunk, charset) if isinstance(chunk, bytes) else chunk for chunk, charset in chunks)
+
+
+def _fix_c1(text: str) -> str:
+    """C1 control characters come from windows-1252 text labelled iso-8859-1: give back what was meant."""
+
+    def windows_1252(match: re.Match) -> str:
+        try:
+            return match.group().encode("latin-1").decode("windows-1252")
+        except UnicodeError:
+            return " "
+
+    return C1_CONTROLS.sub(windows_1252, text)
 
 
 def first_address(message: EmailMessage, name: str, hint: str | None = None) -> Address | None:
@@ -246,5 +276,5 @@ def _clean_name(name: str) -> str:
 
 def clean_text(text: str, hint: str | None = None) -> str:
     """Display text: raw bytes decoded, control characters dropped, spaces collapsed."""
-    text = _unescape(str(text or ""), hint)
+    text = _fix_c1(_unescape(str(text or ""), hint))
     return " ".join("".join(char if char.isprintable() else " " for char in text).split())
