@@ -66,7 +66,7 @@ class QuarantineTicketForm(forms.Form):
         ),
     )
     subject = forms.CharField(label=gettext_lazy("Objet"), max_length=200)
-    body = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 10}), max_length=20000)
+    body = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 12}))
 
     def clean(self):
         data = super().clean()
