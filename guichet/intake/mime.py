@@ -100,7 +100,16 @@ def header(message: EmailMessage, name: str, hint: str | None = None, *, as_text
             text = str(policy.default.header_factory("Comments" if as_text else name, value))
         except Exception:  # the stdlib parser has had crashes on hostile headers: keep the undecoded text
             text = value
-    return " ".join(_fix_c1(_unescape(text, hint)).split())
+    return " ".join(storable(_fix_c1(_unescape(text, hint))).split())
+
+
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def storable(text: str) -> str:
+    """Text any database keeps: no NUL or other control characters (PostgreSQL refuses NUL), no lone surrogates."""
+    text = CONTROLS.sub("", text)
+    return text.encode("utf-8", "replace").decode("utf-8") if any("\ud800" <= c <= "\udfff" for c in text) else text
 
 
 UNSTRUCTURED = {"subject", "comments", "keywords"}
@@ -163,7 +172,7 @@ def part_text(part: EmailMessage) -> str:
     text = decode_text(data, part.get_param("charset"))
     if part.get_content_type() == "text/html":
         text = get_text(text)  # scripts, styles and markup dropped: only the text is kept
-    return text.replace("\r\n", "\n").replace("\x00", "")
+    return storable(text.replace("\r\n", "\n"))
 
 
 @dataclass
@@ -276,5 +285,5 @@ def _clean_name(name: str) -> str:
 
 def clean_text(text: str, hint: str | None = None) -> str:
     """Display text: raw bytes decoded, control characters dropped, spaces collapsed."""
-    text = _fix_c1(_unescape(str(text or ""), hint))
+    text = storable(_fix_c1(_unescape(str(text or ""), hint)))
     return " ".join("".join(char if char.isprintable() else " " for char in text).split())

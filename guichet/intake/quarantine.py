@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
+from guichet.intake.mime import storable
 from guichet.intake.models import InboundEmail, InboundOutcome, QuarantineResolution
 from guichet.lib.uploads import CheckedUpload
 from guichet.tickets.exceptions import TicketActionError
@@ -38,12 +39,12 @@ def inbound_record(
 ) -> InboundEmail:
     """Record a received message (raises IntegrityError if its Message-ID is already recorded)."""
     inbound = InboundEmail(
-        message_id=message_id[:255],
-        sender=sender[:254],
-        subject=subject[:255],
+        message_id=storable(message_id)[:255],
+        sender=storable(sender)[:254],
+        subject=storable(subject)[:255],
         ticket=ticket,
         outcome=outcome,
-        reason=reason[:255],
+        reason=storable(reason)[:255],
         set_aside=set_aside or [],
         size=len(raw) if raw is not None else 0,
     )

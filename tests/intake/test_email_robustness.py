@@ -352,3 +352,16 @@ def test_an_unexpected_error_quarantines_the_message_whole(question_type, monkey
     kept = InboundEmail.objects.get()
     assert kept.in_quarantine and kept.raw.read() == data and "RuntimeError" in kept.reason
     assert not Attachment.objects.exists()
+
+
+def test_control_characters_never_reach_the_database(question_type):
+    # PostgreSQL refuses NUL in text and JSON: a NUL in a header or the body must not make the message fail.
+    data = raw(
+        "From: Hel\x00ene <helene@example.org>\nSubject: Trou\x00 rue\x07 Haute\nMessage-ID: <nul\x00@x>",
+        "Bonjour\x00 la mairie.\x1b",
+    )
+    received = email_receive(data)
+    assert received.outcome == InboundOutcome.NEW_TICKET
+    ticket = received.ticket
+    assert (ticket.subject, ticket.answers[0]["value"]) == ("Trou rue Haute", "Bonjour la mairie.")
+    assert InboundEmail.objects.get().message_id == "<nul@x>"

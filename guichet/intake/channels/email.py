@@ -76,6 +76,7 @@ def message_id_of(raw: bytes) -> str:
         found = mime.header(message, "Message-ID").strip()
     except Exception:
         found = ""
+    found = mime.storable(found)
     return found[:255] if found else "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
@@ -200,7 +201,7 @@ def _body(found: mime.Content, set_aside: list[dict]) -> str:
         "Le message d’origine est conservé pour les agents.]"
         for item in set_aside
     ]
-    return "\n\n".join(part.strip() for part in parts if part.strip())
+    return mime.storable("\n\n".join(part.strip() for part in parts if part.strip()))
 
 
 def _checked_uploads(files: list[mime.FoundFile]) -> tuple[list[CheckedUpload], list[dict]]:
