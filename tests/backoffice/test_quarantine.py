@@ -158,3 +158,19 @@ def test_the_original_message_downloads_for_handlers_and_for_agents_of_its_ticke
     assert client.get(reverse("backoffice:inbound_original", args=[kept.public_id])).status_code == 200
     client.force_login(other_agent)
     assert client.get(reverse("backoffice:inbound_original", args=[kept.public_id])).status_code == 404
+
+
+def test_a_lost_raw_file_or_a_message_not_in_quarantine_never_gives_a_500(client, question_type, reception):
+    inbound = quarantined()
+    inbound.raw.storage.delete(inbound.raw.name)
+    client.force_login(reception)
+    page = client.get(reverse("backoffice:quarantine", args=[inbound.public_id]))
+    assert page.status_code == 200 and "Aucun texte lisible." in page.content.decode()
+    assert client.get(reverse("backoffice:inbound_original", args=[inbound.public_id])).status_code == 404
+    robot = EmailMessage()
+    robot["From"], robot["Subject"], robot["Auto-Submitted"] = "a@example.org", "Absent", "auto-replied"
+    robot.set_content("Je suis absent.")
+    email_receive(robot.as_bytes())
+    recorded = InboundEmail.objects.get(outcome=InboundOutcome.IGNORED)
+    assert client.get(reverse("backoffice:quarantine", args=[recorded.public_id])).status_code == 404
+    assert client.get(reverse("backoffice:quarantine", args=["inconnu"])).status_code == 404

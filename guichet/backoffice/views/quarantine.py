@@ -25,7 +25,7 @@ from guichet.citizens.models import ContactChannel
 from guichet.citizens.services import citizen_find_or_create
 from guichet.intake import mime
 from guichet.intake.channels.email import sender_problem, split_display_name
-from guichet.intake.models import InboundEmail
+from guichet.intake.models import InboundEmail, InboundOutcome, QuarantineResolution
 from guichet.intake.quarantine import inbound_discard, inbound_ticket_create, quarantine_pending
 from guichet.lib.uploads import CheckedUpload, check_upload
 from guichet.organisation.models import Role
@@ -83,8 +83,11 @@ def _inbound(public_id: str) -> InboundEmail:
 
 
 def _parsed(inbound: InboundEmail) -> tuple[object, mime.Content]:
-    with inbound.raw.open("rb") as stored:
-        raw = stored.read()
+    try:
+        with inbound.raw.open("rb") as stored:
+            raw = stored.read()
+    except (OSError, ValueError):  # the file is gone from the storage: the form is still usable by hand
+        return None, mime.Content()
     message = message_from_bytes(raw, policy=policy.default)
     return message, mime.content(message)
 
@@ -116,8 +119,8 @@ def _uploads(found: mime.Content) -> tuple[list[CheckedUpload], list[str]]:
 def quarantine_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(quarantine_pending().order_by("-received_at"), 25).get_page(request.GET.get("page"))
     handled = (
-        InboundEmail.objects.filter(outcome="quarantined")
-        .exclude(resolution="")
+        InboundEmail.objects.filter(outcome=InboundOutcome.QUARANTINED)
+        .exclude(resolution=QuarantineResolution.PENDING)
         .select_related("ticket", "resolved_by")
         .order_by("-resolved_at")[:20]
     )
@@ -130,6 +133,8 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
 @quarantine_required
 def quarantine_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     inbound = _inbound(public_id)
+    if inbound.outcome != InboundOutcome.QUARANTINED:
+        raise Http404
     message, found = _parsed(inbound) if inbound.raw else (None, mime.Content())
     form = QuarantineTicketForm(request.POST or None, initial=_initial(inbound, message, found) if message else {})
     uploads, refused = _uploads(found)
@@ -182,8 +187,11 @@ def inbound_original(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     if not allowed or not inbound.raw:
         raise Http404
-    with inbound.raw.open("rb") as stored:
-        response = HttpResponse(stored.read(), content_type="application/octet-stream")
+    try:
+        with inbound.raw.open("rb") as stored:
+            response = HttpResponse(stored.read(), content_type="application/octet-stream")
+    except (OSError, ValueError):
+        raise Http404 from None
     response["Content-Disposition"] = f'attachment; filename="courriel-{inbound.public_id}.eml"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
