@@ -365,3 +365,17 @@ def test_control_characters_never_reach_the_database(question_type):
     ticket = received.ticket
     assert (ticket.subject, ticket.answers[0]["value"]) == ("Trou rue Haute", "Bonjour la mairie.")
     assert InboundEmail.objects.get().message_id == "<nul@x>"
+
+
+def test_a_reply_with_a_refused_attachment_keeps_the_note_after_the_stripped_history(waiting_ticket):
+    message = EmailMessage()
+    message["From"], message["Subject"] = waiting_ticket.citizen.email, "Re: votre demande"
+    message["To"] = f"mairie+{waiting_ticket.reference}@ma-commune.fr"
+    message.set_content(
+        "Voici le document.\n\nLe 28 nov. 2026, Mairie <noreply@ma-commune.fr> a écrit :\n> Précisez ?\n"
+    )
+    message.add_attachment(b"MZ\x90\x00", maintype="application", subtype="octet-stream", filename="virus.exe")
+    assert email_receive(message.as_bytes()).outcome == InboundOutcome.REPLY
+    body = Message.objects.get(ticket=waiting_ticket, author_kind="citizen").body
+    assert body.startswith("Voici le document.") and "Précisez" not in body
+    assert "virus.exe" in body

@@ -12,7 +12,7 @@ raises only when it could not store the message at all (database down), so the m
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -160,7 +160,8 @@ def _ingest(message: EmailMessage, address: Address, envelope: Envelope) -> tupl
     sender = envelope.sender
     ticket = _ticket_replied_to(message, envelope.subject)
     if ticket is not None and ticket.citizen is not None and ticket.citizen.email == sender:
-        reply = strip_quoted_history(body) if found.text else body
+        # Only what the citizen wrote above the quoted history, then the forwarded parts and set-aside notes.
+        reply = _body(replace(found, text=strip_quoted_history(found.text)), set_aside) if found.text else body
         try:
             message_post_by_citizen(ticket=ticket, body=reply or "—", channel=Channel.EMAIL, uploads=uploads)
             return Received(InboundOutcome.REPLY, ticket), set_aside
