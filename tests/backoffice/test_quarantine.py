@@ -82,7 +82,8 @@ def test_an_agent_turns_a_quarantined_email_into_a_ticket(client, question_type,
     client.force_login(reception)
     form = client.get(reverse("backoffice:quarantine", args=[inbound.public_id])).context["form"]
     assert form.initial["subject"] == "Trou dans la chaussée" and "trou" in form.initial["body"]
-    assert "email" not in form.initial  # the unusable address is not offered
+    assert "email" not in form.initial  # the unusable address is not offered, the name is
+    assert (form.initial["first_name"], form.initial["last_name"]) == ("Hélène", "Lefèvre")
     response = client.post(
         reverse("backoffice:quarantine", args=[inbound.public_id]),
         {

@@ -7,12 +7,14 @@ agents who may see the ticket it became (attachments set aside on a ticket are i
 """
 
 from email import message_from_bytes, policy
+from email.utils import parseaddr
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +28,7 @@ from guichet.citizens.services import citizen_find_or_create
 from guichet.intake import mime
 from guichet.intake.channels.email import sender_problem, split_display_name
 from guichet.intake.models import InboundEmail, InboundOutcome, QuarantineResolution
-from guichet.intake.quarantine import inbound_discard, inbound_ticket_create, quarantine_pending
+from guichet.intake.quarantine import AlreadyHandled, inbound_discard, inbound_ticket_create, quarantine_pending
 from guichet.lib.uploads import CheckedUpload, check_upload
 from guichet.organisation.models import Role
 from guichet.tickets.exceptions import TicketActionError
@@ -61,6 +63,7 @@ class QuarantineTicketForm(forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("Courriel de l’usager"),
         required=False,
+        max_length=254,
         help_text=gettext_lazy(
             "Laissez vide si l’adresse n’est pas utilisable : aucun accusé de réception ne partira."
         ),
@@ -98,9 +101,13 @@ def _initial(inbound: InboundEmail, message, found: mime.Content) -> dict:
     initial = {"subject": (inbound.subject or _("Courriel"))[:200], "body": found.text}
     for text in found.forwarded:
         initial["body"] += f"\n\n---------- {_('Message transféré')} ----------\n{text}"
+    # A broken address still often carries a readable name: the lenient parser finds it.
+    name = address.display_name if address else ""
+    name = name or parseaddr(mime.header(message, "From", hint, as_text=True))[0]
+    first_name, last_name = split_display_name(mime.clean_text(name))
+    initial |= {"first_name": first_name[:100], "last_name": last_name[:100]}
     if address is not None and not sender_problem(address):
-        first_name, last_name = split_display_name(mime.clean_text(address.display_name))
-        initial |= {"email": address.addr_spec.lower(), "first_name": first_name[:100], "last_name": last_name[:100]}
+        initial["email"] = address.addr_spec.lower()
     return initial
 
 
@@ -140,15 +147,21 @@ def quarantine_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     uploads, refused = _uploads(found)
     if request.method == "POST" and inbound.in_quarantine and form.is_valid():
         try:
-            ticket = inbound_ticket_create(
-                inbound=inbound, actor=request.user, citizen=_citizen(form.cleaned_data), uploads=uploads,
-                **{key: form.cleaned_data[key] for key in ("request_type", "subject", "body")},
-            )  # fmt: skip
-        except (TicketActionError, ValidationError) as error:
-            messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+            with transaction.atomic():  # the citizen record is created only with the ticket
+                ticket = inbound_ticket_create(
+                    inbound=inbound, actor=request.user, citizen=_citizen(form.cleaned_data), uploads=uploads,
+                    **{key: form.cleaned_data[key] for key in ("request_type", "subject", "body")},
+                )  # fmt: skip
+        except AlreadyHandled as error:
+            messages.error(request, error.message)
             return redirect("backoffice:quarantine", public_id=public_id)
-        messages.success(request, _("Demande %(ref)s créée à partir du courriel.") % {"ref": ticket.reference_display})
-        return redirect("backoffice:ticket", reference=ticket.reference)
+        except (TicketActionError, ValidationError) as error:  # shown above the form, what was typed is kept
+            form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Demande %(ref)s créée à partir du courriel.") % {"ref": ticket.reference_display}
+            )
+            return redirect("backoffice:ticket", reference=ticket.reference)
     context = {"inbound": inbound, "form": form, "found": found, "uploads": uploads, "refused": refused}
     return render(request, "backoffice/quarantine/detail.html", context)
 
