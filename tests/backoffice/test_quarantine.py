@@ -175,3 +175,13 @@ def test_a_lost_raw_file_or_a_message_not_in_quarantine_never_gives_a_500(client
     recorded = InboundEmail.objects.get(outcome=InboundOutcome.IGNORED)
     assert client.get(reverse("backoffice:quarantine", args=[recorded.public_id])).status_code == 404
     assert client.get(reverse("backoffice:quarantine", args=["inconnu"])).status_code == 404
+
+
+def test_messages_taken_for_robots_stay_visible_to_the_agents(client, question_type, reception):
+    robot = EmailMessage()
+    robot["From"], robot["Subject"], robot["List-Id"] = "voisin@example.org", "Fête des voisins", "<v.lists.example>"
+    robot.set_content("Samedi.")
+    email_receive(robot.as_bytes())
+    client.force_login(reception)
+    html = client.get(reverse("backoffice:quarantine_list")).content.decode()
+    assert "Messages automatiques reçus" in html and "Fête des voisins" in html and "liste de diffusion" in html

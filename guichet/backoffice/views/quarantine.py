@@ -35,6 +35,7 @@ from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.permissions import Action, agent_of, can
 
 QUARANTINE_ROLES = frozenset({Role.RECEPTION, Role.SUPERVISOR, Role.ADMINISTRATOR})
+ROBOTS_SHOWN = 30
 
 
 def may_handle_quarantine(user) -> bool:
@@ -132,7 +133,13 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
         .order_by("-resolved_at")[:20]
     )
     set_aside = InboundEmail.objects.exclude(set_aside=[]).select_related("ticket").order_by("-received_at")[:20]
-    context = {"page": page, "handled": handled, "set_aside": set_aside}
+    # Messages taken for robots stay visible: a person's message wrongly taken for one leaves a trace here.
+    robots = (
+        InboundEmail.objects.filter(outcome=InboundOutcome.IGNORED)
+        .select_related("ticket")
+        .order_by("-received_at")[:ROBOTS_SHOWN]
+    )
+    context = {"page": page, "handled": handled, "set_aside": set_aside, "robots": robots}
     return render(request, "backoffice/quarantine/list.html", context)
 
 
