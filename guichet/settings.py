@@ -271,6 +271,7 @@ IMAP_SSL = env_bool("IMAP_SSL", True)
 IMAP_USER = env_str("IMAP_USER")
 IMAP_PASSWORD = env_secret("IMAP_PASSWORD")
 IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+IMAP_FETCH_BATCH = env_int("IMAP_FETCH_BATCH", 200)  # messages imported per poll at most; the rest next time
 # Request type (slug) of the tickets made from new emails; its service receives them.
 EMAIL_DEFAULT_REQUEST_TYPE = env_str("EMAIL_DEFAULT_REQUEST_TYPE", "question-mairie")
 if EMAIL_REPLY_TO and EMAIL_REPLY_TO.count("@") != 1:
@@ -368,6 +369,8 @@ SPECTACULAR_SETTINGS = {
 # Guichet's own knobs.
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
+# All the files of one submission or one email together; an email's extra files are set aside for the agents.
+GUICHET_ATTACHMENT_MAX_TOTAL_BYTES = env_int("GUICHET_ATTACHMENT_MAX_TOTAL_MB", 25) * 1024 * 1024
 GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 # Personal links stop working after this many days without use; each use starts the count again.

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from guichet.backoffice.views import auth, inbox, intake, notifications, preferences, ticket
+from guichet.backoffice.views import auth, inbox, intake, notifications, preferences, quarantine, ticket
 from guichet.backoffice.views import citizens as citizen_views
 
 app_name = "backoffice"
@@ -36,4 +36,10 @@ urlpatterns += [
 ]
 urlpatterns += [
     path("courrier/", include("guichet.mailroom.urls")),
+]
+urlpatterns += [
+    path("courriels-en-quarantaine/", quarantine.quarantine_list, name="quarantine_list"),
+    path("courriels-en-quarantaine/<str:public_id>/", quarantine.quarantine_detail, name="quarantine"),
+    path("courriels-en-quarantaine/<str:public_id>/ecarter/", quarantine.quarantine_discard, name="quarantine_discard"),
+    path("courriels/<str:public_id>/original/", quarantine.inbound_original, name="inbound_original"),
 ]

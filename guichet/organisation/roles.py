@@ -21,6 +21,7 @@ ALL_SERVICES_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 # Reception and the mail room take requests for any service.
 FRONT_DESK_ROLES = frozenset({Role.RECEPTION, Role.MAIL_ROOM})
 MAIL_ROOM_ROLES = frozenset({Role.MAIL_ROOM}) | ALL_SERVICES_ROLES
+QUARANTINE_ROLES = frozenset({Role.RECEPTION}) | ALL_SERVICES_ROLES
 
 
 def agent_of(who: "Person") -> Agent | None:
@@ -65,6 +66,12 @@ def is_front_desk(who: "Person") -> bool:
 def may_use_mail_room(who: "Person") -> bool:
     agent = agent_of(who)
     return agent is not None and agent.role in MAIL_ROOM_ROLES
+
+
+def may_handle_quarantine(who: "Person") -> bool:
+    """Emails that could not become a ticket: reception, supervisors and administrators read and sort them."""
+    agent = agent_of(who)
+    return agent is not None and agent.role in QUARANTINE_ROLES
 
 
 def may_merge_citizens(who: "Person") -> bool:

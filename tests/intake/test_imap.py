@@ -153,3 +153,83 @@ def test_fetch_mail_command_reports_what_it_did(imap_server, question_type):
     out = StringIO()
     call_command("fetch_mail", stdout=out)
     assert "new_ticket : 1" in out.getvalue()
+
+
+def mark(port: int, flag: bytes, *, add: bool) -> None:
+    """Another mail client (a person reading the shared mailbox) changes the flags."""
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+        client.login(USER, PASSWORD)
+        client.select_folder("INBOX")
+        uids = client.search(["ALL"])
+        (client.add_flags if add else client.remove_flags)(uids, [flag])
+
+
+def test_messages_read_by_a_person_before_the_poll_are_still_imported(imap_server, question_type):
+    deliver(imap_server, letter("Lu par l'accueil", "<imap-seen-1@client.example>"))
+    deliver(imap_server, letter("Lu aussi", "<imap-seen-2@client.example>"))
+    mark(imap_server, b"\\Seen", add=True)
+    assert unseen(imap_server) == []
+    results = imap_fetch()
+    assert [r.outcome for r in results] == [InboundOutcome.NEW_TICKET, InboundOutcome.NEW_TICKET]
+    assert Ticket.objects.count() == 2
+
+
+def test_a_message_marked_unread_again_is_never_imported_twice(imap_server, question_type):
+    from guichet.intake.models import InboundEmail, MailboxMessage
+
+    deliver(imap_server, letter("Une fois", "<imap-once@client.example>"))
+    assert len(imap_fetch()) == 1
+    mark(imap_server, b"\\Seen", add=False)  # someone marks it unread again
+    assert imap_fetch() == []
+    assert Ticket.objects.count() == InboundEmail.objects.count() == MailboxMessage.objects.count() == 1
+
+
+def test_a_new_uidvalidity_rereads_the_folder_without_duplicates(imap_server, question_type):
+    from guichet.intake.models import Mailbox, MailboxMessage
+
+    deliver(imap_server, letter("Avant", "<imap-v1@client.example>"))
+    imap_fetch()
+    # As if the server had renumbered the folder since: what was recorded belongs to the old numbering.
+    Mailbox.objects.update(uid_validity=1)
+    MailboxMessage.objects.update(uid_validity=1)
+    results = imap_fetch()
+    assert [(r.outcome, r.reason) for r in results] == [(InboundOutcome.IGNORED, "déjà reçu")]
+    assert Ticket.objects.count() == 1
+    assert Mailbox.objects.get().uid_validity != 1
+
+
+def test_a_failed_message_is_retried_while_later_ones_are_imported_once(imap_server, question_type, monkeypatch):
+    import guichet.intake.channels.imap as imap_module
+    from guichet.intake.models import Mailbox
+
+    real = imap_module.email_receive
+
+    def down_for_the_first(raw):
+        if b"imap-fail-1" in raw:
+            raise RuntimeError("database down")
+        return real(raw)
+
+    deliver(imap_server, letter("Premier", "<imap-fail-1@client.example>"))
+    deliver(imap_server, letter("Second", "<imap-fail-2@client.example>"))
+    monkeypatch.setattr(imap_module, "email_receive", down_for_the_first)
+    assert [r.outcome for r in imap_fetch()] == [InboundOutcome.NEW_TICKET]
+    assert Mailbox.objects.get().handled_through == 0  # the failed UID holds the watermark
+    monkeypatch.undo()
+    assert [r.outcome for r in imap_fetch()] == [InboundOutcome.NEW_TICKET]
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Premier", "Second"]
+    assert imap_fetch() == []
+    assert Mailbox.objects.get().handled_through == 2
+
+
+def test_a_message_that_cannot_become_a_ticket_is_quarantined_not_retried_forever(imap_server, question_type):
+    from guichet.intake.models import InboundEmail
+
+    broken = EmailMessage()
+    broken["From"] = "<not-an-email>"
+    broken["Subject"] = "Sans expéditeur"
+    broken["Message-ID"] = "<imap-broken@client.example>"
+    broken.set_content("Bonjour")
+    deliver(imap_server, broken)
+    assert [r.outcome for r in imap_fetch()] == [InboundOutcome.QUARANTINED]
+    assert imap_fetch() == []
+    assert InboundEmail.objects.get().in_quarantine
