@@ -3,8 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from tests.api.rest.test_tickets_create_files import *  # noqa: F403 (fixtures)
-
 pytestmark = pytest.mark.django_db
 
 OUT_OF_RANGE = "date hors des limites acceptées (du 01/01/1900 au 31/12/2999)."
