@@ -6,6 +6,7 @@ import json
 import pytest
 from django.test import Client
 
+from guichet.tickets.models import Ticket
 from tests.api.conftest import parse_xml
 from tests.api.test_open311_post import URL, body
 
@@ -79,3 +80,24 @@ def test_wrong_method_on_requests_lists_get_and_post(pothole):
 
 def test_head_still_works_on_read_only_endpoints(client, pothole):
     assert client.head("/open311/v2/services.json").status_code == 200
+
+
+NUL = "Paramètre invalide : le caractère nul (\\0) n'est pas accepté."
+
+
+@pytest.mark.parametrize("params", [{"service_code": "a\x00b"}, {"status": "\x00"}, {"service_request_id": "\x00"}])
+def test_nul_in_a_query_parameter_is_a_400_on_postgresql_too(client, pothole, params):
+    response = client.get("/open311/v2/requests.json", params)
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": NUL}]
+
+
+@pytest.mark.parametrize("field", ["service_code", "api_key", "description", "attribute[danger]"])
+def test_nul_in_a_posted_parameter_is_a_400_and_creates_nothing(client, pothole, api_key, field):
+    _key, raw = api_key
+    data = body(pothole, raw)
+    data[field] = data.get(field, "") + "\x00"
+    response = client.post(URL.format("json"), data)
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": NUL}]
+    assert not Ticket.objects.exists()

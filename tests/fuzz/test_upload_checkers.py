@@ -13,6 +13,11 @@ from guichet.lib.uploads import CheckedScan, CheckedUpload, check_scan, check_up
 from tests.fuzz.strategies import damaged
 from tests.lib.malformed import image_bytes, pdf_bytes, tiff_pages
 
+# Pillow warns about what it skips in a damaged TIFF; the refusal is what is tested.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Corrupt EXIF data:UserWarning", "ignore:Truncated File Read:UserWarning"
+)
+
 CODES = {"empty", "too_large", "bad_type", "bad_image", "bad_pdf", "no_pages", "too_many_pages", "too_many_pixels"}
 UPLOAD_FILES = {
     "png": image_bytes("PNG"),

@@ -68,13 +68,25 @@ def allow(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[...
     return decorator
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character, which no parameter needs and PostgreSQL refuses even in a comparison."""
+    sources = (request.GET, request.POST) if request.method == "POST" else (request.GET,)
+    return any(
+        "\x00" in name or any("\x00" in value for value in values)
+        for source in sources
+        for name, values in source.lists()
+    )
+
+
 def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The format suffix, and the jurisdiction check (an empty parameter counts as absent)."""
+    """The format suffix, no NUL in any parameter, and the jurisdiction check (an empty parameter counts as absent)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in {XML, JSON}:
             return error(XML, 404, _("Format inconnu : utilisez .xml ou .json"))
+        if _has_nul(request):
+            return error(fmt, 400, _("Paramètre invalide : le caractère nul (\\0) n'est pas accepté."))
         jurisdiction = param(request, "jurisdiction_id")
         expected = settings.OPEN311_JURISDICTION_ID
         if jurisdiction and expected and jurisdiction != expected:
