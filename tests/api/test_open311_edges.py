@@ -101,3 +101,13 @@ def test_nul_in_a_posted_parameter_is_a_400_and_creates_nothing(client, pothole,
     assert response.status_code == 400
     assert response.json() == [{"code": 400, "description": NUL}]
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(("url", "fmt"), [("requests/%C2%84.json", "json"), ("nimporte/quoi", "xml"), ("", "xml")])
+def test_unknown_addresses_are_a_404_in_the_spec_format(client, url, fmt):
+    response = client.post("/open311/v2/" + url)
+    assert response.status_code == 404
+    if fmt == "json":
+        assert response.json() == [{"code": 404, "description": "Adresse Open311 inconnue : voir discovery.xml"}]
+    else:
+        assert parse_xml(response).find("error/code").text == "404"

@@ -176,3 +176,10 @@ def service_definition(request: HttpRequest, service_code: str, fmt: str) -> Htt
         "attributes": [_attribute(field, order) for order, field in enumerate(fields, start=1)],
     }
     return respond(fmt, payload, root="service_definition", item_tags={"attributes": "attribute", "values": "value"})
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other address under /open311/v2/ is a 404 in the spec's error format, not the site's HTML page."""
+    fmt = JSON if path.endswith(".json") else XML
+    return error(fmt, 404, _("Adresse Open311 inconnue : voir discovery.xml"))
