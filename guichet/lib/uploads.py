@@ -10,6 +10,7 @@ becomes ``bad_image`` or ``bad_pdf``.
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ MAX_IMAGE_PIXELS = 40_000_000  # about 7,000 × 5,700: more than any phone photo
 SCAN_DPI = 300
 
 logger = logging.getLogger(__name__)
+# PDFium is not thread-safe, and web uploads are now opened in gunicorn's gthread workers: one document at a time.
+pdfium_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -260,7 +263,7 @@ def _too_many_pixels(name: str, page: int) -> ValidationError:
 def _check_pdf_pages(source: str | bytes, name: str, *, max_pages: int | None, pixel_limit: bool = True) -> int:
     import pypdfium2
 
-    with _decoding(unreadable=_unreadable_pdf(name), too_large=_too_many_pixels(name, 1)):
+    with pdfium_lock, _decoding(unreadable=_unreadable_pdf(name), too_large=_too_many_pixels(name, 1)):
         document = pypdfium2.PdfDocument(source)
         try:
             count = len(document)
