@@ -403,6 +403,8 @@ GUICHET_OCR_LANG = env_str("GUICHET_OCR_LANG", "fra")
 # Statistics: a figure built from fewer tickets than this is withheld (docs/METRICS.md).
 GUICHET_STATS_MIN_CELL = env_int("GUICHET_STATS_MIN_CELL", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Deepest nesting of arrays and objects in an API's JSON body (a real ticket needs 4).
+GUICHET_API_JSON_MAX_DEPTH = env_int("GUICHET_API_JSON_MAX_DEPTH", 32)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {

@@ -1,18 +1,43 @@
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from guichet.organisation.models import Commune, Role
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Hypothesis (tests/fuzz, schemathesis): "ci", the default, is bounded and derandomised, so every run tries the
+# same examples; HYPOTHESIS_PROFILE=explore searches more and longer, keeping what fails in var/hypothesis.
+_FIXTURES_ACROSS_EXAMPLES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_FIXTURES_ACROSS_EXAMPLES,
+)
+hypothesis_settings.register_profile(
+    "explore",
+    max_examples=2000,
+    deadline=None,
+    database=DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parent.parent / "var" / "hypothesis")),
+    suppress_health_check=_FIXTURES_ACROSS_EXAMPLES,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -12,4 +12,5 @@ urlpatterns = [
         r"^requests/(?P<service_request_id>[\w-]+)\.(?P<fmt>\w+)$", service_requests.service_request, name="request"
     ),
     re_path(r"^tokens/(?P<token>[\w-]+)\.(?P<fmt>\w+)$", service_requests.token, name="token"),
+    re_path(r"^(?P<path>.*)$", views.not_found, name="not_found"),
 ]

@@ -1,7 +1,18 @@
-"""Upload checks by content (never by name or declared type), plus form fields that apply them."""
+"""Upload checks by content (never by name or declared type), plus form fields that apply them.
+
+Contract of ``check_upload`` and ``check_scan``: they return, or raise ``django.core.exceptions.ValidationError``
+with a French message naming the file and one of these codes: ``empty``, ``too_large``, ``bad_type``,
+``bad_image``, ``bad_pdf``, ``no_pages``, ``too_many_pages``, ``too_many_pixels``. Never anything else: whatever
+a decoder raises on a file it cannot read (Pillow's ValueError, TypeError, KeyError…, pypdfium2's PdfiumError)
+becomes ``bad_image`` or ``bad_pdf``.
+"""
 
 import hashlib
+import logging
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import filetype
@@ -11,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 ACCEPTED_TYPES = {
     "application/pdf": "PDF",
@@ -22,6 +33,12 @@ ACCEPTED_TYPES = {
 }
 ACCEPT_ATTRIBUTE = ".pdf,.jpg,.jpeg,.png,.webp,.heic,application/pdf,image/jpeg,image/png,image/webp,image/heic"
 MAX_IMAGE_PIXELS = 40_000_000  # about 7,000 × 5,700: more than any phone photo, far below a bomb
+# Pages are rasterised at this resolution for OCR and previews: the pixel limit applies to PDF pages at that size.
+SCAN_DPI = 300
+
+logger = logging.getLogger(__name__)
+# PDFium is not thread-safe, and web uploads are now opened in gunicorn's gthread workers: one document at a time.
+pdfium_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,8 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         )
     if kind.mime in {"image/jpeg", "image/png", "image/webp"}:
         _check_image(upload, name)
+    elif kind.mime == "application/pdf":
+        _check_uploaded_pdf(upload, name)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -69,12 +88,42 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     )
 
 
-def _check_image(upload: UploadedFile, name: str) -> None:
-    unreadable = ValidationError(
+def _unreadable_image(name: str) -> ValidationError:
+    return ValidationError(
         _("L'image « %(name)s » est illisible ou endommagée."), params={"name": name}, code="bad_image"
     )
+
+
+def _unreadable_pdf(name: str) -> ValidationError:
+    return ValidationError(
+        _("Le PDF « %(name)s » est illisible, endommagé ou protégé par un mot de passe."),
+        params={"name": name},
+        code="bad_pdf",
+    )
+
+
+@contextmanager
+def _decoding(*, unreadable: ValidationError, too_large: ValidationError) -> Iterator[None]:
+    """Whatever a decoder raises on a file it cannot read refuses the file: a crafted or truncated file
+    makes Pillow and pdfium raise nearly anything (ValueError, TypeError, KeyError, EOFError, PdfiumError…)."""
     try:
-        with Image.open(upload) as image:
+        yield
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        # Pillow refuses to open it at all (over twice its own limit), so the size is unknown here.
+        raise too_large from None
+    except Exception as problem:
+        logger.info("Unreadable file refused (%s: %s)", type(problem).__name__, problem)
+        raise unreadable from None
+
+
+def _check_image(upload: UploadedFile, name: str) -> None:
+    too_large = ValidationError(
+        _("L'image « %(name)s » est trop grande."), params={"name": name}, code="too_many_pixels"
+    )
+    try:
+        with _decoding(unreadable=_unreadable_image(name), too_large=too_large), Image.open(upload) as image:
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise ValidationError(
@@ -88,13 +137,15 @@ def _check_image(upload: UploadedFile, name: str) -> None:
                 image.load()
             else:
                 image.verify()
-    except Image.DecompressionBombError:
-        # Pillow refuses to open it at all (over twice its own limit), so the size is unknown here.
-        raise ValidationError(
-            _("L'image « %(name)s » est trop grande."), params={"name": name}, code="too_many_pixels"
-        ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise unreadable from None
+    finally:
+        upload.seek(0)
+
+
+def _check_uploaded_pdf(upload: UploadedFile, name: str) -> None:
+    """A PDF that pdfium can open, with at least one page whose size it can read."""
+    source = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else upload.read()
+    try:
+        _check_pdf_pages(source, name, max_pages=None, pixel_limit=False)
     finally:
         upload.seek(0)
 
@@ -151,8 +202,6 @@ class MultipleAttachmentField(forms.FileField):
 # Scanned letters (mail room) ------------------------------------------------------------------
 
 SCAN_TYPES = {"application/pdf": "PDF", "image/tiff": "TIFF", "image/jpeg": "JPEG", "image/png": "PNG"}
-# Pages are rasterised at this resolution for OCR: the pixel limit applies to PDF pages at that size.
-SCAN_DPI = 300
 
 
 @dataclass(frozen=True)
@@ -188,7 +237,7 @@ def check_scan(path: str, *, name: str) -> CheckedScan:
             code="bad_type",
         )
     if kind.mime == "application/pdf":
-        pages = _check_pdf_pages(path, name)
+        pages = _check_pdf_pages(path, name, max_pages=settings.GUICHET_SCAN_MAX_PAGES)
     else:
         pages = _check_image_pages(path, name)
     digest = hashlib.sha256()
@@ -214,48 +263,35 @@ def _too_many_pixels(name: str, page: int) -> ValidationError:
     )
 
 
-def _check_pdf_pages(path: str, name: str) -> int:
+def _check_pdf_pages(source: str | bytes, name: str, *, max_pages: int | None, pixel_limit: bool = True) -> int:
     import pypdfium2
 
-    try:
-        document = pypdfium2.PdfDocument(path)
-    except pypdfium2.PdfiumError:
-        raise ValidationError(
-            _("Le PDF « %(name)s » est illisible, endommagé ou protégé par un mot de passe."),
-            params={"name": name},
-            code="bad_pdf",
-        ) from None
-    try:
-        count = len(document)
-        if count == 0:
-            raise ValidationError(_("Le PDF « %(name)s » n'a aucune page."), params={"name": name}, code="no_pages")
-        if count > settings.GUICHET_SCAN_MAX_PAGES:
-            raise _too_many_pages(name, count)
-        for index in range(count):
-            width, height = document.get_page_size(index)  # points: 1/72 inch
-            if width * height * (SCAN_DPI / 72) ** 2 > MAX_IMAGE_PIXELS:
-                raise _too_many_pixels(name, index + 1)
-    finally:
-        document.close()
+    with pdfium_lock, _decoding(unreadable=_unreadable_pdf(name), too_large=_too_many_pixels(name, 1)):
+        document = pypdfium2.PdfDocument(source)
+        try:
+            count = len(document)
+            if count == 0:
+                raise ValidationError(_("Le PDF « %(name)s » n'a aucune page."), params={"name": name}, code="no_pages")
+            if max_pages is not None and count > max_pages:
+                raise _too_many_pages(name, count)
+            for index in range(count):
+                width, height = document.get_page_size(index)  # points: 1/72 inch
+                if pixel_limit and width * height * (SCAN_DPI / 72) ** 2 > MAX_IMAGE_PIXELS:
+                    raise _too_many_pixels(name, index + 1)
+        finally:
+            document.close()
     return count
 
 
 def _check_image_pages(path: str, name: str) -> int:
-    try:
-        with Image.open(path) as image:
-            count = getattr(image, "n_frames", 1)
-            if count > settings.GUICHET_SCAN_MAX_PAGES:
-                raise _too_many_pages(name, count)
-            for index in range(count):
-                image.seek(index)
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise _too_many_pixels(name, index + 1)
-                image.load()  # decodes the page: truncated or corrupt data fails here, within the pixel limit
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(name, 1) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, EOFError, ValueError):
-        raise ValidationError(
-            _("L'image « %(name)s » est illisible ou endommagée."), params={"name": name}, code="bad_image"
-        ) from None
+    with _decoding(unreadable=_unreadable_image(name), too_large=_too_many_pixels(name, 1)), Image.open(path) as image:
+        count = getattr(image, "n_frames", 1)
+        if count > settings.GUICHET_SCAN_MAX_PAGES:
+            raise _too_many_pages(name, count)
+        for index in range(count):
+            image.seek(index)
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _too_many_pixels(name, index + 1)
+            image.load()  # decodes the page: truncated or corrupt data fails here, within the pixel limit
     return count

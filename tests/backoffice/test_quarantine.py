@@ -12,10 +12,11 @@ from guichet.organisation.models import Role
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
 from tests import factories
+from tests.lib.malformed import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real one-page PDF: the content checks open every PDF
 
 
 @pytest.fixture

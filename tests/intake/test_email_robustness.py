@@ -18,10 +18,11 @@ from guichet.tickets import services
 from guichet.tickets.lifecycle import Status
 from guichet.tickets.models import Attachment, Message, Ticket
 from tests import factories
+from tests.lib.malformed import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real one-page PDF: the content checks open every PDF
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )

@@ -52,6 +52,11 @@ service imap-login {{
 }}
 """
 
+PDF = (  # one real page: the upload checks open PDFs
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
 
 @pytest.fixture
 def imap_server(tmp_path_factory, settings):
@@ -109,7 +114,7 @@ def letter(subject: str, message_id: str) -> EmailMessage:
     message["Subject"] = subject
     message["Message-ID"] = message_id
     message.set_content("Bonjour, un lampadaire est éteint rue des Écoles.")
-    message.add_attachment(b"%PDF-1.4\n%%EOF\n", maintype="application", subtype="pdf", filename="plan annoté.pdf")
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="plan annoté.pdf")
     return message
 
 

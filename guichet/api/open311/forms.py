@@ -6,7 +6,6 @@ land in the type's own fields when it has matching ones (an address field, a ``d
 a file field); the rest is kept as extra answers that agents read with the others.
 """
 
-import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from guichet.catalogue.forms import FIELD_PREFIX, PhoneField, RequestForm
 from guichet.catalogue.models import Field, FieldKind, RequestType
 from guichet.intake.channels.api import ApiContact
+from guichet.lib import dates
 from guichet.lib.uploads import CheckedUpload, MultipleAttachmentField
 
 DESCRIPTION_MAX = 4000
@@ -115,7 +115,7 @@ def read_submission(data: QueryDict, files: Any, request_type: RequestType) -> S
     submission = Submission(
         request_type=request_type, params=params, request_form=request_form, file_fields=file_fields
     )
-    submission.errors = _errors(params, request_form)
+    submission.errors = _errors(params, request_form) + _date_errors(data, fields)
     sent = len(cleaned.get("media") or [])
     missing = [f.label for position, f in enumerate(file_fields) if f.required and position >= sent]
     if missing and "media" not in params.errors:
@@ -164,12 +164,32 @@ def _split_address(text: str) -> tuple[str, str, str]:
 def _as_date(value: str) -> str:
     """Open311's datetime attributes are ISO 8601 datetimes; the form's date field wants the (local) day."""
     try:
-        moment = datetime.datetime.fromisoformat(value.strip())
-    except ValueError:
+        moment = dates.parse_moment(value, default_tz=None)
+    except dates.InvalidDate:
         return value  # the form refuses it with its own message
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return moment.date().isoformat()
+
+
+def _date_errors(data: QueryDict, fields: list[Field]) -> list[str]:
+    """A date the web form would take but no calendar can use (year 1, year 9999) is refused."""
+    errors = []
+    for type_field in fields:
+        values = _attribute_values(data, type_field.code) if type_field.kind == FieldKind.DATE else []
+        if values and _out_of_range(values[0]):
+            errors.append(f"attribute[{type_field.code}] : {dates.out_of_range_message()}")
+    return errors
+
+
+def _out_of_range(value: str) -> bool:
+    try:
+        dates.parse_moment(value, default_tz=None)
+    except dates.DateOutOfRange:
+        return True
+    except dates.InvalidDate:
+        return False  # not a date at all: the form says so
+    return False
 
 
 def _errors(params: ServiceRequestForm, request_form: RequestForm) -> list[str]:

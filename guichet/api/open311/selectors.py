@@ -12,11 +12,10 @@ from functools import reduce
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from guichet.catalogue.models import RequestType
-from guichet.lib import references
+from guichet.lib import dates, references
 from guichet.tickets.models import Event, EventKind, Ticket, open_condition
 
 DEFAULT_SPAN = datetime.timedelta(days=90)
@@ -69,15 +68,10 @@ def _moment(params: QueryDict, name: str) -> datetime.datetime | None:
     if not raw:
         return None
     try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise QueryError(
-            _("%(name)s : date invalide, format attendu ISO 8601 comme 2026-01-31T08:00:00Z.") % {"name": name}
-        )
-    # The spec wants a time zone; a client that forgets it most likely means UTC.
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+        # The spec wants a time zone; a client that forgets it most likely means UTC.
+        return dates.parse_moment(raw, default_tz=datetime.UTC)
+    except dates.InvalidDate as problem:
+        raise QueryError(f"{name} : {problem}") from None
 
 
 def _integer(params: QueryDict, name: str, default: int, maximum: int) -> int:

@@ -4,8 +4,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from guichet.api.keys import api_key_authenticate
@@ -14,7 +12,7 @@ from guichet.api.open311 import selectors
 from guichet.api.open311.formats import error, respond
 from guichet.api.open311.forms import read_submission
 from guichet.api.open311.payloads import ITEM_TAGS, request_payload
-from guichet.api.open311.views import open311, open311_request_types, param
+from guichet.api.open311.views import allow, open311, open311_request_types, param
 from guichet.intake.channels.api import open311_submit
 from guichet.portal import throttle
 from guichet.tickets.models import Ticket
@@ -24,8 +22,7 @@ def _respond_requests(fmt: str, items: list[dict], status: int = 200) -> HttpRes
     return respond(fmt, items, root="service_requests", item="request", item_tags=ITEM_TAGS, status=status)
 
 
-@csrf_exempt  # partner software authenticates with its API key, not a browser session
-@require_http_methods(["GET", "POST"])
+@allow("GET", "POST")  # partner software authenticates with its API key, not a browser session
 @open311
 def service_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
@@ -102,7 +99,7 @@ def _lookup(request: HttpRequest, fmt: str, raw: str) -> Ticket | HttpResponse:
     return ticket
 
 
-@require_GET
+@allow("GET")
 @open311
 def service_request(request: HttpRequest, service_request_id: str, fmt: str) -> HttpResponse:
     ticket = _lookup(request, fmt, service_request_id)
@@ -112,7 +109,7 @@ def service_request(request: HttpRequest, service_request_id: str, fmt: str) -> 
     return _respond_requests(fmt, [request_payload(ticket, extensions=extensions)])
 
 
-@require_GET
+@allow("GET")
 @open311
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     """Guichet creates requests in real time and answers POST with the id at once, never with a token.

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
 from guichet.api.open311.formats import JSON, XML, error, respond
 from guichet.api.open311.payloads import stamp
@@ -42,13 +42,51 @@ def param(request: HttpRequest, name: str) -> str:
     return (value or request.GET.get(name, "")).strip()
 
 
+def allow(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Any other method is a 405 in the spec's error format, with ``Allow`` (GET implies HEAD).
+
+    Checked before CSRF: these endpoints read or authenticate by API key, never by a browser session, so a
+    stray POST gets its 405 (or its answer), not Django's HTML CSRF page.
+    """
+    allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                message = _("Méthode %(method)s non acceptée ici : %(allowed)s.") % {
+                    "method": request.method,
+                    "allowed": ", ".join(sorted(allowed)),
+                }
+                response = error(fmt if fmt in {XML, JSON} else XML, 405, message)
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            return view(request, *args, fmt=fmt, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorator
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character, which no parameter needs and PostgreSQL refuses even in a comparison."""
+    sources = (request.GET, request.POST) if request.method == "POST" else (request.GET,)
+    return any(
+        "\x00" in name or any("\x00" in value for value in values)
+        for source in sources
+        for name, values in source.lists()
+    )
+
+
 def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The format suffix, and the jurisdiction check (an empty parameter counts as absent)."""
+    """The format suffix, no NUL in any parameter, and the jurisdiction check (an empty parameter counts as absent)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in {XML, JSON}:
             return error(XML, 404, _("Format inconnu : utilisez .xml ou .json"))
+        if _has_nul(request):
+            return error(fmt, 400, _("Paramètre invalide : le caractère nul (\\0) n'est pas accepté."))
         jurisdiction = param(request, "jurisdiction_id")
         expected = settings.OPEN311_JURISDICTION_ID
         if jurisdiction and expected and jurisdiction != expected:
@@ -58,7 +96,7 @@ def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-@require_GET
+@allow("GET")
 @open311
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     commune = Commune.current()
@@ -93,7 +131,7 @@ def _service(request_type: RequestType) -> dict[str, Any]:
     }
 
 
-@require_GET
+@allow("GET")
 @open311
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
     request_types = open311_request_types().select_related("theme").prefetch_related("fields").order_by("name")
@@ -126,7 +164,7 @@ def _attribute(field: Field, order: int) -> dict[str, Any]:
     return attribute
 
 
-@require_GET
+@allow("GET")
 @open311
 def service_definition(request: HttpRequest, service_code: str, fmt: str) -> HttpResponse:
     request_type = open311_request_types().filter(slug=service_code).prefetch_related("fields").first()
@@ -138,3 +176,10 @@ def service_definition(request: HttpRequest, service_code: str, fmt: str) -> Htt
         "attributes": [_attribute(field, order) for order, field in enumerate(fields, start=1)],
     }
     return respond(fmt, payload, root="service_definition", item_tags={"attributes": "attribute", "values": "value"})
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other address under /open311/v2/ is a 404 in the spec's error format, not the site's HTML page."""
+    fmt = JSON if path.endswith(".json") else XML
+    return error(fmt, 404, _("Adresse Open311 inconnue : voir discovery.xml"))

@@ -1,7 +1,6 @@
 """What the REST API reads and writes. Output serializers are read-only views of the models;
 input serializers validate only, and the views hand ``validated_data`` to the services."""
 
-import json
 import re
 import uuid
 from typing import Any
@@ -13,8 +12,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from guichet.accounts.models import User
+from guichet.api.rest.parsers import JSONTooDeep, load_json
 from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib import dates
+from guichet.lib.dates import validate_in_range
 from guichet.lib.submission_keys import parse_submission_key
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Role, Service
@@ -269,14 +271,27 @@ class CommaSeparatedChoices(serializers.ListField):
         return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
+class QueryDateField(serializers.DateField):
+    """A day within lib.dates' range: year 1 or 9999 would overflow once compared in another time zone."""
+
+    default_validators = [validate_in_range]
+
+
 class QueryDateTimeField(serializers.DateTimeField):
-    """An unencoded ``+01:00`` offset reaches us as `` 01:00`` (a query string's "+" is a space): put it back."""
+    """An unencoded ``+01:00`` offset reaches us as `` 01:00`` (a query string's "+" is a space): put it back.
+    Within lib.dates' range, checked before any time zone conversion."""
 
     UNENCODED_OFFSET = re.compile(r"(T[\d:.]+) (\d{2}:?\d{2})$")
 
     def to_internal_value(self, value):
         if isinstance(value, str):
             value = self.UNENCODED_OFFSET.sub(r"\1+\2", value.strip())
+            try:
+                dates.parse_moment(value)
+            except dates.DateOutOfRange as problem:
+                raise serializers.ValidationError(str(problem), code="date_out_of_range") from None
+            except dates.InvalidDate:
+                pass  # DRF says what it expects
         return super().to_internal_value(value)
 
 
@@ -290,8 +305,8 @@ class TicketFilterSerializer(serializers.Serializer):
     assignee = serializers.CharField(
         required=False, max_length=150, help_text=_("Identifiant de l'agent, « me » pour soi, « none » : non assignée.")
     )
-    due_before = serializers.DateField(required=False, help_text=_("Échéance au plus tard ce jour."))
-    due_after = serializers.DateField(required=False, help_text=_("Échéance au plus tôt ce jour."))
+    due_before = QueryDateField(required=False, help_text=_("Échéance au plus tard ce jour."))
+    due_after = QueryDateField(required=False, help_text=_("Échéance au plus tôt ce jour."))
     overdue = serializers.BooleanField(required=False, default=None, allow_null=True)
     updated_after = QueryDateTimeField(required=False, help_text=_("Modifiées strictement après (ISO 8601)."))
     created_after = QueryDateTimeField(required=False)
@@ -406,7 +421,9 @@ class JSONTextField(serializers.Field):
         if not data.strip():
             return self.inner.run_validation(self.inner.get_default())
         try:
-            value = json.loads(data)
+            value = load_json(data)
+        except JSONTooDeep as problem:
+            raise serializers.ValidationError(str(problem)) from None
         except ValueError:
             raise serializers.ValidationError(_("JSON invalide.")) from None
         return self.inner.run_validation(value)

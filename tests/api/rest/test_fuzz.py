@@ -1,9 +1,11 @@
 """Schemathesis drives every operation of the API's own OpenAPI schema, with a supervisor's key.
 
 No 5xx, only documented status codes and content types, bodies that match the schema. Bounded
-and derandomised so the suite stays fast and repeatable.
+and derandomised so the suite stays fast and repeatable. Dates and moments (``format: date`` and
+``date-time``) are drawn half the time from the edges: years 1 and 9999, with offsets that push them past.
 """
 
+import datetime
 import zlib
 
 import pytest
@@ -12,12 +14,27 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from guichet.api.models import Scope
 from tests import factories
 from tests.api.rest.conftest import key_for
 
 checks = schemathesis.checks
+
+_offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+    lambda minutes: datetime.timezone(datetime.timedelta(minutes=minutes))
+)
+EDGE_MOMENTS = [  # the ones that overflow come first: derandomised generation favours them
+    "0001-01-01T00:00:00", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-10:00", "9999-12-31T23:59:59",
+    "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "1900-01-01T00:00:00+14:00", "2999-12-31T23:59:59-12:00",
+    "3000-01-01T00:00:00Z",
+]  # fmt: skip
+EDGE_DAYS = ["0001-01-01", "9999-12-31", "1899-12-31", "1900-01-01", "2999-12-31", "3000-01-01"]
+schemathesis.openapi.format(
+    "date-time", st.sampled_from(EDGE_MOMENTS) | st.datetimes(timezones=_offsets).map(datetime.datetime.isoformat)
+)
+schemathesis.openapi.format("date", st.sampled_from(EDGE_DAYS) | st.dates().map(datetime.date.isoformat))
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
 
 CHECKS = [
