@@ -1,6 +1,4 @@
-"""Getting failed or interrupted notifications delivered after all."""
-
-import datetime
+"""Getting failed notifications delivered after all (what a crash interrupted: notifications.sweep)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,9 +14,6 @@ from guichet.notifications.models import DeliveryStatus, Notification, Notificat
 from guichet.notifications.tasks import deliver_notification
 from guichet.tickets.models import AuthorKind, Event, EventKind
 from guichet.tickets.permissions import agent_of, tickets_visible_to
-
-# A worker that died mid-send leaves its notification in "sending"; after this long it is sent again.
-STUCK_AFTER = datetime.timedelta(minutes=15)
 
 
 def failed_notifications_for(user: User) -> QuerySet[Notification]:
@@ -83,22 +78,6 @@ def notification_resend(*, notification: Notification, actor: User, recipient: s
             )
         deliver_notification.enqueue(notification.pk)
     return notification
-
-
-def notifications_requeue_stuck(*, now: datetime.datetime | None = None) -> int:
-    """Put back in the queue what a crashed worker left in "sending" (the same Message-ID goes out again)."""
-    cutoff = (now or timezone.now()) - STUCK_AFTER
-    requeued = 0
-    with transaction.atomic():
-        stuck = Notification.objects.select_for_update(skip_locked=True).filter(
-            status=DeliveryStatus.SENDING, last_attempt_at__lt=cutoff
-        )
-        for notification in stuck:
-            notification.status = DeliveryStatus.PENDING
-            notification.save(update_fields=["status"])
-            deliver_notification.enqueue(notification.pk)
-            requeued += 1
-    return requeued
 
 
 def notification_bounced(*, notification: Notification, diagnostic: str) -> Notification:
