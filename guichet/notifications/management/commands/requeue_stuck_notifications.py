@@ -13,6 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = recovery_sweep()
+        if options["verbosity"] == 0:
+            return
         if report.skipped:
             self.stdout.write("Une autre reprise est en cours : rien à faire.")
             return
