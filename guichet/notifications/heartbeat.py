@@ -17,7 +17,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from guichet.notifications.models import WorkerHeartbeat
-from guichet.notifications.sweep import recovery_sweep
+from guichet.notifications.sweep import recovery_sweep, tasks_release_previous_life
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,22 @@ def worker_heartbeat_beat(*, worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).update(seen_at=now, stopped_at=None)
 
 
+def worker_heartbeat_start(*, worker_id: str) -> None:
+    """A worker starts: nothing can be running under its id yet (a fixed --worker-id reused after a crash)."""
+    tasks_release_previous_life(worker_id=worker_id)
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": now,
+            "seen_at": now,
+            "stopped_at": None,
+        },
+    )
+
+
 def worker_heartbeat_stop(*, worker_id: str) -> None:
     """A clean stop: nothing of this worker is left running (django-tasks-db finishes the task on SIGTERM)."""
     WorkerHeartbeat.objects.filter(worker_id=worker_id).update(stopped_at=timezone.now())
@@ -52,7 +68,7 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_id[:12]}", daemon=True)
 
     def start(self) -> None:
-        worker_heartbeat_beat(worker_id=self.worker_id)
+        worker_heartbeat_start(worker_id=self.worker_id)
         recovery_sweep()  # before the first task: what a previous crash left is queued first
         self._thread.start()
 

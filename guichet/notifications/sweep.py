@@ -116,6 +116,17 @@ def _recover_tasks(now: datetime.datetime, report: SweepReport) -> None:
             _retry_or_fail(task, expected_status=TaskResultStatus.FAILED, report=report)
 
 
+def tasks_release_previous_life(*, worker_id: str) -> int:
+    """A worker starting under an id that was used before: what that id left RUNNING died with the old process."""
+    report = SweepReport()
+    with exclusive_transaction():
+        running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).only("pk", "worker_ids", "started_at")
+        for task in running:
+            if task.worker_ids and task.worker_ids[-1] == worker_id:
+                _retry_or_fail(task, expected_status=TaskResultStatus.RUNNING, report=report)
+    return report.tasks_requeued + report.tasks_failed
+
+
 def _retry_or_fail(task: DBTaskResult, *, expected_status: str, report: SweepReport) -> None:
     # Compare-and-set on the claim: a worker that claimed the row again since changed started_at.
     same_run = DBTaskResult.objects.filter(pk=task.pk, status=expected_status, started_at=task.started_at)

@@ -1,6 +1,7 @@
 """The recovery sweep's rules, one by one (the whole story, with a real worker killed: test_worker_kill.py)."""
 
 import datetime
+import os
 
 import pytest
 from django.core.management import call_command
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from guichet.notifications import sweep
-from guichet.notifications.heartbeat import worker_heartbeat_beat
+from guichet.notifications.heartbeat import worker_heartbeat_beat, worker_heartbeat_start
 from guichet.notifications.models import DeliveryStatus, Notification, Template, WorkerHeartbeat
 from guichet.notifications.recovery import failed_notifications_for
 from guichet.notifications.sweep import recovery_sweep
@@ -231,6 +232,16 @@ def test_the_worker_sweeps_at_start_and_records_its_life(ticket, run_worker, set
     assert (notification.status, notification.attempts) == (DeliveryStatus.SENT, 2)
     worker = WorkerHeartbeat.objects.get(worker_id="batch-worker")
     assert worker.stopped_at is not None and worker.pid
+
+
+def test_a_worker_restarted_under_the_same_id_takes_back_what_its_previous_life_left(ticket):
+    heartbeat("fixed-id")  # the previous process beat until it was killed, a moment ago
+    row = delivery_task(acknowledgement(ticket))
+    running(row, worker_ids=["fixed-id"])
+    worker_heartbeat_start(worker_id="fixed-id")
+    row.refresh_from_db()
+    assert row.status == "READY"
+    assert WorkerHeartbeat.objects.get(worker_id="fixed-id").pid == os.getpid()
 
 
 def test_a_worker_beating_again_after_a_silence_is_live_again():
