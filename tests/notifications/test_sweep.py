@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import time
 
 import pytest
 from django.core.management import call_command
@@ -271,6 +272,43 @@ def test_only_one_sweep_runs_at_a_time(ticket):
             cursor.execute("SELECT pg_advisory_lock(%s)", [sweep.ADVISORY_LOCK_KEY])
         assert recovery_sweep().skipped
         assert DBTaskResult.objects.filter(status="RUNNING").count() == 1
+        with other.cursor() as cursor:  # at once: a closed session's locks go when its server process has ended
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [sweep.ADVISORY_LOCK_KEY])
     finally:
         other.close()
     assert recovery_sweep().tasks_requeued == 1
+
+
+@with_worker
+def test_the_heartbeat_thread_beats_and_sweeps_on_a_schedule(ticket, settings):
+    from guichet.notifications.heartbeat import Heartbeat
+
+    settings.GUICHET_WORKER_HEARTBEAT_SECONDS = settings.GUICHET_SWEEP_INTERVAL_SECONDS = 1
+    beating = Heartbeat("scheduled")
+    beating.start()
+    try:
+        first_seen = WorkerHeartbeat.objects.get(worker_id="scheduled").seen_at
+        heartbeat("dead", silent_for=datetime.timedelta(minutes=5))
+        row = delivery_task(acknowledgement(ticket))
+        running(row, worker_ids=["dead"])  # left by a worker that died after this one started
+        deadline = time.monotonic() + 10
+        while DBTaskResult.objects.get(pk=row.pk).status == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert DBTaskResult.objects.get(pk=row.pk).status == "READY"
+        assert WorkerHeartbeat.objects.get(worker_id="scheduled").seen_at > first_seen
+    finally:
+        beating.stop()
+    assert WorkerHeartbeat.objects.get(worker_id="scheduled").stopped_at is not None
+
+
+def test_a_dead_after_shorter_than_two_beats_is_refused_at_start(tmp_path):
+    from tests.test_settings import run_manage
+
+    result = run_manage(
+        "check",
+        GUICHET_VAR_DIR=str(tmp_path),
+        GUICHET_WORKER_HEARTBEAT_SECONDS="10",
+        GUICHET_WORKER_DEAD_AFTER_SECONDS="15",
+    )
+    assert result.returncode != 0
+    assert "GUICHET_WORKER_DEAD_AFTER_SECONDS" in result.stderr
