@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.sms import sms_length
-from guichet.notifications.models import DeliveryAttempt, Notification, TemplateOverride
+from guichet.notifications.models import DeliveryAttempt, Notification, TemplateOverride, WorkerHeartbeat
 from guichet.notifications.preview import template_preview
 
 
@@ -63,3 +63,17 @@ class TemplateOverrideAdmin(admin.ModelAdmin):
             rendered.text,
             rendered.html,
         )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """Which task workers run, and when each was last seen alive (read only: the workers write it)."""
+
+    list_display = ["worker_id", "hostname", "pid", "started_at", "seen_at", "stopped_at"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

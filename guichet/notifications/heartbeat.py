@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def worker_heartbeat_beat(*, worker_id: str) -> None:
-    """Record that this worker is alive (a row per worker id; a worker declared dead that comes back says so)."""
+    """Record that this worker is alive (a row per worker id; a worker taken for dead that comes back says so)."""
     now = timezone.now()
     previous = WorkerHeartbeat.objects.filter(worker_id=worker_id).values_list("seen_at", flat=True).first()
     if previous is None:
@@ -35,7 +35,8 @@ def worker_heartbeat_beat(*, worker_id: str) -> None:
         logger.warning(
             "Worker %s was silent for %s: its running task may have been queued again", worker_id, now - previous
         )
-    WorkerHeartbeat.objects.filter(worker_id=worker_id).update(seen_at=now, stopped_at=None)
+    # A beat that was late (its thread stuck on a lock) never revives a worker that has stopped since.
+    WorkerHeartbeat.objects.filter(worker_id=worker_id, stopped_at__isnull=True).update(seen_at=now)
 
 
 def worker_heartbeat_start(*, worker_id: str) -> None:
@@ -74,7 +75,8 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=settings.GUICHET_WORKER_HEARTBEAT_SECONDS + 5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=settings.GUICHET_WORKER_HEARTBEAT_SECONDS + 5)
         worker_heartbeat_stop(worker_id=self.worker_id)
 
     def _run(self) -> None:

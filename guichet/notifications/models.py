@@ -150,12 +150,12 @@ class TemplateOverride(models.Model):
 class WorkerHeartbeat(models.Model):
     """A task worker (``guichet_worker``) and when it last said it was alive: the tasks of a silent one are retried."""
 
-    worker_id = models.CharField(max_length=64, unique=True)
-    hostname = models.CharField(max_length=255, blank=True)
-    pid = models.PositiveIntegerField(null=True, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    seen_at = models.DateTimeField(default=timezone.now)
-    stopped_at = models.DateTimeField(null=True, blank=True)
+    worker_id = models.CharField(_("identifiant du worker"), max_length=64, unique=True)
+    hostname = models.CharField(_("machine"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("processus"), null=True, blank=True)
+    started_at = models.DateTimeField(_("démarré le"), default=timezone.now)
+    seen_at = models.DateTimeField(_("vu en vie le"), default=timezone.now)
+    stopped_at = models.DateTimeField(_("arrêté le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("worker des tâches")

@@ -245,6 +245,12 @@ def test_a_worker_restarted_under_the_same_id_takes_back_what_its_previous_life_
     assert WorkerHeartbeat.objects.get(worker_id="fixed-id").pid == os.getpid()
 
 
+def test_a_late_beat_does_not_revive_a_stopped_worker():
+    heartbeat("stopped", stopped=True)
+    worker_heartbeat_beat(worker_id="stopped")
+    assert "stopped" not in sweep.live_worker_ids(timezone.now())
+
+
 def test_a_worker_beating_again_after_a_silence_is_live_again():
     heartbeat("paused", silent_for=datetime.timedelta(minutes=5))
     assert "paused" not in sweep.live_worker_ids(timezone.now())
@@ -312,3 +318,10 @@ def test_a_dead_after_shorter_than_two_beats_is_refused_at_start(tmp_path):
     )
     assert result.returncode != 0
     assert "GUICHET_WORKER_DEAD_AFTER_SECONDS" in result.stderr
+
+
+def test_administrators_see_the_workers_but_cannot_edit_them(admin_client):
+    worker = heartbeat("visible")
+    assert "visible" in admin_client.get("/admin/notifications/workerheartbeat/").text
+    assert admin_client.get("/admin/notifications/workerheartbeat/add/").status_code == 403
+    assert admin_client.post(f"/admin/notifications/workerheartbeat/{worker.pk}/change/", {}).status_code == 403

@@ -1,10 +1,17 @@
 import os
+import signal
+import sys
+from types import FrameType
 from typing import Any
 
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from guichet.notifications.heartbeat import Heartbeat
+
+
+def _exit_while_starting(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)  # nothing is running yet: stop at once, through the `finally` that records the stop
 
 
 class Command(DbWorkerCommand):
@@ -19,8 +26,11 @@ class Command(DbWorkerCommand):
             super().handle(*args, **options)
             return
         heartbeat = Heartbeat(options["worker_id"])
-        heartbeat.start()
+        # Until db_worker installs its own graceful handlers.
+        signal.signal(signal.SIGTERM, _exit_while_starting)
+        signal.signal(signal.SIGINT, _exit_while_starting)
         try:
+            heartbeat.start()
             super().handle(*args, **options)
         finally:
             heartbeat.stop()
