@@ -4,6 +4,7 @@ import sys
 from types import FrameType
 from typing import Any
 
+from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -33,4 +34,7 @@ class Command(DbWorkerCommand):
             heartbeat.start()
             super().handle(*args, **options)
         finally:
+            # A signal may have stopped the loop inside a database call (SQLite: between BEGIN and Django knowing it):
+            # record the stop on a fresh connection, or it would be rolled back with that transaction.
+            connections.close_all()
             heartbeat.stop()
