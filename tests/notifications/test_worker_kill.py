@@ -1,8 +1,8 @@
 """Real worker processes, killed with SIGKILL at random moments while tickets arrive: nothing is lost.
 
-The test and the worker share one database: the PostgreSQL test database, or on SQLite a file copied from
-the in-memory test database (the test's own connection is pointed at that file for the duration). The worker
-sends its emails to a real SMTP server (aiosmtpd) in the test, which takes a moment to accept each recipient,
+The test and two workers share one database: the PostgreSQL test database, or on SQLite a file copied from
+the in-memory test database (the test's own connection is pointed at that file for the duration). The workers
+send their emails to a real SMTP server (aiosmtpd) in the test, which takes a moment to accept each recipient,
 as real servers do: most kills then land in the middle of a send.
 
 Exactly-once is what the recipient sees: a send interrupted after the message left but before it was recorded
@@ -49,9 +49,6 @@ RECOVERY_SETTINGS = {
     "GUICHET_WORKER_HEARTBEAT_SECONDS": 1,
     "GUICHET_WORKER_DEAD_AFTER_SECONDS": 3,
     "GUICHET_SWEEP_INTERVAL_SECONDS": 1,
-    # A task taken back runs first, so the next kill often lands in it again; this test is not about the
-    # give-up rule for a task that kills its worker (test_sweep.py is).
-    "GUICHET_TASK_MAX_RUNS": KILLS * 3,
 }
 
 
