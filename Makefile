@@ -51,13 +51,13 @@ run: export SITE_URL := $(SITE_URL)
 run: setup
 	@$(PY) manage.py seed_demo --if-empty
 	@echo ""; echo "Guichet : http://$(HOST):$(PORT)/  (Ctrl-C pour arrêter)"; echo ""
-	@$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	@$(PY) manage.py guichet_worker --no-reload --no-startup-delay & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## worker: the task worker alone (production runs it as a service)
+## worker: the task worker alone, with crash recovery (production runs it as a service, several if needed)
 worker: setup
-	$(PY) manage.py db_worker --no-reload
+	$(PY) manage.py guichet_worker --no-reload
 
 ## test: the whole suite (set DATABASE_URL=postgres://… to run it on PostgreSQL)
 test: .deps-checked $(STAMP)

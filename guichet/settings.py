@@ -395,6 +395,24 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Guichet")
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
 # Agents (and admin staff) are signed out after this long without a request: a working day by default.
 GUICHET_AGENT_IDLE_SECONDS = env_int("GUICHET_AGENT_IDLE_MINUTES", 8 * 60) * 60
+
+# Recovery after a crash (guichet/notifications/sweep.py, run by `guichet_worker` and `requeue_stuck_notifications`).
+# A guichet_worker records that it is alive every HEARTBEAT seconds; silent for DEAD_AFTER seconds, it is dead
+# and the tasks it was running are put back in the queue. A worker that records nothing (plain db_worker)
+# keeps a task for TASK_LEASE seconds. A task whose workers died MAX_RUNS times is marked failed.
+GUICHET_WORKER_HEARTBEAT_SECONDS = env_int("GUICHET_WORKER_HEARTBEAT_SECONDS", 10)
+GUICHET_WORKER_DEAD_AFTER_SECONDS = env_int("GUICHET_WORKER_DEAD_AFTER_SECONDS", 60)
+GUICHET_TASK_LEASE_SECONDS = env_int("GUICHET_TASK_LEASE_SECONDS", 900)
+GUICHET_TASK_MAX_RUNS = env_int("GUICHET_TASK_MAX_RUNS", 5)
+GUICHET_SWEEP_INTERVAL_SECONDS = env_int("GUICHET_SWEEP_INTERVAL_SECONDS", 60)
+if not 0 < GUICHET_WORKER_HEARTBEAT_SECONDS * 2 <= GUICHET_WORKER_DEAD_AFTER_SECONDS:
+    raise ImproperlyConfigured(
+        "GUICHET_WORKER_DEAD_AFTER_SECONDS must be at least twice GUICHET_WORKER_HEARTBEAT_SECONDS (and both > 0)"
+    )
+if GUICHET_SWEEP_INTERVAL_SECONDS <= 0 or GUICHET_TASK_LEASE_SECONDS <= 0 or GUICHET_TASK_MAX_RUNS <= 0:
+    raise ImproperlyConfigured(
+        "GUICHET_SWEEP_INTERVAL_SECONDS, GUICHET_TASK_LEASE_SECONDS and GUICHET_TASK_MAX_RUNS must be > 0"
+    )
 # Mail room: scanned letters (see guichet/mailroom). Without Tesseract the scans are kept, marked "OCR unavailable".
 GUICHET_SCAN_MAX_BYTES = env_int("GUICHET_SCAN_MAX_MB", 50) * 1024 * 1024
 GUICHET_SCAN_MAX_PAGES = env_int("GUICHET_SCAN_MAX_PAGES", 50)

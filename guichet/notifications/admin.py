@@ -4,7 +4,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.sms import sms_length
-from guichet.notifications.models import DeliveryAttempt, Notification, NotificationChannel, TemplateOverride
+from guichet.notifications.models import (
+    DeliveryAttempt,
+    Notification,
+    NotificationChannel,
+    TemplateOverride,
+    WorkerHeartbeat,
+)
 from guichet.notifications.preview import template_preview
 
 
@@ -62,3 +68,16 @@ class TemplateOverrideAdmin(admin.ModelAdmin):
             rendered.text,
             rendered.html,
         )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """Which task workers run, and when each was last seen alive (read only: the workers write it)."""
+
+    list_display = readonly_fields = ("worker_id", "hostname", "pid", "started_at", "seen_at", "stopped_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

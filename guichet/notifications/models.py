@@ -145,3 +145,21 @@ class TemplateOverride(models.Model):
                 raise ValidationError({name: _("Erreur dans le gabarit : %(error)s") % {"error": error}}) from None
         if self.channel == NotificationChannel.EMAIL and not self.subject:
             raise ValidationError({"subject": _("Un courriel a besoin d’un objet.")})
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker (``guichet_worker``) and when it last said it was alive: the tasks of a silent one are retried."""
+
+    worker_id = models.CharField(_("identifiant du worker"), max_length=64, unique=True)
+    hostname = models.CharField(_("machine"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("processus"), null=True, blank=True)
+    started_at = models.DateTimeField(_("démarré le"), default=timezone.now)
+    seen_at = models.DateTimeField(_("vu en vie le"), default=timezone.now)
+    stopped_at = models.DateTimeField(_("arrêté le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker des tâches")
+        verbose_name_plural = _("workers des tâches")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

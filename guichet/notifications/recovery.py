@@ -1,10 +1,8 @@
-"""Getting failed or interrupted notifications delivered after all.
+"""Getting failed notifications delivered after all (what a crash interrupted: notifications.sweep).
 
 The back office's list of failures and its "resend" action, which also correct the citizen's record and the
 ticket's timeline, are in ``backoffice.resend`` (above the apps they write to).
 """
-
-import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -16,9 +14,6 @@ from guichet.lib.phones import parse_phone, to_e164
 from guichet.notifications.delivery import deliver_notification, notification_event
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.tickets.models import EventKind
-
-# A worker that died mid-send leaves its notification in "sending"; after this long it is sent again.
-STUCK_AFTER = datetime.timedelta(minutes=15)
 
 
 def _normalised_recipient(channel: str, recipient: str) -> str:
@@ -55,22 +50,6 @@ def notification_retry(*, notification: Notification, recipient: str = "") -> tu
         notification.save(update_fields=["recipient", "status", "attempts", "next_attempt_at"])
         deliver_notification.enqueue(notification.pk)
     return notification, previous
-
-
-def notifications_requeue_stuck(*, now: datetime.datetime | None = None) -> int:
-    """Put back in the queue what a crashed worker left in "sending" (the same Message-ID goes out again)."""
-    cutoff = (now or timezone.now()) - STUCK_AFTER
-    requeued = 0
-    with transaction.atomic():
-        stuck = Notification.objects.select_for_update(skip_locked=True).filter(
-            status=DeliveryStatus.SENDING, last_attempt_at__lt=cutoff
-        )
-        for notification in stuck:
-            notification.status = DeliveryStatus.PENDING
-            notification.save(update_fields=["status"])
-            deliver_notification.enqueue(notification.pk)
-            requeued += 1
-    return requeued
 
 
 def notification_bounced(*, notification: Notification, diagnostic: str) -> Notification:

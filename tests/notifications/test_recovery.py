@@ -54,10 +54,10 @@ def test_a_notification_left_sending_by_a_crashed_worker_is_sent_again(ticket, s
 
 @pytest.mark.django_db
 def test_a_recent_sending_notification_is_left_alone(ticket):
-    from guichet.notifications.recovery import notifications_requeue_stuck
+    from guichet.notifications.sweep import recovery_sweep
 
     Notification.objects.update(status=DeliveryStatus.SENDING, last_attempt_at=timezone.now())
-    assert notifications_requeue_stuck() == 0
+    assert recovery_sweep().total == 0
 
 
 def make_failed(ticket):

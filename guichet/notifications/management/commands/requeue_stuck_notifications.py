@@ -2,11 +2,23 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from guichet.notifications.recovery import notifications_requeue_stuck
+from guichet.notifications.sweep import recovery_sweep
 
 
 class Command(BaseCommand):
-    help = "Renvoie les notifications restées « en cours d'envoi » après l'arrêt brutal d'un worker (cron, toutes les 5 min)."
+    help = (
+        "Reprise après incident : remet en file les tâches et notifications laissées par un worker arrêté "
+        "brutalement (cron, toutes les 5 min ; chaque guichet_worker le fait aussi)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(f"{notifications_requeue_stuck()} notification(s) remise(s) en file d'envoi.")
+        report = recovery_sweep()
+        if options["verbosity"] == 0:
+            return
+        if report.skipped:
+            self.stdout.write("Une autre reprise est en cours : rien à faire.")
+            return
+        self.stdout.write(
+            f"{report.tasks_requeued} tâche(s) et {report.notifications_requeued} notification(s) remise(s) en file, "
+            f"{report.tasks_failed} tâche(s) et {report.notifications_failed} notification(s) passée(s) en échec."
+        )
