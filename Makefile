@@ -63,10 +63,11 @@ worker: setup
 test: .deps-checked $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## lint: ruff checks and formatting, migrations in sync
+## lint: ruff checks and formatting, types (mypy with django-stubs, the whole package), migrations in sync
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run -v0
 
 format: $(STAMP)

@@ -7,18 +7,12 @@ from guichet.accounts.models import User
 from guichet.accounts.services import account_citizen
 from guichet.catalogue.forms import PhoneField
 from guichet.citizens.models import ContactChannel
+from guichet.lib.forms import PersonNameForm
 from guichet.lib.phones import is_mobile, parse_phone
 
 
-class SignupNamesForm(forms.Form):
+class SignupNamesForm(PersonNameForm):
     """What allauth's sign-up form asks besides the email and password."""
-
-    first_name = forms.CharField(
-        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
 
     def signup(self, request, user: User) -> None:
         user.first_name = self.cleaned_data["first_name"].strip()
@@ -27,13 +21,7 @@ class SignupNamesForm(forms.Form):
         account_citizen(user)
 
 
-class ProfileForm(forms.Form):
-    first_name = forms.CharField(
-        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+class ProfileForm(PersonNameForm):
     birth_date = forms.DateField(
         label=_("Date de naissance"),
         required=False,

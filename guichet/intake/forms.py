@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.catalogue.forms import PhoneField
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib.forms import PersonNameForm
 from guichet.lib.phones import is_mobile, parse_phone
 from guichet.lib.uploads import MultipleAttachmentField
 
@@ -15,15 +16,9 @@ ACK_CHOICES = [
 ]
 
 
-class ContactForm(forms.Form):
+class ContactForm(PersonNameForm):
     """Who is asking, and how they want their tracking number."""
 
-    first_name = forms.CharField(
-        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
     email = forms.EmailField(
         label=_("Adresse électronique"),
         required=False,

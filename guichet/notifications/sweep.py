@@ -184,7 +184,9 @@ def _recover_notifications(
             _requeue(row, attempts=row["attempts"], has_task=row["pk"] in ready, now=now, report=report)
 
 
-def _requeue(row: Mapping[str, Any], *, attempts: int, has_task: bool, now: datetime.datetime, report: SweepReport) -> None:
+def _requeue(
+    row: Mapping[str, Any], *, attempts: int, has_task: bool, now: datetime.datetime, report: SweepReport
+) -> None:
     same_state = Notification.objects.filter(pk=row["pk"], status=row["status"], attempts=row["attempts"])
     if attempts >= settings.GUICHET_NOTIFICATION_MAX_ATTEMPTS:
         if same_state.update(
