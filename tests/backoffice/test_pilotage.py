@@ -11,7 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from guichet.backoffice.templatetags.pilotage import AXIS_LABEL_WIDTH, paired_columns, stacked_columns
 from guichet.organisation.models import Role
+from guichet.statistics.figures import Distribution
 from guichet.statistics.filters import Period, StatsFilter
 from guichet.statistics.metrics import ticket_backlog, ticket_stats_compared
 from guichet.statistics.series import Step, durations_over_time, within_deadline_by_service
@@ -206,3 +208,27 @@ def test_the_number_of_queries_does_not_grow_with_the_tickets(client, dataset, a
         client.get(URL, MAY)
     assert response.context["key_figures"][0].value == "13"
     assert len(after) == len(before)
+
+
+# Charts --------------------------------------------------------------------------------------------
+
+
+def test_a_step_with_too_few_requests_gets_a_dash_and_no_bar(settings):
+    settings.GUICHET_STATS_MIN_CELL = 2
+    rows = [
+        {"label": "sem. du 4 mai", "short": "4 mai", "d": Distribution(n=3, median=1, p90=4)},
+        {"label": "sem. du 11 mai", "short": "11 mai", "d": Distribution(n=1, median=9, p90=9)},
+    ]
+    chart = paired_columns(rows, "d")
+    assert [bar.title for bar in chart.bars] == ["sem. du 4 mai — médiane : 1", "sem. du 4 mai — 9 sur 10 : 4"]
+    assert "—" in [label.text for label in chart.labels]
+    assert max(bar.height for bar in chart.bars) == pytest.approx(208 * 4 / 5)  # p90 4 on an axis up to 5
+
+
+def test_axis_labels_are_thinned_so_that_they_never_overlap():
+    rows = [{"label": f"s{i}", "short": f"{i} mai", "counts": [i], "total": i} for i in range(53)]
+    chart = stacked_columns(rows, [("web", "Formulaire en ligne")])
+    axis = sorted(label.x for label in chart.labels if label.text.endswith("mai"))
+    assert len(axis) < 53
+    assert all(b - a >= AXIS_LABEL_WIDTH for a, b in zip(axis, axis[1:], strict=False))
+    assert len(chart.bars) == 52  # the empty step has no bar

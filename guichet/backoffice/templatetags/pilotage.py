@@ -5,6 +5,7 @@ classes of the stylesheet (the CSP forbids style attributes). The numbers themse
 beside each chart; a bar never carries a figure the table does not show.
 """
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ register = template.Library()
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 40
 ROW_HEIGHT, ROW_LABEL = 28, 200
+AXIS_LABEL_WIDTH = 64
 
 
 @dataclass
@@ -85,7 +87,7 @@ def _columns_frame(labels: list[str], top: int) -> tuple[Chart, float, float]:
     chart.lines.append((LEFT, TOP, LEFT, base))
     chart.labels.append(Label(LEFT - 6, TOP + 4, formats.number_format(top), anchor="end", css="chart__axis"))
     chart.labels.append(Label(LEFT - 6, base, "0", anchor="end", css="chart__axis"))
-    every = 1 if len(labels) <= 14 else 2
+    every = math.ceil(AXIS_LABEL_WIDTH / slot)  # labels never overlap, whatever the number of steps
     for i, text in enumerate(labels):
         if i % every == 0:
             chart.labels.append(Label(LEFT + slot * (i + 0.5), base + 16, text, css="chart__axis"))
@@ -96,7 +98,7 @@ def _columns_frame(labels: list[str], top: int) -> tuple[Chart, float, float]:
 def stacked_columns(rows: list[dict[str, Any]], channels: list[tuple[str, str]]) -> Chart:
     """Received requests per step, stacked by channel (``rows`` from the view: label, counts, total)."""
     top = _nice_max(max((row["total"] for row in rows), default=0))
-    chart, slot, plot_height = _columns_frame([row["label"] for row in rows], top)
+    chart, slot, plot_height = _columns_frame([row["short"] for row in rows], top)
     base = TOP + plot_height
     for i, row in enumerate(rows):
         y = base
@@ -115,7 +117,7 @@ def paired_columns(rows: list[dict[str, Any]], key: str) -> Chart:
     """Median and p90 (working days) per step; a step with too few requests gets a dash, no bar."""
     distributions: list[Distribution] = [row[key] for row in rows]
     top = _nice_max(max((d.p90 or 0 for d in distributions if d.publishable), default=0))
-    chart, slot, plot_height = _columns_frame([row["label"] for row in rows], top)
+    chart, slot, plot_height = _columns_frame([row["short"] for row in rows], top)
     base = TOP + plot_height
     for i, (row, distribution) in enumerate(zip(rows, distributions, strict=True)):
         x = LEFT + slot * i

@@ -165,13 +165,19 @@ def _figures(request: SignedInRequest, filters: StatsFilter) -> dict[str, Any]:
             {
                 "start": start,
                 "label": step_label(start, step),
+                "short": short_step_label(start, step),
                 "counts": [counts.get(code, 0) for code, _ in channels],
                 "total": sum(counts.values()),
             }
             for start, counts in volume
         ],
         "duration_rows": [
-            {"label": step_label(row.start, step), "first_response": row.first_response, "resolution": row.resolution}
+            {
+                "label": step_label(row.start, step),
+                "short": short_step_label(row.start, step),
+                "first_response": row.first_response,
+                "resolution": row.resolution,
+            }
             for row in durations_over_time(user=user, filters=filters, step=step)
         ],
         "age_rows": [(AGE_LABELS[name], backlog.by_age[name]) for name, _, _ in AGE_BUCKETS],
@@ -183,6 +189,11 @@ def step_label(start: datetime.date, step: str) -> str:
     if step == Step.WEEK:
         return _("sem. du %(day)s") % {"day": formats.date_format(start, "j b")}
     return formats.date_format(start, "b Y")
+
+
+def short_step_label(start: datetime.date, step: str) -> str:
+    """The chart's axis: the week's Monday or the month, short."""
+    return formats.date_format(start, "j b" if step == Step.WEEK else "b y")
 
 
 # Key figures ------------------------------------------------------------------------------------------
