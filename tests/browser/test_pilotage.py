@@ -57,4 +57,10 @@ def test_a_supervisor_changes_the_period_and_the_service_and_reads_a_table(
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOT, full_page=True)
+    # Printed on A4 (210 mm less 2 × 12 mm of margins, about 703 CSS pixels): the filters go, nothing overflows.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 703, "height": 1000})
+    expect(page.locator(".pilotage-filters")).to_be_hidden()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 703
+    page.pdf(path=SCREENSHOT.with_name("pilotage-a4.pdf"), format="A4")
     assert errors == []  # no script error, no CSP violation (Chromium reports those as console errors)
