@@ -68,6 +68,11 @@ def percent(share: Share) -> str:
     return f"{formats.number_format(share.percent or 0, 0)} %"
 
 
+def _title(what: str, value: str) -> str:
+    """A bar's tooltip (its SVG <title>), typeset for the language: « Voirie : 80 % », "Roads: 80 %"."""
+    return _("%(what)s : %(value)s") % {"what": what, "value": value}
+
+
 def _nice_max(value: float) -> int:
     """A round top for the value axis (1, 2, 5 × 10ⁿ), never below 1."""
     step = 1
@@ -107,7 +112,7 @@ def stacked_columns(rows: list[dict[str, Any]], channels: list[tuple[str, str]])
                 continue
             height = plot_height * count / top
             y -= height
-            title = f"{row['label']} — {name} : {count}"
+            title = _title(f"{row['label']} — {name}", formats.number_format(count))
             chart.bars.append(Bar(LEFT + slot * i + slot * 0.15, y, slot * 0.7, height, f"chart__fill--{code}", title))
     return chart
 
@@ -129,7 +134,7 @@ def paired_columns(rows: list[dict[str, Any]], key: str) -> Chart:
             (0.5, distribution.p90, "chart__fill--p90", _("9 sur 10")),
         ):
             height = plot_height * (value or 0) / top
-            title = f"{row['label']} — {name} : {days(value)}"
+            title = _title(f"{row['label']} — {name}", days(value))
             chart.bars.append(Bar(x + slot * offset, base - height, slot * 0.4, height, css, title))
     return chart
 
@@ -149,7 +154,7 @@ def horizontal_bars(rows: list[tuple[str, float | None, str]], top: float | None
             chart.labels.append(Label(ROW_LABEL + 8, y + 15, f"— {text}", anchor="start", css="chart__dash"))
             continue
         width = span * value / end
-        chart.bars.append(Bar(ROW_LABEL, y + 2, width, ROW_HEIGHT - 8, "chart__fill--bar", f"{label} : {text}"))
+        chart.bars.append(Bar(ROW_LABEL, y + 2, width, ROW_HEIGHT - 8, "chart__fill--bar", _title(label, text)))
         chart.labels.append(Label(ROW_LABEL + width + 6, y + 15, text, anchor="start", css="chart__value"))
     return chart
 
