@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from guichet.backoffice.views import auth, inbox, intake, notifications, preferences, quarantine, ticket
+from guichet.backoffice.views import auth, inbox, intake, notifications, pilotage, preferences, quarantine, ticket
 from guichet.backoffice.views import citizens as citizen_views
 
 app_name = "backoffice"
@@ -42,4 +42,7 @@ urlpatterns += [
     path("courriels-en-quarantaine/<str:public_id>/", quarantine.quarantine_detail, name="quarantine"),
     path("courriels-en-quarantaine/<str:public_id>/ecarter/", quarantine.quarantine_discard, name="quarantine_discard"),
     path("courriels/<str:public_id>/original/", quarantine.inbound_original, name="inbound_original"),
+]
+urlpatterns += [
+    path("pilotage/", pilotage.pilotage, name="pilotage"),
 ]

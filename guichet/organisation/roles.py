@@ -74,6 +74,13 @@ def may_handle_quarantine(who: "Person") -> bool:
     return agent is not None and agent.role in QUARANTINE_ROLES
 
 
+def may_see_statistics(who: "Person") -> bool:
+    """The statistics page: supervisors and administrators (every service), service agents (their services).
+    Reception and the mail room take requests for every service but run none: not theirs to assess."""
+    agent = agent_of(who)
+    return agent is not None and agent.role not in FRONT_DESK_ROLES
+
+
 def may_merge_citizens(who: "Person") -> bool:
     """Merging two citizen records moves tickets between people: supervisors only."""
     return sees_all_services(who)

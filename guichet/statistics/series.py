@@ -1,0 +1,151 @@
+"""Figures per step of time and per service, for the charts of the statistics page (docs/METRICS.md, "Series").
+
+Same cohorts and definitions as ``metrics``: a duration belongs to the step in which it ended, a volume to the
+step in which the request was received. Each function is one grouped query whatever the number of tickets.
+"""
+
+import datetime
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from guichet.accounts.models import User
+from guichet.organisation.models import Commune
+from guichet.statistics import sql
+from guichet.statistics.figures import Distribution, Share, WorkingDayIndex, working_day_distribution
+from guichet.statistics.filters import Period, StatsFilter, tickets_for_stats
+from guichet.statistics.metrics import _local_date, _resolved_in, _responded_in
+from guichet.tickets.models import Ticket
+
+# A period up to this many days is drawn week by week, a longer one month by month.
+WEEKLY_UP_TO_DAYS = 92
+
+
+class Step:
+    """Identifiers only; the pages give them their labels."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+
+def step_for(period: Period) -> str:
+    return Step.WEEK if period.days <= WEEKLY_UP_TO_DAYS else Step.MONTH
+
+
+def step_start(day: datetime.date, step: str) -> datetime.date:
+    """The Monday of the day's week, or the first day of its month."""
+    if step == Step.WEEK:
+        return day - datetime.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def step_starts(period: Period, step: str) -> list[datetime.date]:
+    """Every step that overlaps the period, empty ones included (a chart's axis has no holes)."""
+    starts, day = [], step_start(period.start, step)
+    while day <= period.end:
+        starts.append(day)
+        if step == Step.WEEK:
+            day += datetime.timedelta(days=7)
+        else:
+            day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return starts
+
+
+@dataclass(frozen=True)
+class DurationStep:
+    start: datetime.date
+    first_response: Distribution  # working days
+    resolution: Distribution  # working days
+
+
+@dataclass(frozen=True)
+class ServiceDeadline:
+    service_id: int
+    name: str
+    within_deadline: Share
+
+
+def volume_by_channel_over_time(
+    *, user: User, filters: StatsFilter, step: str
+) -> list[tuple[datetime.date, dict[str, int]]]:
+    """Tickets received in each step of the period, per channel (steps with none hold an empty dict)."""
+    first, after = filters.period.bounds()
+    trunc = TruncWeek if step == Step.WEEK else TruncMonth
+    tz = timezone.get_current_timezone()
+    rows = (
+        tickets_for_stats(user=user, filters=filters)
+        .filter(created_at__gte=first, created_at__lt=after)
+        .annotate(bucket=trunc("created_at", tzinfo=tz))
+        .values("bucket", "channel")
+        .annotate(n=Count("pk"))
+        .order_by("bucket", "channel")
+    )
+    counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        counts[timezone.localtime(row["bucket"], tz).date()][row["channel"]] = row["n"]
+    return [(start, counts.get(start, {})) for start in step_starts(filters.period, step)]
+
+
+def durations_over_time(*, user: User, filters: StatsFilter, step: str) -> list[DurationStep]:
+    """First-response and resolution times in working days, per step in which they ended."""
+    tickets = tickets_for_stats(user=user, filters=filters)
+    first_response = _working_days_by_step(_responded_in(tickets, filters.period), step)
+    resolution = _working_days_by_step(_resolved_in(tickets, filters.period), step)
+    return [
+        DurationStep(
+            start=start,
+            first_response=working_day_distribution(first_response.get(start, Counter())),
+            resolution=working_day_distribution(resolution.get(start, Counter())),
+        )
+        for start in step_starts(filters.period, step)
+    ]
+
+
+def within_deadline_by_service(*, user: User, filters: StatsFilter) -> list[ServiceDeadline]:
+    """% answered within the deadline among the tickets resolved in the period, per service, by name
+    (accents ignored, the same on every database whatever its collation)."""
+    grouped = (
+        _resolved_in(tickets_for_stats(user=user, filters=filters), filters.period)
+        .annotate(resolved_day=_local_date("moment"))
+        .values("service_id", "service__name")
+        .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date"))))
+        .order_by()
+    )
+    rows = sorted(grouped, key=lambda row: _sort_key(row["service__name"]))
+    return [
+        ServiceDeadline(
+            service_id=row["service_id"],
+            name=row["service__name"],
+            within_deadline=Share(count=row["on_time"], n=row["n"]),
+        )
+        for row in rows
+    ]
+
+
+def _working_days_by_step(cohort: QuerySet[Ticket], step: str) -> dict[datetime.date, Counter[int]]:
+    """The ``metrics`` working-days grouping, split by the step of the day the duration ended."""
+    groups = list(
+        cohort.annotate(
+            received_day=_local_date("created_at"),
+            moment_day=_local_date("moment"),
+            paused_days=sql.paused_working_days_before("moment"),
+        )
+        .values("received_day", "moment_day", "paused_days")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    days = [group["received_day"] for group in groups] + [group["moment_day"] for group in groups]
+    index = WorkingDayIndex(Commune.current().calendar, days)
+    by_step: dict[datetime.date, Counter[int]] = defaultdict(Counter)
+    for group in groups:
+        elapsed = index.between(group["received_day"], group["moment_day"]) - group["paused_days"]
+        by_step[step_start(group["moment_day"], step)][max(0, elapsed)] += group["n"]
+    return by_step
+
+
+def _sort_key(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
