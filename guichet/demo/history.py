@@ -14,6 +14,7 @@ seeding transaction: sent (a delivery attempt and a "notification sent" event at
 (deliveries, agents' alerts, letters) are deleted: the worker never emails the demo's citizens or agents.
 """
 
+import dataclasses
 import datetime
 import random
 import uuid
@@ -140,11 +141,7 @@ def plan_history(*, now: datetime.datetime) -> list[Plan]:
     emailed = {index for index, person in enumerate(people()) if person.preferred_channel != ContactChannel.SMS}
     recent = [p for p in plans if p.person in emailed and now - p.received_at < datetime.timedelta(days=45)]
     bounced = {p.number for p in sorted(recent, key=lambda p: p.received_at)[-FAILED_NOTIFICATIONS:]}
-    return [_with_bounce(p) if p.number in bounced else p for p in plans]
-
-
-def _with_bounce(plan: Plan) -> Plan:
-    return Plan(**{**plan.__dict__, "bounce": True})
+    return [dataclasses.replace(p, bounce=True) if p.number in bounced else p for p in plans]
 
 
 def _agents_by_service() -> dict[str, list[str]]:

@@ -1,7 +1,9 @@
+import ast
 import datetime
 import time
 from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -381,3 +383,18 @@ def test_no_history_seeds_the_commune_alone() -> None:
     assert RequestType.objects.exists()
     assert not Ticket.objects.exists()
     assert "historique" not in output
+
+
+def test_the_time_travel_helper_is_never_imported_by_the_product() -> None:
+    """``guichet.demo.timetravel`` patches ``timezone.now``: only the demo's own modules may import it."""
+    root = Path(__file__).resolve().parents[2] / "guichet"
+    importers = []
+    for path in root.rglob("*.py"):
+        if path.is_relative_to(root / "demo"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if any(name.startswith("guichet.demo") for name in names):
+                importers.append(str(path.relative_to(root)))
+    assert importers == []
