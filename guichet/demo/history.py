@@ -40,11 +40,12 @@ from guichet.tickets.models import EventKind, Ticket
 NAMESPACE = uuid.UUID("6f1d8f8e-3c52-4d1e-9a57-0b7f5a1d2c43")
 PEOPLE = 60
 ACCOUNT = -1  # the person of a story told by the demo citizen account (espace famille)
-# Stories of the demo account: (request type, story, days ago). Her dashboard shows each state.
+# Stories of the demo account: (request type, story, days ago). Her dashboard shows each state: the open ones
+# are old enough for their steps (a weekend, a note, the agent's reply) to be in the past whatever the day.
 ACCOUNT_STORIES = (
-    ("inscription-cantine", "waiting", 4),
+    ("inscription-cantine", "waiting", 11),
     ("inscription-scolaire", "closed", 75),
-    ("encombrants", "in_progress", 6),
+    ("encombrants", "in_progress", 11),
     ("nid-de-poule", "reopened", 40),
     ("reservation-salle", "answered", 12),
 )
