@@ -513,3 +513,134 @@ DEMO_LETTERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
         ),
     ),
 )
+
+
+# The past of the demo (``guichet/demo/history.py``): invented people and texts, no real personal data.
+# The random draws are seeded: every run plans the same requests, in the same order, on the same days
+# (counted back from the day of the run).
+HISTORY_SEED = 20260601
+HISTORY_TICKETS = 320
+HISTORY_DAYS = 182
+
+# fmt: off
+FIRST_NAMES = (
+    "Alice", "Bruno", "Camille", "Didier", "Élodie", "François", "Gisèle", "Hugo", "Inès", "Jacques",
+    "Karine", "Louis", "Manon", "Nicolas", "Océane", "Pascal", "Rachida", "Serge", "Valérie", "Yannick",
+)
+LAST_NAMES = (
+    "Bertin", "Carré", "Delorme", "Estève", "Ferrand", "Gauthier", "Hamon", "Jacquet", "Lemaire", "Marchal",
+    "Naudin", "Pichon", "Renaud", "Schmitt", "Tessier", "Vallée",
+)
+STREETS = (
+    "rue de la Loire", "avenue de la Gare", "rue des Écoles", "chemin des Vignes", "place du Marché",
+    "rue Victor-Hugo", "allée des Tilleuls", "impasse du Moulin", "rue Pasteur", "boulevard Jean-Jaurès",
+    "rue des Lavandières", "route d'Orléans",
+)
+# fmt: on
+
+# What the citizens wrote, per request type (the first long-text answer of the form).
+REQUEST_TEXTS: dict[str, tuple[str, ...]] = {
+    "nid-de-poule": (
+        "Un trou d'une vingtaine de centimètres s'est formé devant le numéro {n}, les voitures font un écart.",
+        "La chaussée s'affaisse près du passage piéton, on se tord la cheville en traversant.",
+        "Plusieurs nids-de-poule après les pluies, surtout au carrefour.",
+    ),
+    "eclairage-public": (
+        "Le lampadaire en face du numéro {n} ne s'allume plus depuis une semaine.",
+        "Toute la rue est dans le noir le soir, c'est inquiétant pour les enfants qui rentrent.",
+    ),
+    "depot-sauvage": (
+        "Un matelas et des sacs de gravats ont été déposés au bord du chemin.",
+        "Des sacs poubelle éventrés s'entassent près des conteneurs à verre.",
+        "Un vieux canapé abandonné sur le trottoir depuis trois jours.",
+    ),
+    "graffiti": (
+        "Un tag sur le mur de l'école, visible depuis la rue.",
+        "Des inscriptions à la peinture sur l'abribus.",
+    ),
+    "encombrants": (
+        "Un réfrigérateur et un sommier à enlever.",
+        "Une armoire démontée, deux chaises et une table de jardin.",
+    ),
+    "acte-naissance": (
+        "Copie intégrale demandée pour un dossier de mariage.",
+        "Extrait avec filiation pour le renouvellement d'une carte d'identité.",
+    ),
+    "rendez-vous-identite": (
+        "Pré-demande faite sur le site de l'ANTS, passeport pour un voyage en juillet.",
+        "Renouvellement de la carte d'identité de mes deux enfants.",
+    ),
+    "recensement-citoyen": ("Recensement de mon fils qui a eu 16 ans le mois dernier.",),
+    "attestation-accueil": ("Je souhaite accueillir ma sœur pendant trois semaines cet été.",),
+    "inscription-scolaire": ("Première inscription en maternelle à la rentrée.",),
+    "inscription-cantine": ("Cantine les lundis et jeudis à partir du mois prochain.",),
+    "rendez-vous-ccas": (
+        "Facture d'électricité impayée après une longue maladie, je voudrais être conseillée.",
+        "Besoin d'aide pour remplir un dossier de retraite.",
+        "Je cherche un logement plus petit depuis le décès de mon mari.",
+    ),
+    "question-urbanisme": (
+        "Faut-il une déclaration préalable pour un abri de jardin de 12 m² ?",
+        "Je voudrais remplacer ma clôture par un mur de 1,80 m, est-ce autorisé ?",
+        "Peut-on poser des panneaux solaires sur un toit en ardoise dans le centre ancien ?",
+    ),
+    "vehicule-ventouse": (
+        "Une voiture grise n'a pas bougé depuis plus de trois semaines, pneus à plat.",
+        "Une camionnette sans plaque stationnée sur le parking de la salle des fêtes.",
+    ),
+    "arrete-stationnement": ("Déménagement prévu un samedi matin, deux places nécessaires devant le {n}.",),
+    "reservation-salle": (
+        "Anniversaire des 80 ans de ma mère, une cinquantaine de personnes.",
+        "Assemblée générale de l'association des parents d'élèves.",
+    ),
+    "question-mairie": (
+        "À quelle heure ouvre la déchetterie le samedi ?",
+        "Comment obtenir une carte de stationnement résident ?",
+        "Les horaires de la bibliothèque changent-ils pendant les vacances ?",
+    ),
+}
+
+# What agents and citizens write in the threads.
+AGENT_ACKNOWLEDGEMENTS = (
+    "Bonjour,\n\nVotre demande est bien prise en charge par le service. Nous revenons vers vous rapidement.",
+    "Bonjour,\n\nMerci pour votre message : nous l'étudions et vous tenons informé(e).",
+)
+AGENT_QUESTIONS = (
+    "Bonjour,\n\nPourriez-vous nous préciser l'adresse exacte (numéro ou repère proche) ?",
+    "Bonjour,\n\nPour traiter votre demande, merci de nous envoyer une copie de votre justificatif de domicile.",
+    "Bonjour,\n\nQuel jour et à quelle heure pouvons-nous vous joindre par téléphone ?",
+)
+CITIZEN_REPLIES = (
+    "Bonjour, c'est juste en face de la boulangerie, au niveau du numéro {n}.",
+    "Voici le justificatif demandé, merci d'avance.",
+    "Vous pouvez me joindre le matin avant 10 h.",
+)
+AGENT_ANSWERS = (
+    "Bonjour,\n\nL'intervention a été réalisée ce jour. Merci pour votre signalement.",
+    "Bonjour,\n\nVotre demande a été traitée ; vous trouverez la réponse détaillée ci-dessous. Bonne journée.",
+    "Bonjour,\n\nC'est fait : le document vous a été envoyé par courrier à l'adresse indiquée.",
+    "Bonjour,\n\nNous vous confirmons la date proposée. N'hésitez pas à nous recontacter si besoin.",
+)
+CITIZEN_REOPENINGS = (
+    "Bonjour, le problème est revenu depuis hier, pouvez-vous repasser ?",
+    "Merci, mais je n'ai toujours rien reçu à ce jour.",
+)
+AGENT_SECOND_ANSWERS = (
+    "Bonjour,\n\nToutes nos excuses : l'équipe est repassée et c'est réglé cette fois.",
+    "Bonjour,\n\nUn nouvel envoi vient d'être fait, vous devriez le recevoir sous deux jours.",
+)
+AGENT_REJECTIONS = (
+    "Bonjour,\n\nCe lieu relève du Département et non de la commune : nous avons transmis votre signalement.",
+    "Bonjour,\n\nSans réponse de votre part, nous classons la demande. Vous pouvez en déposer une nouvelle.",
+    "Bonjour,\n\nCette demande fait doublon avec une demande déjà en cours de traitement.",
+)
+INTERNAL_NOTES = (
+    "Vu avec l'équipe terrain, passage prévu cette semaine.",
+    "Attention : même signalement l'an dernier, voir l'historique de la rue.",
+    "En attente du retour du prestataire.",
+    "Dossier incomplet, relancer si pas de nouvelles.",
+)
+FAILURE_ERRORS = (
+    "SMTPRecipientsRefused: 550 5.1.1 <{email}>: adresse inconnue",
+    "SMTPRecipientsRefused: 552 5.2.2 <{email}>: boîte aux lettres pleine",
+)

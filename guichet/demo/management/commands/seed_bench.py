@@ -478,7 +478,7 @@ class Command(BaseCommand):
         if method == "copy" and not is_pg:
             raise CommandError("--method copy demande PostgreSQL.")
         if not RequestType.objects.exists():
-            call_command("seed_demo", stdout=self.stdout)
+            call_command("seed_demo", "--no-history", stdout=self.stdout)
         writer = Writer(use_copy=method == "copy" or (method == "auto" and is_pg))
         generator = Generator(random.Random(seed), now=timezone.now())
         if not generator.types:

@@ -1,6 +1,8 @@
-"""``manage.py seed_demo``: an invented commune with services, catalogue and agents, to try Guichet.
+"""``manage.py seed_demo``: an invented commune with services, catalogue, agents and six months of past
+requests (``guichet/demo/history.py``), to try Guichet.
 
-Idempotent: rows are keyed on slugs, usernames and field codes, so a second run changes nothing.
+Idempotent: rows are keyed on slugs, usernames, field codes and the stories' submission keys, so a second
+run changes nothing.
 """
 
 import datetime
@@ -23,6 +25,7 @@ from guichet.accounts.services import account_citizen, account_profile_update
 from guichet.backoffice.models import ReplyTemplate
 from guichet.catalogue.models import Field, RequestType, Theme
 from guichet.demo import demo_data
+from guichet.demo.history import seed_history
 from guichet.households.selectors import household_of
 from guichet.households.services import member_create
 from guichet.mailroom.models import MailSource
@@ -40,6 +43,7 @@ SUMMARY_ROWS = (
     ("agents", "Agents", "créés"),
     ("citizen_accounts", "Comptes usagers", "créés"),
     ("mail_items", "Courriers à qualifier", "reçus"),
+    ("tickets", "Demandes (historique)", "créées"),
 )
 Login = tuple[str, str, str, str | None]  # username, role, services, password set in this run (None: unchanged)
 
@@ -214,7 +218,10 @@ def existing_demo_logins() -> list[Login]:
 
 
 class Command(BaseCommand):
-    help = "Crée (ou met à jour) une commune de démonstration : services, démarches et comptes d'agents."
+    help = (
+        "Crée (ou met à jour) une commune de démonstration : services, démarches, comptes d'agents "
+        "et six mois de demandes passées."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default="guichet-demo", help="Mot de passe des agents de démonstration.")
@@ -226,8 +233,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Ne charge rien si le catalogue contient déjà des démarches (utilisé par « make run »).",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Sans les demandes passées de démonstration (seed_bench crée les siennes).",
+        )
 
-    def handle(self, *args: Any, password: str, reset_passwords: bool, if_empty: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, password: str, reset_passwords: bool, if_empty: bool, no_history: bool, **options: Any
+    ) -> None:
         if not password.strip():
             raise CommandError("Le mot de passe ne peut pas être vide.")
         if if_empty and RequestType.objects.exists():
@@ -243,12 +257,16 @@ class Command(BaseCommand):
             logins = seed_agents(tally, services, password=password, reset=reset_passwords)
             logins += seed_citizen_accounts(tally, password=password, reset=reset_passwords)
             seed_mail_items(tally)
+            if not no_history:
+                seed_history(tally, now=timezone.now())
         self.print_summary(commune, tally)
         self.print_logins(logins)
 
     def print_summary(self, commune: Commune, tally: Counter[str]) -> None:
         self.stdout.write(self.style.SUCCESS(f"Données de démonstration en place pour « {commune.name} »."))
         for key, label, participle in SUMMARY_ROWS:
+            if key not in tally:
+                continue  # not seeded in this run (--no-history)
             new = tally[f"{key}_new"]
             detail = f"dont {new} {participle}" if new else "déjà en place"
             self.stdout.write(f"  {label:<22}{tally[key]:>4}   {detail}")
