@@ -33,12 +33,14 @@ def csv_cell(value: Cell) -> str:
     return str(value)
 
 
-def csv_chunks(header: list[str], rows: Iterable[list[Cell]], *, separator: str = ",") -> Iterator[str]:
-    """The CSV text in pieces of a few hundred rows, the byte order mark first."""
+def csv_chunks(
+    header: list[str], rows: Iterable[list[Cell]], *, separator: str = ",", bom: bool = True
+) -> Iterator[str]:
+    """The CSV text in pieces of a few hundred rows, the byte order mark first (for spreadsheet software)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     writer.writerow(header)
-    yield BOM + buffer.getvalue()
+    yield (BOM if bom else "") + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
     for count, row in enumerate(rows, start=1):
