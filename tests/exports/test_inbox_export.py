@@ -176,3 +176,12 @@ def test_the_inbox_offers_the_export_of_its_current_filters(client, agent, reque
     client.force_login(agent)
     page = client.get(reverse("backoffice:inbox"), {"canal": "web"}).content.decode()
     assert f'action="{reverse("backoffice:export_inbox")}?canal=web"' in page
+
+
+def test_the_citizen_columns_are_offered_only_to_who_may_have_them(client, agent, reception, request_type):
+    factories.make_ticket(request_type=request_type, citizen=None)
+    client.force_login(agent)
+    assert 'name="usagers"' in client.get(reverse("backoffice:inbox")).content.decode()
+    client.force_login(reception)
+    page = client.get(reverse("backoffice:inbox"), {"vue": "toutes"}).content.decode()
+    assert 'name="format"' in page and 'name="usagers"' not in page
