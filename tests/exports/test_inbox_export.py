@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from guichet.exports import services
 from guichet.exports.models import Export, ExportFormat, ExportStatus
 from guichet.tickets.lifecycle import Channel, Status
 from tests import factories
@@ -185,3 +186,12 @@ def test_the_citizen_columns_are_offered_only_to_who_may_have_them(client, agent
     client.force_login(reception)
     page = client.get(reverse("backoffice:inbox"), {"vue": "toutes"}).content.decode()
     assert 'name="format"' in page and 'name="usagers"' not in page
+
+
+def test_the_audit_counts_the_rows_actually_written(agent, request_type):
+    factories.make_ticket(request_type=request_type, citizen=None)
+    record = services.export_request(user=agent, source="inbox", filters={}, format="csv")
+    factories.make_ticket(request_type=request_type, citizen=None)  # arrives before the stream is read
+    assert b"".join(services.export_csv_chunks(record)).count(b"\r\n") == 3
+    record.refresh_from_db()
+    assert record.row_count == 2

@@ -93,3 +93,19 @@ def test_the_purge_command_deletes_only_expired_files(agent, large, run_worker, 
     call_command("purge_exports", stdout=out)
     assert "1 export(s)" in out.getvalue()
     assert Export.objects.get().status == ExportStatus.EXPIRED
+
+
+def test_a_failed_build_is_recorded_and_shown(client, agent, large, run_worker, monkeypatch):
+    client.force_login(agent)
+    export(client, format="xlsx")
+
+    def broken(*args, **kwargs):
+        raise OSError("disque plein")
+
+    monkeypatch.setattr("guichet.exports.writers.write_xlsx", broken)  # the worker runs in this process
+    run_worker()
+    record = Export.objects.get()
+    assert record.status == ExportStatus.FAILED and not record.file
+    page = client.get(reverse("backoffice:export", args=[record.public_id]))
+    assert "L'export a échoué" in page.content.decode().replace("&#x27;", "'")
+    assert not page.has_header("Refresh")
