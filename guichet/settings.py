@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "guichet.api",
     "guichet.statistics",
+    "guichet.exports",
     "guichet.demo",
 ]
 
@@ -420,6 +421,11 @@ GUICHET_TESSERACT_CMD = env_str("GUICHET_TESSERACT_CMD", "tesseract")
 GUICHET_OCR_LANG = env_str("GUICHET_OCR_LANG", "fra")
 # Statistics: a figure built from fewer tickets than this is withheld (docs/METRICS.md).
 GUICHET_STATS_MIN_CELL = env_int("GUICHET_STATS_MIN_CELL", 10)
+# Exports of tickets: above this many rows the worker builds the file (the agent downloads it when ready);
+# the file is deleted this many hours after it is ready (``purge_exports``); rows read per database round trip.
+GUICHET_EXPORT_STREAM_MAX_ROWS = env_int("GUICHET_EXPORT_STREAM_MAX_ROWS", 50_000)
+GUICHET_EXPORT_FILE_HOURS = env_int("GUICHET_EXPORT_FILE_HOURS", 24)
+GUICHET_EXPORT_CHUNK_ROWS = env_int("GUICHET_EXPORT_CHUNK_ROWS", 2_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Deepest nesting of arrays and objects in an API's JSON body (a real ticket needs 4).
 GUICHET_API_JSON_MAX_DEPTH = env_int("GUICHET_API_JSON_MAX_DEPTH", 32)

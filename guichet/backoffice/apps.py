@@ -9,3 +9,7 @@ class BackofficeConfig(AppConfig):
 
     def ready(self) -> None:
         from guichet.backoffice import sessions  # noqa: F401  (connects the agents' sign-in receiver)
+        from guichet.backoffice.inbox_source import SOURCE, inbox_tickets
+        from guichet.exports.sources import register_source
+
+        register_source(SOURCE, inbox_tickets)

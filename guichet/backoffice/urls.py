@@ -36,6 +36,7 @@ urlpatterns += [
 ]
 urlpatterns += [
     path("courrier/", include("guichet.mailroom.urls")),
+    path("exports/", include("guichet.exports.urls")),
 ]
 urlpatterns += [
     path("courriels-en-quarantaine/", quarantine.quarantine_list, name="quarantine_list"),

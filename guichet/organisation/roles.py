@@ -86,6 +86,14 @@ def may_merge_citizens(who: "Person") -> bool:
     return sees_all_services(who)
 
 
+def may_export_citizen_data(who: "Person") -> bool:
+    """Citizens' names and contact details in a ticket export: supervisors and administrators, and service
+    agents (for their services' tickets only). Not the front desk: it reads every ticket to take requests,
+    not to take away lists of people."""
+    agent = agent_of(who)
+    return agent is not None and (agent.role in ALL_SERVICES_ROLES or agent.role == Role.SERVICE_AGENT)
+
+
 def works_for(who: "Person", service: Service) -> bool:
     """May handle the tickets of ``service`` (be assigned one): its agents, and those who see every service."""
     agent = agent_of(who)

@@ -8,6 +8,7 @@ from guichet.backoffice.forms import InboxFilterForm
 from guichet.backoffice.guards import agent_required
 from guichet.backoffice.paging import IdsFirstPaginator
 from guichet.lib.htmx import wants_partial
+from guichet.organisation.roles import may_export_citizen_data
 
 PAGE_SIZE = 25
 
@@ -32,15 +33,19 @@ def inbox_view(request: SignedInRequest) -> HttpResponse:
     queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
     paginator = IdsFirstPaginator(queryset, PAGE_SIZE, load=inbox.inbox_page_queryset)
     page = paginator.get_page(request.GET.get("page"))
+    results = {
+        "page": page,
+        "query_string": _query(request),
+        "may_export_citizens": may_export_citizen_data(request.user),
+    }
     if wants_partial(request):  # the fragment shows neither the views nor their counts
-        return render(request, "backoffice/_inbox_results.html", {"page": page, "query_string": _query(request)})
+        return render(request, "backoffice/_inbox_results.html", results)
     counts = inbox.view_counts(request.user, views)
     context = {
         "views": [(key, label, counts[key]) for key, label in views.items()],
         "current_view": view,
         "form": form,
-        "page": page,
-        "query_string": _query(request),
+        **results,
         "filters_active": any(k for k in request.GET if k not in {"vue", "page"}),
     }
     return render(request, "backoffice/inbox.html", context)
