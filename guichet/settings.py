@@ -420,6 +420,8 @@ GUICHET_TESSERACT_CMD = env_str("GUICHET_TESSERACT_CMD", "tesseract")
 GUICHET_OCR_LANG = env_str("GUICHET_OCR_LANG", "fra")
 # Statistics: a figure built from fewer tickets than this is withheld (docs/METRICS.md).
 GUICHET_STATS_MIN_CELL = env_int("GUICHET_STATS_MIN_CELL", 10)
+# The public results page (/resultats/) is recomputed at most this often (seconds), per language.
+GUICHET_PUBLIC_RESULTS_CACHE_SECONDS = env_int("GUICHET_PUBLIC_RESULTS_CACHE_SECONDS", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Deepest nesting of arrays and objects in an API's JSON body (a real ticket needs 4).
 GUICHET_API_JSON_MAX_DEPTH = env_int("GUICHET_API_JSON_MAX_DEPTH", 32)
