@@ -3,15 +3,18 @@
 import datetime
 
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from guichet.catalogue.models import RequestType
 from guichet.statistics.filters import Period, Preset, StatsFilter
 from guichet.statistics.metrics import ticket_stats
 from guichet.statistics.public import public_results
+from guichet.tickets.lifecycle import Status
 from tests import factories
 from tests.statistics.conftest import dataset  # noqa: F401 (the hand-computed dataset, reused)
-from tests.statistics.timeline import at, paris
+from tests.statistics.timeline import at, change, paris, received
 
 TODAY = datetime.date(2026, 5, 31)
 URL = "/resultats/"
@@ -48,6 +51,17 @@ def test_each_cell_is_the_layers_figure_for_that_service_and_type(dataset, super
     assert (voirie.first_response.median, voirie.first_response.p90) == (1, 11)
     # Resolved A B C D F I, D one day late.
     assert (voirie.within_deadline.count, voirie.within_deadline.n) == (5, 6)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_tickets(dataset, agent):  # noqa: F811
+    with CaptureQueriesContext(connection) as before:
+        public_results(today=TODAY)
+    for day in range(4, 9):
+        ticket = received(dataset.request_type, paris(5, day, 14))
+        change(ticket, agent, paris(5, day + 3, 11), Status.ANSWERED)
+    with CaptureQueriesContext(connection) as after:
+        assert public_results(today=TODAY).services
+    assert len(after.captured_queries) == len(before.captured_queries)
 
 
 def test_a_withdrawn_request_type_and_an_inactive_service_are_not_reported(dataset):  # noqa: F811

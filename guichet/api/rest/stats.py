@@ -201,6 +201,11 @@ class Stats(GenericAPIView):
     @extend_schema(
         operation_id="stats_retrieve",
         summary="Statistiques : volumes, délais, respect des délais, stock (docs/METRICS.md)",
+        description=(
+            "Les chiffres de la couche statistique (définitions : docs/METRICS.md) sur les demandes que l'agent "
+            "de la clé peut voir. Chaque médiane, centile et part porte son effectif `n` et `publishable` "
+            "(`n` ≥ GUICHET_STATS_MIN_CELL). Le stock (`backlog`) est celui d'aujourd'hui, hors période."
+        ),
         parameters=[StatsFilterSerializer],
         responses={200: StatsSerializer, **errors(400, 401, 403, 429)},
     )
