@@ -426,6 +426,9 @@ GUICHET_STATS_MIN_CELL = env_int("GUICHET_STATS_MIN_CELL", 10)
 GUICHET_EXPORT_STREAM_MAX_ROWS = env_int("GUICHET_EXPORT_STREAM_MAX_ROWS", 50_000)
 GUICHET_EXPORT_FILE_HOURS = env_int("GUICHET_EXPORT_FILE_HOURS", 24)
 GUICHET_EXPORT_CHUNK_ROWS = env_int("GUICHET_EXPORT_CHUNK_ROWS", 2_000)
+
+# The public results page (/resultats/) is recomputed at most this often (seconds), per language.
+GUICHET_PUBLIC_RESULTS_CACHE_SECONDS = env_int("GUICHET_PUBLIC_RESULTS_CACHE_SECONDS", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Deepest nesting of arrays and objects in an API's JSON body (a real ticket needs 4).
 GUICHET_API_JSON_MAX_DEPTH = env_int("GUICHET_API_JSON_MAX_DEPTH", 32)

@@ -12,10 +12,11 @@ class Scope(models.TextChoices):
     CATALOGUE_READ = "catalogue:read", _("API : lire le catalogue et les services")
     TICKETS_READ = "tickets:read", _("API : lire les demandes")
     TICKETS_WRITE = "tickets:write", _("API : créer et traiter des demandes")
+    STATS_READ = "stats:read", _("API : lire les statistiques (sans données personnelles)")
 
 
 # Scopes that read or change tickets act as an agent and follow that agent's access rule.
-AGENT_SCOPES = frozenset({Scope.TICKETS_READ, Scope.TICKETS_WRITE})
+AGENT_SCOPES = frozenset({Scope.TICKETS_READ, Scope.TICKETS_WRITE, Scope.STATS_READ})
 
 
 class ApiKeyQuerySet(models.QuerySet):

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from guichet.portal.views import catalogue, tracking
+from guichet.portal.views import catalogue, results, tracking
 
 app_name = "portal"
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("demarches/<slug:slug>/", catalogue.request_form, name="request_form"),
+    path("resultats/", results.results, name="results"),
     path("suivi/", tracking.track, name="track"),
     path("suivi/<str:reference>/", tracking.ticket_page, name="ticket"),
     path("suivi/<str:reference>/confirmation/", tracking.confirmation, name="confirmation"),

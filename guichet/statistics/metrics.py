@@ -80,12 +80,7 @@ def ticket_stats(*, user: User, filters: StatsFilter) -> Report:
     tickets = tickets_for_stats(user=user, filters=filters)
     period = filters.period
     resolved = _resolved_in(tickets, period)
-    # Annotated first: the aggregate then runs over a subquery that already holds these columns.
-    outcome = resolved.annotate(resolved_day=_local_date("moment"), was_reopened=sql.was_reopened()).aggregate(
-        n=Count("pk"),
-        on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date"))),
-        reopened=Count("pk", filter=Q(was_reopened=True)),
-    )
+    outcome = _outcomes(resolved)
     return Report(
         period=period,
         volume=ticket_volume(tickets, period),
@@ -93,6 +88,15 @@ def ticket_stats(*, user: User, filters: StatsFilter) -> Report:
         resolution=_durations(resolved),
         within_deadline=Share(count=outcome["on_time"], n=outcome["n"]),
         reopened=Share(count=outcome["reopened"], n=outcome["n"]),
+    )
+
+
+def _outcomes(resolved: QuerySet[Ticket]) -> dict[str, int]:
+    # Annotated first: the aggregate then runs over a subquery that already holds these columns.
+    return resolved.annotate(resolved_day=_local_date("moment"), was_reopened=sql.was_reopened()).aggregate(
+        n=Count("pk"),
+        on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date"))),
+        reopened=Count("pk", filter=Q(was_reopened=True)),
     )
 
 
@@ -256,3 +260,20 @@ def _count_by_named(received: QuerySet[Ticket], relation: str) -> list[tuple[int
         .order_by("-n", f"{relation}__name")
     )
     return [(row[f"{relation}_id"], row[f"{relation}__name"], row["n"]) for row in rows]
+
+
+# Single figures, for the public results (statistics.public): the same definitions, fewer queries. ------
+
+
+def received_count(tickets: QuerySet[Ticket], period: Period) -> int:
+    first, after = period.bounds()
+    return tickets.filter(created_at__gte=first, created_at__lt=after).count()
+
+
+def first_response_working_days(tickets: QuerySet[Ticket], period: Period) -> Distribution:
+    return _working_days(_responded_in(tickets, period))
+
+
+def deadline_share(tickets: QuerySet[Ticket], period: Period) -> Share:
+    outcome = _outcomes(_resolved_in(tickets, period))
+    return Share(count=outcome["on_time"], n=outcome["n"])

@@ -1,7 +1,7 @@
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from guichet.api.rest import catalogue, views
+from guichet.api.rest import catalogue, stats, views
 from guichet.api.rest.docs import PublicSchemaMixin
 
 app_name = "api"
@@ -49,6 +49,7 @@ urlpatterns = [
     path("themes/", catalogue.ThemeList.as_view(), name="themes"),
     path("request-types/", catalogue.RequestTypeList.as_view(), name="request_types"),
     path("request-types/<segment:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
+    path("stats/", stats.Stats.as_view(), name="stats"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/v1/ is a 404 in the API's own error format, not the site's HTML page.

@@ -60,7 +60,7 @@ def wsgi_keeps_the_test_connection():
 def fuzz_world(db, wsgi_keeps_the_test_connection, request_type, citizen, other_service):
     supervisor = factories.AgentFactory(role="supervisor").user
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
-    raw = key_for(supervisor, [Scope.CATALOGUE_READ, Scope.TICKETS_READ, Scope.TICKETS_WRITE])
+    raw = key_for(supervisor, [Scope.CATALOGUE_READ, Scope.TICKETS_READ, Scope.TICKETS_WRITE, Scope.STATS_READ])
     return {"reference": ticket.reference, "slug": request_type.slug, "key": raw}
 
 
