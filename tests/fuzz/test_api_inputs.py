@@ -55,7 +55,12 @@ rest_query = st.fixed_dictionaries(
     {}, optional={**{name: date_text for name in REST_DATES}, **{name: hostile_text for name in REST_OTHERS}}
 )
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | hostile_text | date_text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | hostile_text
+    | date_text,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(hostile_text, children, max_size=4),
     max_leaves=20,
 )
