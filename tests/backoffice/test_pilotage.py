@@ -139,6 +139,16 @@ def test_the_presets_pick_their_period(client, supervisor, commune):
     assert client.get(URL).context["filters"].period.days in (365, 366)  # 12 months by default
 
 
+@pytest.mark.parametrize("params", [{}, {"canal": "web"}])
+def test_the_period_select_shows_the_period_the_figures_are_for(client, supervisor, commune, params):
+    """With no period chosen, the figures are for 12 months: the select must not show another one."""
+    client.force_login(supervisor)
+    html = client.get(URL, params).content.decode()
+    select = html[html.index('name="periode"') : html.index("</select>", html.index('name="periode"'))]
+    first_option = select[select.index("<option") : select.index("</option>")]
+    assert "12 derniers mois" in first_option
+
+
 # Figures -------------------------------------------------------------------------------------------
 
 

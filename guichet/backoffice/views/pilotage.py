@@ -47,9 +47,10 @@ from guichet.tickets.lifecycle import Channel
 DEFAULT_PRESET = Preset.LAST_12_MONTHS
 # A longer custom period would only draw an unreadable chart (and a table of hundreds of months).
 MAX_PERIOD_DAYS = 10 * 366
+# The default comes first: a select with no choice made shows its first option, which must be the period shown.
 PRESET_LABELS = {
-    Preset.LAST_30_DAYS: gettext_lazy("30 derniers jours"),
     Preset.LAST_12_MONTHS: gettext_lazy("12 derniers mois"),
+    Preset.LAST_30_DAYS: gettext_lazy("30 derniers jours"),
     Preset.THIS_YEAR: gettext_lazy("Depuis le 1er janvier"),
     Preset.CUSTOM: gettext_lazy("Dates choisies"),
 }
@@ -67,7 +68,9 @@ def visible_services(user) -> QuerySet[Service]:
 
 
 class PilotageForm(forms.Form):
-    periode = forms.ChoiceField(label=gettext_lazy("Période"), choices=list(PRESET_LABELS.items()), required=False)
+    periode = forms.ChoiceField(
+        label=gettext_lazy("Période"), choices=list(PRESET_LABELS.items()), required=False, initial=DEFAULT_PRESET
+    )
     du = forms.DateField(
         label=gettext_lazy("Du"),
         required=False,
