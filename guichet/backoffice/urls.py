@@ -46,4 +46,5 @@ urlpatterns += [
 ]
 urlpatterns += [
     path("pilotage/", pilotage.pilotage, name="pilotage"),
+    path("pilotage/exporter/", pilotage.pilotage_export, name="pilotage_export"),
 ]

@@ -27,15 +27,22 @@ CONTENT_TYPES = {
 @agent_required
 def inbox_export(request: SignedInRequest) -> HttpResponseBase:
     """The inbox's tickets as they stand (its query string) in a file: at once, or by the worker."""
+    filters = {key: values for key, values in request.GET.lists() if key != "page"}
+    return export_response(request, source=INBOX, filters=filters, back_url=_inbox_url(request))
+
+
+def export_response(
+    request: SignedInRequest, *, source: str, filters: dict[str, list[str]], back_url: str
+) -> HttpResponseBase:
+    """Record the export a page's form asked for, then stream it, or send the agent to its progress page."""
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choisissez un format d'export."))
-        return redirect(_inbox_url(request))
-    filters = {key: values for key, values in request.GET.lists() if key != "page"}
+        return redirect(back_url)
     try:
         export = services.export_request(
             user=request.user,
-            source=INBOX,
+            source=source,
             filters=filters,
             format=form.cleaned_data["format"],
             separator=";" if form.cleaned_data["point_virgule"] else ",",

@@ -10,21 +10,26 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
 from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.forms import AgentChoiceField, agents_queryset
 from guichet.backoffice.guards import agent_required
 from guichet.catalogue.models import RequestType
+from guichet.exports.statistics_source import SOURCE as STATISTICS
+from guichet.exports.views import export_response
 from guichet.lib.dates import validate_in_range
 from guichet.organisation.models import Service
-from guichet.organisation.roles import may_see_statistics, sees_all_services, service_ids_of
+from guichet.organisation.roles import may_export_citizen_data, may_see_statistics, sees_all_services, service_ids_of
 from guichet.statistics.figures import Distribution, Share
 from guichet.statistics.filters import Period, Preset, StatsFilter
 from guichet.statistics.metrics import (
@@ -148,8 +153,42 @@ def pilotage(request: SignedInRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "backoffice/pilotage.html", {"form": form}, status=400)
     filters = form.stats_filter()
-    context = {"form": form, "filters": filters, **_figures(request, filters)}
+    context = {
+        "form": form,
+        "filters": filters,
+        "query_string": request.GET.urlencode(),
+        "may_export_citizens": may_export_citizen_data(request.user),
+        **_figures(request, filters),
+    }
     return render(request, "backoffice/pilotage.html", context)
+
+
+@require_POST
+@agent_required
+def pilotage_export(request: SignedInRequest) -> HttpResponseBase:
+    """The tickets received in the page's period, narrowed by its filters, in a file (the same export as the inbox's)."""
+    if not may_see_statistics(request.user):
+        return render(request, "backoffice/pilotage_forbidden.html", status=403)
+    query = request.GET.urlencode()
+    back_url = reverse("backoffice:pilotage") + (f"?{query}" if query else "")
+    form = PilotageForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("Corrigez les filtres avant d'exporter."))
+        return redirect(back_url)
+    return export_response(request, source=STATISTICS, filters=export_filters(form.stats_filter()), back_url=back_url)
+
+
+def export_filters(filters: StatsFilter) -> dict[str, list[str]]:
+    """The page's filters as the statistics export source reads them (exports.statistics_source)."""
+    chosen = {
+        "debut": filters.period.start.isoformat(),
+        "fin": filters.period.end.isoformat(),
+        "service": str(filters.service.pk) if filters.service else "",
+        "demarche": str(filters.request_type.pk) if filters.request_type else "",
+        "canal": filters.channel,
+        "agent": str(filters.assignee.pk) if filters.assignee else "",
+    }
+    return {key: [value] for key, value in chosen.items() if value}
 
 
 def _figures(request: SignedInRequest, filters: StatsFilter) -> dict[str, Any]:
