@@ -8,6 +8,7 @@ rows (one per received day × answered day × paused days), except the hour perc
 
 import datetime
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connections
@@ -189,6 +190,18 @@ def _durations(cohort: QuerySet[Ticket]) -> Durations:
 
 
 def _working_days(cohort: QuerySet[Ticket]) -> Distribution:
+    counts: Counter[int] = Counter()
+    for _ended_on, elapsed, n in working_days_elapsed(cohort):
+        counts[elapsed] += n
+    return working_day_distribution(counts)
+
+
+def working_days_elapsed(cohort: QuerySet[Ticket]) -> Iterator[tuple[datetime.date, int, int]]:
+    """(day the duration ended, working days from receipt to ``moment`` less the pauses, how many tickets).
+
+    Tickets are grouped in SQL by their receipt day, end day and paused working days; the working days are
+    then counted once per group, on the commune's calendar.
+    """
     groups = list(
         cohort.annotate(
             received_day=_local_date("created_at"),
@@ -201,11 +214,9 @@ def _working_days(cohort: QuerySet[Ticket]) -> Distribution:
     )
     days = [group["received_day"] for group in groups] + [group["moment_day"] for group in groups]
     index = WorkingDayIndex(Commune.current().calendar, days)
-    counts: Counter[int] = Counter()
     for group in groups:
         elapsed = index.between(group["received_day"], group["moment_day"]) - group["paused_days"]
-        counts[max(0, elapsed)] += group["n"]
-    return working_day_distribution(counts)
+        yield group["moment_day"], max(0, elapsed), group["n"]
 
 
 def _hours(cohort: QuerySet[Ticket]) -> Distribution:

@@ -14,11 +14,9 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from guichet.accounts.models import User
-from guichet.organisation.models import Commune
-from guichet.statistics import sql
-from guichet.statistics.figures import Distribution, Share, WorkingDayIndex, working_day_distribution
+from guichet.statistics.figures import Distribution, Share, working_day_distribution
 from guichet.statistics.filters import Period, StatsFilter, tickets_for_stats
-from guichet.statistics.metrics import _local_date, _resolved_in, _responded_in
+from guichet.statistics.metrics import _local_date, _resolved_in, _responded_in, working_days_elapsed
 from guichet.tickets.models import Ticket
 
 # A period up to this many days is drawn week by week, a longer one month by month.
@@ -127,23 +125,10 @@ def within_deadline_by_service(*, user: User, filters: StatsFilter) -> list[Serv
 
 
 def _working_days_by_step(cohort: QuerySet[Ticket], step: str) -> dict[datetime.date, Counter[int]]:
-    """The ``metrics`` working-days grouping, split by the step of the day the duration ended."""
-    groups = list(
-        cohort.annotate(
-            received_day=_local_date("created_at"),
-            moment_day=_local_date("moment"),
-            paused_days=sql.paused_working_days_before("moment"),
-        )
-        .values("received_day", "moment_day", "paused_days")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    days = [group["received_day"] for group in groups] + [group["moment_day"] for group in groups]
-    index = WorkingDayIndex(Commune.current().calendar, days)
+    """The ``metrics`` working-days figures, split by the step of the day the duration ended."""
     by_step: dict[datetime.date, Counter[int]] = defaultdict(Counter)
-    for group in groups:
-        elapsed = index.between(group["received_day"], group["moment_day"]) - group["paused_days"]
-        by_step[step_start(group["moment_day"], step)][max(0, elapsed)] += group["n"]
+    for ended_on, elapsed, n in working_days_elapsed(cohort):
+        by_step[step_start(ended_on, step)][elapsed] += n
     return by_step
 
 
