@@ -25,11 +25,11 @@ class AgentIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and _is_back_office(user):
+        # Only a back-office sign-in marks its session (record_sign_in): a citizen's request costs no query here.
+        last_seen = request.session.get(AGENT_LAST_SEEN) if request.user.is_authenticated else None
+        if last_seen is not None:
             now = timezone.now().timestamp()
-            last_seen = request.session.get(AGENT_LAST_SEEN)
-            if last_seen is not None and now - last_seen > settings.GUICHET_AGENT_IDLE_SECONDS:
+            if now - last_seen > settings.GUICHET_AGENT_IDLE_SECONDS:
                 logout(request)  # a new, empty session: what follows sees an anonymous visitor
                 hours = settings.GUICHET_AGENT_IDLE_SECONDS / 3600
                 messages.info(
@@ -37,7 +37,7 @@ class AgentIdleTimeoutMiddleware:
                     _("Votre session a expiré après %(hours)s h sans activité : reconnectez-vous.")
                     % {"hours": f"{hours:g}"},
                 )
-            elif last_seen is None or now - last_seen >= ACTIVITY_RESOLUTION:
+            elif now - last_seen >= ACTIVITY_RESOLUTION:
                 request.session[AGENT_LAST_SEEN] = now
         return self.get_response(request)
 
