@@ -37,3 +37,19 @@ def get_ticket_for_agent(request: SignedInRequest, reference: str, action: str =
     if ticket is None or not can(request.user, action, ticket):
         raise Http404
     return ticket
+
+
+def role_required(check: Callable[..., bool], forbidden_template: str) -> Callable:
+    """``agent_required``, then the role ``check`` (from ``organisation.roles``): others get the 403 page."""
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @agent_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+            if not check(request.user):
+                return render(request, forbidden_template, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.forms import AgentChoiceField, agents_queryset
-from guichet.backoffice.guards import agent_required
+from guichet.backoffice.guards import role_required
 from guichet.catalogue.models import RequestType
 from guichet.exports.statistics_source import SOURCE as STATISTICS
 from guichet.exports.views import export_response
@@ -145,10 +145,11 @@ class PilotageForm(forms.Form):
         )
 
 
-@agent_required
+statistics_required = role_required(may_see_statistics, "backoffice/pilotage_forbidden.html")
+
+
+@statistics_required
 def pilotage(request: SignedInRequest) -> HttpResponse:
-    if not may_see_statistics(request.user):
-        return render(request, "backoffice/pilotage_forbidden.html", status=403)
     form = PilotageForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
         return render(request, "backoffice/pilotage.html", {"form": form}, status=400)
@@ -164,11 +165,9 @@ def pilotage(request: SignedInRequest) -> HttpResponse:
 
 
 @require_POST
-@agent_required
+@statistics_required
 def pilotage_export(request: SignedInRequest) -> HttpResponseBase:
     """The tickets received in the page's period, narrowed by its filters, in a file (the same export as the inbox's)."""
-    if not may_see_statistics(request.user):
-        return render(request, "backoffice/pilotage_forbidden.html", status=403)
     query = request.GET.urlencode()
     back_url = reverse("backoffice:pilotage") + (f"?{query}" if query else "")
     form = PilotageForm(request.GET or None, user=request.user)

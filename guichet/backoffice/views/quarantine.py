@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet.accounts.requests import SignedInRequest
-from guichet.backoffice.guards import agent_required
+from guichet.backoffice.guards import agent_required, role_required
 from guichet.catalogue.models import RequestType
 from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
 from guichet.intake import mime
@@ -37,16 +37,7 @@ from guichet.tickets.permissions import Action, can
 ROBOTS_SHOWN = 30
 
 
-def quarantine_required(view):
-    @agent_required
-    def wrapper(request: SignedInRequest, *args, **kwargs) -> HttpResponse:
-        if not may_handle_quarantine(request.user):
-            return render(request, "backoffice/quarantine/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+quarantine_required = role_required(may_handle_quarantine, "backoffice/quarantine/forbidden.html")
 
 
 class QuarantineTicketForm(forms.Form):
