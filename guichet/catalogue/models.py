@@ -27,6 +27,14 @@ class RequestTypeQuerySet(models.QuerySet["RequestType"]):
         return self.filter(requires_account=False, requires_family_member=False)
 
 
+class LegalRegime(models.TextChoices):
+    """What the commune's silence means for a request of this type (CRPA, articles L231-1 and L231-4)."""
+
+    REPORT = "report", _("Signalement ou information (pas de décision)")
+    SVA = "sva", _("Silence vaut acceptation")
+    SVR = "svr", _("Silence vaut rejet")
+
+
 class RequestType(models.Model):
     """A démarche: what a citizen can ask for, which service handles it and how fast."""
 
@@ -52,6 +60,31 @@ class RequestType(models.Model):
             "Implique un compte citoyen."
         ),
     )
+    legal_regime = models.CharField(
+        _("régime juridique"),
+        max_length=10,
+        choices=LegalRegime.choices,
+        default=LegalRegime.REPORT,
+        help_text=_(
+            "Une demande qui appelle une décision : le silence de la mairie vaut acceptation ou rejet "
+            "à la fin du délai ci-dessous."
+        ),
+    )
+    implicit_decision_months = models.PositiveSmallIntegerField(
+        _("délai de décision implicite (mois)"),
+        default=2,
+        help_text=_("Deux mois sauf texte particulier. Ignoré pour un signalement."),
+    )
+    implicit_decision_days = models.PositiveSmallIntegerField(
+        _("délai de décision implicite (jours en plus)"),
+        default=0,
+        help_text=_("Pour un délai fixé en jours par un texte particulier (mettre alors 0 mois)."),
+    )
+    acknowledgement_exempt = models.BooleanField(
+        _("dispensée d'accusé de réception"),
+        default=False,
+        help_text=_("Cas prévus par décret (article L112-3 du CRPA)."),
+    )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     # Open311 clients refresh their copy of the catalogue when this moves (discovery "changeset").
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -70,6 +103,11 @@ class RequestType(models.Model):
     @property
     def needs_account(self) -> bool:
         return self.requires_account or self.requires_family_member
+
+    @property
+    def has_implicit_decision(self) -> bool:
+        """Silence means a decision (acceptance or rejection) at the end of the delay."""
+        return self.legal_regime in (LegalRegime.SVA, LegalRegime.SVR)
 
 
 class FieldKind(models.TextChoices):

@@ -93,6 +93,9 @@ class Ticket(models.Model):
     status_changed_at = models.DateTimeField(_("statut changé le"), default=timezone.now)
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
     due_date = models.DateField(_("date de réponse prévue"))
+    # Requests that call for a decision (request type's legal regime SVA or SVR): the day the commune's
+    # silence becomes an implicit decision; moved while the clock is suspended (CRPA L114-5).
+    implicit_decision_on = models.DateField(_("date de décision implicite"), null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
