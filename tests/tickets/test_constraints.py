@@ -7,8 +7,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from guichet.lib import references
 from guichet.tickets import services
-from guichet.tickets.lifecycle import Status
+from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import AccessCode, AuthorKind, Event, EventKind, Message, Ticket
 from tests import factories
 
@@ -92,28 +93,46 @@ def test_the_migration_repairs_rows_written_before_the_constraints(request_type,
     [before] = [parent.key for parent in executor.loader.graph.node_map[target].parents if parent.key[0] == "tickets"]
     executor.migrate([before])
     try:
-        _write_rows_then_migrate(request_type, agent, target)
+        _write_rows_then_migrate(request_type, agent, [before], target)
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-def _write_rows_then_migrate(request_type, agent, target) -> None:
-    ended = factories.raw_ticket(request_type=request_type, closed_at=timezone.now())  # open, with closed_at
-    Ticket.objects.filter(pk=ended.pk).update(status=Status.REJECTED, closed_at=None, version=0)
-    reopened = factories.raw_ticket(request_type=request_type)
-    Ticket.objects.filter(pk=reopened.pk).update(closed_at=timezone.now())
-    event = Event.objects.create(ticket=reopened, kind=EventKind.ASSIGNED, actor_kind=AuthorKind.SYSTEM, actor=agent)
-    stillborn = AccessCode.objects.create(ticket=reopened, code_hash="y" * 64, expires_at=timezone.now())
-    AccessCode.objects.filter(pk=stillborn.pk).update(created_at=stillborn.expires_at)
+def _write_rows_then_migrate(request_type, agent, before, target) -> None:
+    # The rows are written through the models as they were before the migration: today's models may
+    # have columns that a database at ``before`` does not have yet.
+    old = MigrationExecutor(connection).loader.project_state(before).apps
+    OldTicket, OldEvent, OldAccessCode = (old.get_model("tickets", name) for name in ("Ticket", "Event", "AccessCode"))
+
+    def old_ticket(**kwargs):
+        return OldTicket.objects.create(
+            reference=references.generate(),
+            request_type_id=request_type.pk,
+            service_id=request_type.service_id,
+            channel=Channel.WEB,
+            subject=request_type.name,
+            due_date=timezone.localdate(),
+            **kwargs,
+        )
+
+    ended = old_ticket(status=Status.REJECTED, closed_at=None, version=0)
+    reopened = old_ticket(closed_at=timezone.now())
+    event = OldEvent.objects.create(
+        ticket_id=reopened.pk, kind=EventKind.ASSIGNED, actor_kind=AuthorKind.SYSTEM, actor_id=agent.pk
+    )
+    stillborn = OldAccessCode.objects.create(ticket_id=reopened.pk, code_hash="y" * 64, expires_at=timezone.now())
+    OldAccessCode.objects.filter(pk=stillborn.pk).update(created_at=stillborn.expires_at)
 
     MigrationExecutor(connection).migrate([target])
 
-    ended.refresh_from_db()
-    reopened.refresh_from_db()
-    event.refresh_from_db()
+    new = MigrationExecutor(connection).loader.project_state(target).apps
+    NewTicket, NewEvent = new.get_model("tickets", "Ticket"), new.get_model("tickets", "Event")
+    ended = NewTicket.objects.get(pk=ended.pk)
+    reopened = NewTicket.objects.get(pk=reopened.pk)
+    event = NewEvent.objects.get(pk=event.pk)
     assert ended.closed_at == ended.status_changed_at and ended.version == 1
     assert reopened.closed_at is None
     assert (event.actor_kind, event.actor_id) == (AuthorKind.AGENT, agent.pk)
-    assert not AccessCode.objects.filter(pk=stillborn.pk).exists()
-    assert refused(Ticket.objects.filter(pk=ended.pk), closed_at=None)
+    assert not new.get_model("tickets", "AccessCode").objects.filter(pk=stillborn.pk).exists()
+    assert refused(NewTicket.objects.filter(pk=ended.pk), closed_at=None)
