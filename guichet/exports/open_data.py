@@ -77,19 +77,31 @@ def _rows(tickets: QuerySet[Ticket], period: Period) -> Iterator[list[Cell]]:
         yield [received, service, request_type, channel, status, responded, resolved, resolution, within]
 
 
-def open_data_write(target: IO[bytes], *, period: Period) -> OpenDataResult:
-    """Writes the CSV (UTF-8 without a byte order mark, comma-separated) of the requests received in ``period``."""
+def open_data_chunks(period: Period, counter: list[int] | None = None) -> Iterator[str]:
+    """The CSV text (UTF-8 without a byte order mark, comma-separated) of the requests received in ``period``,
+    in pieces: the management command writes them to a file, the REST API streams them. ``counter[0]``
+    holds the number of rows written so far."""
     tickets = _publishable(period)
-    written = 0
 
     def counted() -> Iterator[list[Cell]]:
-        nonlocal written
-        for written, row in enumerate(_rows(tickets, period), start=1):  # noqa: B007
+        for row in _rows(tickets, period):
+            if counter is not None:
+                counter[0] += 1
             yield row
 
-    for chunk in writers.csv_chunks(list(SCHEMA), counted(), bom=False):
+    return writers.csv_chunks(list(SCHEMA), counted(), bom=False)
+
+
+def open_data_write(target: IO[bytes], *, period: Period) -> OpenDataResult:
+    """Writes the open-data CSV of ``period`` to ``target``."""
+    written = [0]
+    for chunk in open_data_chunks(period, written):
         target.write(chunk.encode())
-    return OpenDataResult(rows=written, suppressed=_received_in(period).count() - written)
+    return OpenDataResult(rows=written[0], suppressed=_received_in(period).count() - written[0])
+
+
+def file_name(period: Period) -> str:
+    return f"demandes-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.csv"
 
 
 def default_period(today: datetime.date) -> Period:

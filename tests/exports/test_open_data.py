@@ -4,9 +4,15 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
 
+from guichet.api.models import Scope
 from guichet.exports.open_data import SCHEMA, default_period
+from guichet.organisation.models import Role
 from guichet.tickets.lifecycle import Channel, Status
+from tests import factories
+from tests.api.rest.conftest import client_with_key, key_for
 from tests.statistics.timeline import change, paris, received
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +76,44 @@ def test_the_default_period_is_the_last_twelve_whole_months():
     assert (period.start, period.end) == (datetime.date(2025, 12, 1), datetime.date(2026, 11, 30))
     period = default_period(datetime.date(2026, 1, 31))
     assert (period.start, period.end) == (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+
+
+# The REST API serves the same file ------------------------------------------------------------------------
+
+OPEN_DATA_URL = "/api/v1/open-data/requests/"
+
+
+def api_get(user, scopes=(Scope.STATS_READ,), **query):
+    return client_with_key(key_for(user, list(scopes))).get(OPEN_DATA_URL, query)
+
+
+def test_the_api_streams_the_same_bytes_as_the_command(tmp_path, may, agent):
+    _rows, _out, raw = run(tmp_path, "--debut", "2026-05-01", "--fin", "2026-05-31")
+    response = api_get(agent, start="2026-05-01", end="2026-05-31")
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="demandes-2026-05-01-2026-05-31.csv"' in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == raw
+
+
+def test_the_api_file_is_the_communes_whatever_the_callers_services(tmp_path, may, request_type):
+    elsewhere = factories.AgentFactory(role=Role.SERVICE_AGENT).user  # sees none of these tickets in the inbox
+    assert request_type.service_id not in elsewhere.agent.service_ids
+    _rows, _out, raw = run(tmp_path, "--debut", "2026-05-01", "--fin", "2026-05-31")
+    assert b"".join(api_get(elsewhere, start="2026-05-01", end="2026-05-31").streaming_content) == raw
+
+
+def test_the_api_defaults_to_the_last_twelve_whole_months(may, agent):
+    period = default_period(timezone.localdate())
+    response = api_get(agent)
+    assert f'filename="demandes-{period.start}-{period.end}.csv"' in response["Content-Disposition"]
+
+
+def test_the_api_refuses_what_it_must(may, agent):
+    assert APIClient().get(OPEN_DATA_URL).status_code == 401
+    assert api_get(agent, scopes=(Scope.TICKETS_READ,)).status_code == 403
+    half = api_get(agent, start="2026-05-01")
+    assert half.status_code == 400 and "ensemble" in str(half.json())
+    backwards = api_get(agent, start="2026-05-31", end="2026-05-01")
+    assert backwards.status_code == 400 and "précède" in str(backwards.json())
+    assert api_get(agent, start="2026-02-30", end="2026-05-01").status_code == 400

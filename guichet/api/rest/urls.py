@@ -50,6 +50,7 @@ urlpatterns = [
     path("request-types/", catalogue.RequestTypeList.as_view(), name="request_types"),
     path("request-types/<segment:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
     path("stats/", stats.Stats.as_view(), name="stats"),
+    path("open-data/requests/", views.OpenDataRequests.as_view(), name="open_data_requests"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/v1/ is a 404 in the API's own error format, not the site's HTML page.

@@ -5,11 +5,13 @@ import hashlib
 import json
 
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.generics import GenericAPIView
@@ -25,8 +27,10 @@ from guichet.api.rest.filters import apply_ticket_filters
 from guichet.api.rest.pagination import TicketCursorPagination
 from guichet.api.rest.parsers import LimitedJSONParser, LimitedMultiPartParser
 from guichet.api.rest.schema import JSON_ENCODING, errors
+from guichet.exports import open_data
 from guichet.intake.channels.rest import rest_submit
 from guichet.lib import references
+from guichet.statistics.filters import Period
 from guichet.tickets import services
 from guichet.tickets.files import attachment_response
 from guichet.tickets.models import Attachment, Event, Message, Ticket
@@ -327,3 +331,50 @@ class TicketAttachment(GenericAPIView):
 @throttle_classes([])
 def not_found(request: Request) -> Response:
     raise NotFound(_("Aucune ressource à cette adresse."), code="not_found")
+
+
+class OpenDataPeriodSerializer(serializers.Serializer):
+    start = s.QueryDateField(required=False, help_text=_l("Premier jour (inclus) ; avec end."))
+    end = s.QueryDateField(required=False, help_text=_l("Dernier jour (inclus) ; avec start."))
+
+    def validate(self, attrs: dict) -> dict:
+        start, end = attrs.get("start"), attrs.get("end")
+        if (start is None) != (end is None):
+            raise serializers.ValidationError({"start": _("Donnez start et end ensemble, ou aucun des deux.")})
+        if start and end and end < start:
+            raise serializers.ValidationError({"end": _("La fin de la période précède son début.")})
+        return attrs
+
+    def period(self) -> Period:
+        start, end = self.validated_data.get("start"), self.validated_data.get("end")
+        return Period(start=start, end=end) if start and end else open_data.default_period(timezone.localdate())
+
+
+class OpenDataRequests(GenericAPIView):
+    """The anonymised open-data file (docs/OPEN_DATA.md), streamed: the same bytes as
+    ``manage.py export_open_data``. It is the commune's published file, the same for every caller whatever
+    their services; scope ``stats:read`` because it holds no personal data."""
+
+    read_scope = Scope.STATS_READ
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="open_data_requests",
+        summary="Données ouvertes : les demandes, anonymisées (CSV, docs/OPEN_DATA.md)",
+        description=(
+            "Une ligne par demande reçue dans la période (par défaut les douze derniers mois complets) : "
+            "aucune donnée personnelle, aucun texte libre, dates au jour, cellules de moins de "
+            "GUICHET_STATS_MIN_CELL demandes retirées. CSV UTF-8 sans BOM, séparateur virgule."
+        ),
+        parameters=[OpenDataPeriodSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.STR, **errors(400, 401, 403, 429)},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        form = OpenDataPeriodSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        period = form.period()
+        response = StreamingHttpResponse(
+            (chunk.encode() for chunk in open_data.open_data_chunks(period)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{open_data.file_name(period)}"'
+        return response
