@@ -5,9 +5,12 @@ The tickets are the hand-computed May 2026 dataset of tests/statistics/conftest.
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
+from guichet.exports.models import Export
+from guichet.tickets.models import Ticket
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.statistics.conftest import dataset  # noqa: F401 (the hand-computed tickets, a fixture)
 
@@ -21,6 +24,7 @@ def test_a_supervisor_changes_the_period_and_the_service_and_reads_a_table(
     settings,
     dataset,  # noqa: F811
     supervisor,
+    tmp_path,
 ):
     settings.GUICHET_STATS_MIN_CELL = 1  # the dataset is small: show every figure
     errors: list[str] = []
@@ -52,6 +56,20 @@ def test_a_supervisor_changes_the_period_and_the_service_and_reads_a_table(
     expect(page.locator(".key-figure").first).to_contain_text("1")
     expect(page.locator("#id_du")).to_have_value("2026-05-01")  # the period is kept
     assert page.locator("svg.chart__svg").count() == 4
+
+    # The export under the figures holds the requests received in the period shown, for the service chosen.
+    page.get_by_label("Format").select_option("xlsx")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Exporter").click()
+    path = tmp_path / "pilotage.xlsx"
+    download_info.value.save_as(path)
+    assert download_info.value.suggested_filename.endswith(".xlsx")
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    tickets = [t for t in vars(dataset).values() if isinstance(t, Ticket)]
+    civil = [t for t in tickets if t.service.name == "État civil" and t.created_at.month == 5]
+    assert sorted(row[0] for row in rows[1:]) == sorted(t.reference_display for t in civil)
+    export = Export.objects.get()
+    assert export.row_count == len(civil) == 1 and export.filters["debut"] == ["2026-05-01"]
 
     page.set_viewport_size(PHONE)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
