@@ -13,7 +13,9 @@ class RequestIdFilter(logging.Filter):
     """Give every record the current request's id (plain format: ``%(request_id)s``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        # django.request logs an error answer after the middlewares are done: it passes the request along.
+        request = getattr(record, "request", None)
+        record.request_id = request_id_var.get() or getattr(request, "request_id", "")
         return True
 
 
@@ -25,7 +27,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = getattr(record, "request_id", "") or request_id_var.get()
+        request_id = getattr(record, "request_id", "")
         if request_id:
             entry["request_id"] = request_id
         if record.exc_info:

@@ -11,6 +11,8 @@ def sentry_init(*, dsn: str, environment: str) -> None:
         integrations=[DjangoIntegration()],
         # Citizens' names, addresses and messages stay here: no cookies, headers, user ids or request bodies.
         send_default_pii=False,
+        # A stack frame's variables hold query parameters: citizens' emails, names, session keys, tokens.
+        include_local_variables=False,
         max_request_body_size="never",
         traces_sample_rate=0.0,
     )

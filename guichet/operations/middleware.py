@@ -20,6 +20,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get("X-Request-ID", "")
         request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]  # read by lib.logs.RequestIdFilter
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)
