@@ -2,6 +2,7 @@ import hmac
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -37,5 +38,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not settings.GUICHET_METRICS_TOKEN and not settings.GUICHET_METRICS_ALLOWED_IPS:
         raise Http404  # not set up: nothing to see here
     if not _may_scrape(request):
-        return HttpResponse("Accès refusé.\n", status=403, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            _("Accès refusé : jeton ou adresse non autorisés.") + "\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
     return HttpResponse(metrics_exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")
