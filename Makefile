@@ -12,8 +12,9 @@ SITE_URL ?= http://$(HOST):$(PORT)
 # Debian/Ubuntu packages: Chromium for browser tests, fonts and Pango for PDFs, gettext for translations,
 # poppler-utils (pdftoppm) and libzbar0 (pyzbar) to check the receipts' QR codes in tests, dovecot-imapd
 # for the IMAP tests (each test run starts its own server on a free port); tesseract-ocr and its French model
-# for the mail room's OCR (optional at run time: without them scans are kept, marked "OCR unavailable").
-APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0 dovecot-imapd tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd
+# for the mail room's OCR (optional at run time: without them scans are kept, marked "OCR unavailable");
+# nginx-light to check deploy/nginx/ (`nginx -t`, and served in front of gunicorn on free ports by the tests).
+APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0 dovecot-imapd tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd nginx-light
 
 .PHONY: deps setup run worker test lint format messages clean
 

@@ -2,5 +2,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from guichet.lib.env import load_env_file
+
+load_env_file()  # the environment (systemd, the shell) wins over the .env file
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 application = get_asgi_application()

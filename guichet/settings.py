@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.env import env_bool, env_int, env_list, env_secret, env_str, persistent_secret_key
+from guichet.lib.production import production_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("GUICHET_VAR_DIR", str(BASE_DIR / "var")))
@@ -65,10 +66,14 @@ INSTALLED_APPS = [
     "guichet.api",
     "guichet.statistics",
     "guichet.exports",
+    "guichet.operations",
     "guichet.demo",
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer is counted and every log line of a request carries its id.
+    "guichet.operations.middleware.RequestIdMiddleware",
+    "guichet.operations.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "guichet.lib.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -142,6 +147,33 @@ else:
     raise ImproperlyConfigured(f"CACHE_URL must start with db://, redis:// or locmem://, got {_CACHE_URL!r}")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Operations (issue 18): production refusals, /sante/, /metrics, JSON logs, Sentry. See docs/INSTALL.md.
+# DEBUG off with a SITE_URL other machines reach is production: no start without a shared secret key, an https
+# SITE_URL and a shared cache (guichet/lib/production.py). The message names every variable to fix at once.
+_PRODUCTION_PROBLEMS = production_problems(
+    debug=DEBUG,
+    site_url=SITE_URL,
+    secret_key_given=bool(env_secret("SECRET_KEY")),
+    caches=CACHES,
+)
+if _PRODUCTION_PROBLEMS:
+    raise ImproperlyConfigured("Guichet refuses to start in production: " + " ".join(_PRODUCTION_PROBLEMS))
+# /metrics (Prometheus): a scraper sends "Authorization: Bearer <token>" or comes from one of the addresses (as
+# the app sees them: behind nginx, every client is 127.0.0.1, so use the token). Neither set: /metrics is a 404.
+GUICHET_METRICS_TOKEN = env_secret("GUICHET_METRICS_TOKEN")
+GUICHET_METRICS_ALLOWED_IPS = env_list("GUICHET_METRICS_ALLOWED_IPS", [])
+# Load balancers and scrapers may reach a web server directly, over plain HTTP: no redirect to https for them.
+SECURE_REDIRECT_EXEMPT = [r"^sante/$", r"^metrics$"]
+# /sante/: the newest heartbeat of a running worker must be younger than this (default: when it is taken for dead).
+GUICHET_HEALTH_WORKER_MAX_AGE_SECONDS = env_int("GUICHET_HEALTH_WORKER_MAX_AGE_SECONDS", 0) or None
+# Logs: "plain" lines or "json" (one object a line: time, level, logger, message, request_id, exception).
+GUICHET_LOG_FORMAT = env_str("GUICHET_LOG_FORMAT", "plain")
+if GUICHET_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"GUICHET_LOG_FORMAT must be plain or json, got {GUICHET_LOG_FORMAT!r}")
+# Errors to Sentry (or a compatible service such as GlitchTip) when a DSN is set; no personal data is sent.
+SENTRY_DSN = env_secret("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -437,8 +469,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "guichet.lib.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "guichet.lib.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": GUICHET_LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
+
+if SENTRY_DSN:
+    from guichet.lib.sentry import sentry_init  # sentry-sdk loads only where it is used
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

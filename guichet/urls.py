@@ -15,6 +15,7 @@ admin.site.login_form = AdminSignInForm  # the agents' lock and log apply to /ad
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("guichet.operations.urls")),  # /sante/ and /metrics
     path("agent/securite/", include("guichet.signin.urls")),
     path("agent/", include("guichet.backoffice.urls")),
     path("open311/v2/", include("guichet.api.urls")),

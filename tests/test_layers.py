@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 # Top to bottom. Apps on one line share a layer and do not import each other's domain modules.
 LAYERS: list[set[str]] = [
     {"demo"},
+    {"operations"},
     {"backoffice", "signin"},
     {"exports"},
     {"api"},

@@ -3,11 +3,14 @@
 A malformed value fails loudly at start-up with ImproperlyConfigured, never later.
 """
 
+import io
 import os
 import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -67,3 +70,34 @@ def persistent_secret_key(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+PROJECT_ENV_FILE = Path(__file__).resolve().parents[2] / ".env"
+
+
+def load_env_file(path: str | os.PathLike[str] | None = None, *, default: Path = PROJECT_ENV_FILE) -> Path | None:
+    """Put the variables of a ``.env`` file into the environment; those already set win (systemd, the shell).
+
+    The file is GUICHET_ENV_FILE, else ``.env`` at the project's root. Without it, nothing is read (every setting
+    has a default); a GUICHET_ENV_FILE that names no file is an error. A line python-dotenv cannot read stops the
+    start with its number, never a half-read configuration. Values are literal: no ``${VAR}`` expansion.
+    """
+    named = path or os.environ.get("GUICHET_ENV_FILE")
+    target = Path(named) if named else default
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if named:
+            raise ImproperlyConfigured(f"GUICHET_ENV_FILE={str(target)!r}: no such file") from None
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImproperlyConfigured(f"{target} cannot be read: {exc}") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:  # the line itself is not shown: it may hold a secret
+            chunk = binding.original.string
+            line = binding.original.line + chunk[: len(chunk) - len(chunk.lstrip())].count("\n")
+            raise ImproperlyConfigured(f"{target}, line {line}: not a NAME=value line (a quote left open?)")
+    for name, value in dotenv_values(stream=io.StringIO(text), interpolate=False).items():
+        if value is not None:
+            os.environ.setdefault(name, value)
+    return target
