@@ -40,7 +40,9 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def sva(service, commune):
-    return factories.RequestTypeFactory(service=service, legal_regime=LegalRegime.SVA, name="Occupation du domaine public")
+    return factories.RequestTypeFactory(
+        service=service, legal_regime=LegalRegime.SVA, name="Occupation du domaine public"
+    )
 
 
 @pytest.fixture
