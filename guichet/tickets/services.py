@@ -360,10 +360,11 @@ def documents_request(
         regime = ticket.request_type.legal_regime
         previous = ticket.implicit_decision_on
         ticket.implicit_decision_on = _suspended_decision_on(regime, previous, asked_on=today, resumed_on=deadline)
-        body = render_to_string(
-            "tickets/documents_requested.txt",
-            {"items": items, "deadline": deadline, "regime": regime, "decision_on": ticket.implicit_decision_on},
-        ).strip()
+        with translation.override("fr"):  # citizen-facing, whatever the agent's interface language
+            body = render_to_string(
+                "tickets/documents_requested.txt",
+                {"items": items, "deadline": deadline, "regime": regime, "decision_on": ticket.implicit_decision_on},
+            ).strip()
         message = Message.objects.create(
             ticket=ticket, author_kind=AuthorKind.AGENT, author=agent, channel="", body=body
         )
@@ -444,10 +445,11 @@ def documents_received(
             ticket.implicit_decision_on = _implicit_decision_on(ticket.request_type, received_on)
         message = None
         if ticket.implicit_decision_on and not ticket.decision:
-            body = render_to_string(
-                "tickets/documents_received.txt",
-                {"received_on": received_on, "decision_on": ticket.implicit_decision_on, "regime": regime},
-            ).strip()
+            with translation.override("fr"):
+                body = render_to_string(
+                    "tickets/documents_received.txt",
+                    {"received_on": received_on, "decision_on": ticket.implicit_decision_on, "regime": regime},
+                ).strip()
             message = Message.objects.create(
                 ticket=ticket, author_kind=AuthorKind.AGENT, author=agent, channel="", body=body
             )
@@ -457,7 +459,7 @@ def documents_received(
             actor=agent,
             received_on=received_on.isoformat(),
             implicit_decision_on=ticket.implicit_decision_on.isoformat() if ticket.implicit_decision_on else "",
-            **({"message": message.pk} if message else {}),
+            message=message.pk if message else None,
         )
         if ticket.status == Status.AWAITING_CITIZEN:
             _set_status(ticket, Status.IN_PROGRESS, actor=agent)
@@ -487,10 +489,11 @@ def implicit_decision_record(*, ticket_id: int, today: datetime.date) -> Ticket 
             .filter(pk=ticket_id)
             .first()
         )
-        due = ticket and ticket.implicit_decision_on and legal.is_acquired(ticket.implicit_decision_on, today)
-        if ticket is None or not due or ticket.decision or ticket.status not in OPEN_STATUSES:
+        decision_on = ticket.implicit_decision_on if ticket else None
+        if ticket is None or decision_on is None or not legal.is_acquired(decision_on, today):
             return None
-        decision_on = ticket.implicit_decision_on
+        if ticket.decision or ticket.status not in OPEN_STATUSES:
+            return None
         accepted = ticket.request_type.legal_regime == LegalRegime.SVA
         ticket.decision = Decision.IMPLICIT_ACCEPTANCE if accepted else Decision.IMPLICIT_REJECTION
         with translation.override("fr"):
