@@ -198,11 +198,6 @@ class Ticket(models.Model):
         return self.is_open and self.due_date < today
 
     @property
-    def implicit_decision_suspended(self) -> bool:
-        """A decision-bearing request whose clock waits for missing documents (CRPA L114-5)."""
-        return self.request_type.has_implicit_decision and not self.decision and self.implicit_decision_on is None
-
-    @property
     def implicitly_accepted(self) -> bool:
         return self.decision == Decision.IMPLICIT_ACCEPTANCE
 
