@@ -44,6 +44,7 @@ class InboxFilterForm(forms.Form):
     au = forms.DateField(label=_("Reçues jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     retard = forms.BooleanField(label=_("En retard"), required=False)
     bientot = forms.BooleanField(label=_("Échéance sous 2 jours"), required=False)
+    implicite = forms.BooleanField(label=_("Décision implicite proche"), required=False)
     tri = forms.ChoiceField(label=_("Trier par"), choices=SORT_CHOICES, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -62,6 +63,7 @@ class InboxFilterForm(forms.Form):
             created_to=data.get("au"),
             overdue=bool(data.get("retard")),
             due_soon=bool(data.get("bientot")),
+            implicit_decision_near=bool(data.get("implicite")),
             search=(data.get("q") or "").strip(),
             sort=data.get("tri") or DEFAULT_SORT,
         )
@@ -84,6 +86,39 @@ class ReplyForm(VersionedForm):
             (Status.AWAITING_CITIZEN, _("Demander un complément à l'usager")),
             (Status.ANSWERED, _("Marquer comme répondue")),
         ],
+    )
+
+
+class DocumentRequestForm(VersionedForm):
+    """Missing documents (CRPA L114-5): one per line, and the time allowed to send them."""
+
+    items = forms.CharField(
+        label=_("Pièces ou informations manquantes"),
+        help_text=_("Une par ligne. Elles sont envoyées à l'usager par le canal qu'il a choisi."),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    deadline = forms.DateField(
+        label=_("À fournir au plus tard le"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean_items(self) -> list[str]:
+        items = [line.strip(" -•\t") for line in self.cleaned_data["items"].splitlines()]
+        items = [item for item in items if item]
+        if not items:
+            raise forms.ValidationError(_("Indiquez au moins une pièce manquante."))
+        if len(items) > 30:
+            raise forms.ValidationError(_("30 pièces au plus par demande."))
+        if any(len(item) > 300 for item in items):
+            raise forms.ValidationError(_("Chaque pièce tient en 300 caractères au plus."))
+        return items
+
+
+class DocumentsReceivedForm(VersionedForm):
+    received_on = forms.DateField(
+        label=_("Pièces reçues le"),
+        help_text=_("Le délai de décision implicite repart en entier de ce jour."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

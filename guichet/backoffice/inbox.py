@@ -14,6 +14,7 @@ from guichet.organisation import roles
 from guichet.organisation.models import Commune
 from guichet.tickets.models import Ticket, TicketQuerySet, overdue_condition
 from guichet.tickets.search import apply_search
+from guichet.tickets.selectors import implicit_decision_near_limit
 
 VIEWS: dict[str, str | Promise] = {
     "mes-demandes": _("Mes demandes"),
@@ -44,6 +45,7 @@ class InboxFilters:
     created_to: datetime.date | None = None
     overdue: bool = False
     due_soon: bool = False
+    implicit_decision_near: bool = False
     search: str = ""
     sort: str = DEFAULT_SORT
 
@@ -102,6 +104,10 @@ def apply_filters(queryset: TicketQuerySet, filters: InboxFilters) -> QuerySet[T
         queryset = queryset.overdue()
     if filters.due_soon:
         queryset = queryset.due_between(timezone.localdate(), due_soon_limit())
+    if filters.implicit_decision_near:
+        # Undecided, with the date within the Commune's warning delay (index ticket_implicit_decision_due).
+        limit = implicit_decision_near_limit(timezone.localdate())
+        queryset = queryset.implicit_decision_pending().filter(implicit_decision_on__lte=limit)
     found = apply_search(queryset, filters.search) if filters.search else queryset
     return found.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
 
@@ -122,6 +128,8 @@ def inbox_page_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "created_at",
         "updated_at",
         "due_date",
+        "implicit_decision_on",
+        "decision",
         "request_type__name",
         "service__name",
         "assignee__first_name",

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.catalogue.models import Field, LegalRegime, RequestType, Theme
 
 
 @admin.register(Theme)
@@ -16,18 +18,52 @@ class FieldInline(admin.StackedInline):
     prepopulated_fields = {"code": ["label"]}
 
 
+class RequestTypeForm(forms.ModelForm):
+    """The admin's form (its fields come from the fieldsets below): a decision-bearing type needs a delay."""
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        decides = data.get("legal_regime") in (LegalRegime.SVA, LegalRegime.SVR)
+        if decides and not data.get("implicit_decision_months") and not data.get("implicit_decision_days"):
+            raise forms.ValidationError(
+                _("Une démarche qui appelle une décision a un délai : indiquez des mois ou des jours.")
+            )
+        return data
+
+
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
+    form = RequestTypeForm
     list_display = [
         "name",
         "theme",
         "service",
         "deadline_days",
+        "legal_regime",
         "is_active",
         "requires_account",
         "requires_family_member",
     ]
-    list_filter = ["is_active", "requires_account", "requires_family_member", "theme", "service"]
+    list_filter = ["is_active", "legal_regime", "requires_account", "requires_family_member", "theme", "service"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "theme", "service", "deadline_days", "order"]}),
+        (_("Accès"), {"fields": ["is_active", "requires_account", "requires_family_member"]}),
+        (
+            _("Cadre juridique"),
+            {
+                "fields": [
+                    "legal_regime",
+                    ("implicit_decision_months", "implicit_decision_days"),
+                    "acknowledgement_exempt",
+                ],
+                "description": _(
+                    "Code des relations entre le public et l'administration : le silence gardé deux mois vaut "
+                    "acceptation (article L231-1), sauf exceptions où il vaut rejet (article L231-4) ou délai "
+                    "fixé par un texte particulier."
+                ),
+            },
+        ),
+    ]
     list_select_related = ["theme", "service"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}

@@ -29,6 +29,8 @@ class RequestTypeSpec(TypedDict):
     description: str
     requires_account: NotRequired[bool]
     requires_family_member: NotRequired[bool]  # the child is chosen among the household (espace famille)
+    legal_regime: NotRequired[str]  # catalogue.LegalRegime: "report" unless the request calls for a decision
+    implicit_decision_months: NotRequired[int]
     fields: tuple[FieldSpec, ...]
 
 
@@ -241,6 +243,9 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "theme": "etat-civil",
         "service": "etat-civil",
         "deadline_days": 15,
+        # The mayor's silence for one month means refusal (CESEDA).
+        "legal_regime": "svr",
+        "implicit_decision_months": 1,
         "description": "Pour héberger chez vous un proche étranger venant pour moins de trois mois. "
         "Nous vous rappelons pour fixer un rendez-vous ; un timbre fiscal de 30 € sera demandé.",
         "fields": (
@@ -296,6 +301,9 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "theme": "solidarite",
         "service": "ccas",
         "deadline_days": 5,
+        # A financial request: silence means rejection after two months (CRPA L231-4, 3°).
+        "legal_regime": "svr",
+        "implicit_decision_months": 2,
         "description": "Le centre communal d'action sociale vous écoute et vous aide : aide alimentaire, factures, "
         "logement, démarches. Votre demande reste confidentielle.",
         "fields": (
@@ -350,6 +358,9 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "theme": "securite",
         "service": "police",
         "deadline_days": 10,
+        # Permission de voirie for a removal van: silence means acceptance after two months (CRPA L231-1).
+        "legal_regime": "sva",
+        "implicit_decision_months": 2,
         "description": "Pour réserver des places devant chez vous le jour d'un déménagement ou d'une livraison. "
         "Faites la demande au moins dix jours ouvrés à l'avance.",
         "fields": (

@@ -24,6 +24,8 @@ class Template(models.TextChoices):
     TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
     AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
     PHONE_VERIFICATION = "phone_verification", _("Code de vérification du numéro de téléphone")
+    IMPLICIT_DECISION = "implicit_decision", _("Décision implicite (acceptation ou rejet)")
+    IMPLICIT_DECISION_NEAR = "implicit_decision_near", _("Alerte agent : décision implicite proche")
 
 
 # These go to the citizen and carry a fresh personal link.
@@ -34,10 +36,13 @@ CITIZEN_TEMPLATES = frozenset(
         Template.INFO_REQUESTED,
         Template.STATUS_CHANGED,
         Template.REMINDER,
+        Template.IMPLICIT_DECISION,
     }
 )
 # These go to agents and link to the back office.
-AGENT_TEMPLATES = frozenset({Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST})
+AGENT_TEMPLATES = frozenset(
+    {Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST, Template.IMPLICIT_DECISION_NEAR}
+)
 
 
 class DeliveryStatus(models.TextChoices):

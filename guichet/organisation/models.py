@@ -36,6 +36,14 @@ class Commune(models.Model):
         default=30,
         help_text=_("Pendant ce délai après la clôture, une réponse de l'usager rouvre sa demande."),
     )
+    implicit_decision_warning_days = models.PositiveSmallIntegerField(
+        _("alerte avant décision implicite (jours ouvrés)"),
+        default=5,
+        help_text=_(
+            "Les agents sont prévenus ce nombre de jours ouvrés avant la date à laquelle le silence de la mairie "
+            "vaudra acceptation ou rejet. 0 : le jour même."
+        ),
+    )
 
     class Meta:
         verbose_name = _("commune")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("suivi/<str:reference>/code/envoyer/", tracking.access_code_send, name="access_code_send"),
     path("suivi/<str:reference>/code/verifier/", tracking.access_code_check, name="access_code_check"),
     path("suivi/<str:reference>/pieces/<str:public_id>/", tracking.attachment, name="attachment"),
+    path("suivi/<str:reference>/attestation.pdf", tracking.attestation, name="attestation"),
 ]

@@ -34,6 +34,14 @@ def overdue_condition(today: datetime.date | None = None) -> models.Q:
     return open_condition() & models.Q(due_date__lt=today or timezone.localdate())
 
 
+class Decision(models.TextChoices):
+    """How a request that calls for a decision (legal regime SVA or SVR) was decided."""
+
+    EXPRESS = "express", _("Décision expresse de la mairie")
+    IMPLICIT_ACCEPTANCE = "implicit_acceptance", _("Acceptation implicite")
+    IMPLICIT_REJECTION = "implicit_rejection", _("Rejet implicite")
+
+
 class TicketQuerySet(models.QuerySet):
     """The reads every page and API shares: one definition of open, overdue and who sees what."""
 
@@ -49,6 +57,10 @@ class TicketQuerySet(models.QuerySet):
     def due_between(self, first: datetime.date, last: datetime.date) -> "TicketQuerySet":
         """Open and due from ``first`` to ``last``, both included."""
         return self.open().filter(due_date__gte=first, due_date__lte=last)
+
+    def implicit_decision_pending(self) -> "TicketQuerySet":
+        """Open, undecided, with its clock running (not suspended for missing documents)."""
+        return self.open().filter(decision="", implicit_decision_on__isnull=False)
 
     def visible_to(self, user: "User | AnonymousUser") -> "TicketQuerySet":
         """The tickets ``user`` may see, by the one rule of ``tickets.permissions``."""
@@ -96,6 +108,10 @@ class Ticket(models.Model):
     # Requests that call for a decision (request type's legal regime SVA or SVR): the day the commune's
     # silence becomes an implicit decision; moved while the clock is suspended (CRPA L114-5).
     implicit_decision_on = models.DateField(_("date de décision implicite"), null=True, blank=True)
+    # How the request was decided, once it is: an express answer stops the clock, else the silence decides.
+    decision = models.CharField(_("décision"), max_length=20, choices=Decision.choices, blank=True, default="")
+    # The implicit-decision date the agents were warned about (warned once per date, see implicit_decision_warn).
+    implicit_decision_warned_for = models.DateField(null=True, blank=True, editable=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -138,6 +154,12 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN]),
                 name="ticket_open_by_deadline",
             ),
+            # The daily job and the inbox's "décision implicite proche": undecided tickets by their date.
+            models.Index(
+                fields=["implicit_decision_on", "id"],
+                condition=models.Q(implicit_decision_on__isnull=False, decision=""),
+                name="ticket_implicit_decision_due",
+            ),
         ]
         constraints = [
             # Closed and rejected tickets carry the moment they ended; no other does (see _set_status).
@@ -174,6 +196,10 @@ class Ticket(models.Model):
     def is_overdue_on(self, today: datetime.date) -> bool:
         """The Python side of ``overdue_condition``: the same rule on a loaded row."""
         return self.is_open and self.due_date < today
+
+    @property
+    def implicitly_accepted(self) -> bool:
+        return self.decision == Decision.IMPLICIT_ACCEPTANCE
 
 
 class AuthorKind(models.TextChoices):
@@ -273,10 +299,24 @@ class EventKind(models.TextChoices):
     SENT_BY_POST = "sent_by_post", _("Envoyée par courrier postal")
     CLAIMED = "claimed", _("Rattachée au compte de l'usager")
     ACCOUNT_DELETED = "account_deleted", _("Compte usager supprimé, données personnelles effacées")
+    DOCUMENTS_REQUESTED = "documents_requested", _("Pièces manquantes demandées")
+    DOCUMENTS_RECEIVED = "documents_received", _("Pièces manquantes reçues")
+    IMPLICIT_ACCEPTANCE = "implicit_acceptance", _("Acceptation implicite")
+    IMPLICIT_REJECTION = "implicit_rejection", _("Rejet implicite")
+    IMPLICIT_DECISION_NEAR = "implicit_decision_near", _("Agents prévenus : décision implicite proche")
 
 
 PUBLIC_EVENT_KINDS = frozenset(
-    {EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.CITIZEN_MESSAGE, EventKind.AGENT_REPLY}
+    {
+        EventKind.CREATED,
+        EventKind.STATUS_CHANGED,
+        EventKind.CITIZEN_MESSAGE,
+        EventKind.AGENT_REPLY,
+        EventKind.DOCUMENTS_REQUESTED,
+        EventKind.DOCUMENTS_RECEIVED,
+        EventKind.IMPLICIT_ACCEPTANCE,
+        EventKind.IMPLICIT_REJECTION,
+    }
 )
 
 
@@ -366,3 +406,47 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} · {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class DocumentRequest(models.Model):
+    """Missing documents asked of the citizen (CRPA L114-5): the implicit-decision clock waits for them."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="document_requests")
+    items = models.JSONField(_("pièces manquantes"), default=list)
+    deadline = models.DateField(_("à fournir avant le"))
+    asked_at = models.DateTimeField(_("demandées le"), default=timezone.now)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The implicit-decision date when the documents were asked for: a rejection's delay resumes from it.
+    suspended_decision_on = models.DateField(null=True, blank=True, editable=False)
+    # The day the last document arrived: an acceptance's delay runs again, in full, from it.
+    received_on = models.DateField(_("reçues le"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("dossier complété le"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("demande de pièces manquantes")
+        verbose_name_plural = _("demandes de pièces manquantes")
+        ordering = ["asked_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "completed_at"])]
+        constraints = [
+            # One open request of documents per ticket at a time.
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(completed_at__isnull=True), name="documentrequest_one_open"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_at__isnull=True) | models.Q(received_on__isnull=False),
+                name="documentrequest_completed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.asked_at:%d/%m/%Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None

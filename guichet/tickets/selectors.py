@@ -1,10 +1,21 @@
 """Reads of tickets, each with the joins its page needs (no N+1)."""
 
+import datetime
+
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 
-from guichet.tickets.models import Attachment, Event, EventKind, Message, Ticket, Visibility
+from guichet.organisation.models import Commune
+from guichet.tickets.models import Attachment, DocumentRequest, Event, EventKind, Message, Ticket, Visibility
 
-CITIZEN_TIMELINE_KINDS = (EventKind.CREATED, EventKind.STATUS_CHANGED)
+CITIZEN_TIMELINE_KINDS = (
+    EventKind.CREATED,
+    EventKind.STATUS_CHANGED,
+    EventKind.DOCUMENTS_REQUESTED,
+    EventKind.DOCUMENTS_RECEIVED,
+    EventKind.IMPLICIT_ACCEPTANCE,
+    EventKind.IMPLICIT_REJECTION,
+)
 
 
 def ticket_by_reference(reference: str) -> Ticket | None:
@@ -29,3 +40,29 @@ def form_attachments(ticket: Ticket) -> QuerySet[Attachment]:
 
 def public_attachment(ticket: Ticket, public_id: str) -> Attachment | None:
     return Attachment.objects.filter(ticket=ticket, public_id=public_id, is_public=True).first()
+
+
+def open_document_request(ticket: Ticket) -> DocumentRequest | None:
+    """The missing documents the ticket waits for, if any (one at a time)."""
+    return DocumentRequest.objects.filter(ticket=ticket, completed_at__isnull=True).first()
+
+
+def implicit_decision_near_limit(today: datetime.date) -> datetime.date:
+    """The last implicit-decision date agents are warned about today (the Commune's working days ahead)."""
+    commune = Commune.current()
+    return commune.calendar.add_working_days(today, commune.implicit_decision_warning_days)
+
+
+def implicit_decisions_due(today: datetime.date) -> list[int]:
+    """Tickets whose implicit decision is born by ``today`` and not yet recorded (index ticket_implicit_decision_due)."""
+    pending = Ticket.objects.implicit_decision_pending().filter(implicit_decision_on__lt=today)
+    return list(pending.order_by("implicit_decision_on", "id").values_list("id", flat=True))
+
+
+def implicit_decisions_to_warn(today: datetime.date) -> list[int]:
+    """Tickets whose implicit-decision date is near and whose agents were not warned about that date yet."""
+    pending = Ticket.objects.implicit_decision_pending().filter(
+        implicit_decision_on__lte=implicit_decision_near_limit(today)
+    )
+    unwarned = pending.exclude(implicit_decision_warned_for=models.F("implicit_decision_on"))
+    return list(unwarned.order_by("implicit_decision_on", "id").values_list("id", flat=True))

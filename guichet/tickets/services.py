@@ -14,32 +14,37 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
 from guichet.api.models import ApiKey
-from guichet.catalogue.models import FieldKind, RequestType
+from guichet.catalogue.models import FieldKind, LegalRegime, RequestType
 from guichet.citizens.models import Citizen
 from guichet.households.models import HouseholdMember
 from guichet.lib import references
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.models import Template
 from guichet.notifications.services import (
+    alert_agent,
     notify_agents_of_citizen_message,
     notify_citizen,
     notify_service_of_new_ticket_later,
 )
 from guichet.organisation import roles
-from guichet.organisation.models import Commune, Service
+from guichet.organisation.models import Agent, Commune, Role, Service
+from guichet.tickets import legal
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
-from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Channel, Status, can_transition
+from guichet.tickets.lifecycle import OPEN_STATUSES, REOPENED_BY_CITIZEN_REPLY, Channel, Status, can_transition
 from guichet.tickets.models import (
     ENDED_STATUSES,
     AccessCode,
     AccessToken,
     Attachment,
     AuthorKind,
+    Decision,
+    DocumentRequest,
     Event,
     EventKind,
     Message,
@@ -52,6 +57,8 @@ from guichet.tickets.search import build_search_text, search_fragment
 RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key", "household_member")
 # Statuses the citizen is told about by a notification of their own.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
+# An agent moving a decision-bearing request to one of these has decided it expressly: the clock stops.
+EXPRESS_DECISION_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 # Answers that are contact details of the person, removed when the person's account is deleted.
 PERSONAL_ANSWER_KINDS = frozenset({FieldKind.EMAIL, FieldKind.PHONE})
 
@@ -97,6 +104,7 @@ def ticket_create(
                 updated_at=now,
                 status_changed_at=now,
                 due_date=commune.calendar.add_working_days(timezone.localdate(received), request_type.deadline_days),
+                implicit_decision_on=_implicit_decision_on(request_type, timezone.localdate(received)),
                 entered_by=entered_by,
                 api_key=api_key,
                 submission_key=submission_key,
@@ -125,6 +133,15 @@ def ticket_create(
             return existing
         raise
     return ticket
+
+
+def _implicit_decision_on(request_type: RequestType, received_on: datetime.date) -> datetime.date | None:
+    """SVA and SVR types: the end of the delay from the complete request's receipt (tickets.legal); else none."""
+    if not request_type.has_implicit_decision:
+        return None
+    return legal.implicit_decision_date(
+        received_on, months=request_type.implicit_decision_months, days=request_type.implicit_decision_days
+    )
 
 
 def _unused_reference() -> str:
@@ -308,6 +325,249 @@ def ticket_transfer(
     return ticket
 
 
+# The implicit-decision clock (CRPA; the rules are in tickets/legal.py and docs/LEGAL.md) ------------------
+
+
+def documents_request(
+    *,
+    ticket: Ticket,
+    agent: User,
+    items: list[str],
+    deadline: datetime.date,
+    expected_version: int | None = None,
+) -> DocumentRequest:
+    """Ask the citizen for missing documents (L114-5): the list and the time allowed; the clock stops meanwhile.
+
+    Silence meaning acceptance: the delay will run again, in full, from the documents' receipt (no date until
+    then). Silence meaning rejection: the delay is suspended for the time allowed, so the date moves by that much
+    now, and back by what is left if the documents come earlier (``documents_received``).
+    The request is a reply in the thread, sent by the citizen's channel like any request for information.
+    """
+    items = [item.strip() for item in items if item.strip()]
+    today = timezone.localdate()
+    if not items:
+        raise ValidationError(_("Indiquez au moins une pièce manquante."))
+    if deadline <= today:
+        raise ValidationError(_("Le délai pour fournir les pièces doit se terminer après aujourd'hui."))
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        if ticket.status not in OPEN_STATUSES or ticket.decision:
+            raise InvalidTransition(_("Cette demande n'est plus en cours d'instruction."))
+        if DocumentRequest.objects.filter(ticket=ticket, completed_at__isnull=True).exists():
+            raise InvalidTransition(
+                _("Des pièces sont déjà demandées : marquez-les reçues avant d'en demander d'autres.")
+            )
+        regime = ticket.request_type.legal_regime
+        previous = ticket.implicit_decision_on
+        ticket.implicit_decision_on = _suspended_decision_on(regime, previous, asked_on=today, resumed_on=deadline)
+        with translation.override("fr"):  # citizen-facing, whatever the agent's interface language
+            body = render_to_string(
+                "tickets/documents_requested.txt",
+                {"items": items, "deadline": deadline, "regime": regime, "decision_on": ticket.implicit_decision_on},
+            ).strip()
+        message = Message.objects.create(
+            ticket=ticket, author_kind=AuthorKind.AGENT, author=agent, channel="", body=body
+        )
+        request = DocumentRequest.objects.create(
+            ticket=ticket,
+            items=items,
+            deadline=deadline,
+            asked_at=timezone.now(),
+            asked_by=agent,
+            message=message,
+            suspended_decision_on=previous,
+        )
+        _event(
+            ticket,
+            EventKind.DOCUMENTS_REQUESTED,
+            actor=agent,
+            message=message.pk,
+            items=items,
+            deadline=deadline.isoformat(),
+            suspended_date=previous.isoformat() if previous else "",
+        )
+        _append_search_text(ticket, body)
+        if ticket.status == Status.AWAITING_CITIZEN:
+            _touch(ticket, "implicit_decision_on")
+        else:
+            _set_status(ticket, Status.AWAITING_CITIZEN, actor=agent)
+        notify_citizen(
+            ticket=ticket,
+            template=Template.INFO_REQUESTED,
+            key=f"message:{message.pk}",
+            context={"message_id": message.pk},
+        )
+    return request
+
+
+def _suspended_decision_on(
+    regime: str, previous: datetime.date | None, *, asked_on: datetime.date, resumed_on: datetime.date
+) -> datetime.date | None:
+    """The implicit-decision date while documents are missing (L114-5), if they arrive on ``resumed_on``.
+
+    SVA: none, the delay has not started. SVR: the date moves by the days the clock was suspended.
+    """
+    if regime != LegalRegime.SVR or previous is None:
+        return None
+    return previous + max(resumed_on - asked_on, datetime.timedelta(0))
+
+
+def documents_received(
+    *, ticket: Ticket, agent: User, received_on: datetime.date, expected_version: int | None = None
+) -> DocumentRequest:
+    """The missing documents arrived on ``received_on``: the clock runs again (L114-5).
+
+    SVA: the whole delay from ``received_on``. SVR: the suspension ends on ``received_on`` (or at the deadline,
+    if later). The citizen is told the new implicit-decision date in the thread, by their channel.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        request = DocumentRequest.objects.select_for_update().filter(ticket=ticket, completed_at__isnull=True).first()
+        if request is None:
+            raise InvalidTransition(_("Aucune pièce n'est en attente pour cette demande."))
+        asked_on = timezone.localdate(request.asked_at)
+        if not asked_on <= received_on <= timezone.localdate():
+            raise ValidationError(
+                _("La date de réception doit être comprise entre la demande des pièces et aujourd'hui.")
+            )
+        request.received_on = received_on
+        request.completed_at = timezone.now()
+        request.completed_by = agent
+        request.save(update_fields=["received_on", "completed_at", "completed_by"])
+        regime = ticket.request_type.legal_regime
+        if ticket.decision:
+            pass  # decided meanwhile: the clock no longer matters
+        elif regime == LegalRegime.SVR:
+            ticket.implicit_decision_on = _suspended_decision_on(
+                regime, request.suspended_decision_on, asked_on=asked_on, resumed_on=min(received_on, request.deadline)
+            )
+        else:
+            ticket.implicit_decision_on = _implicit_decision_on(ticket.request_type, received_on)
+        message = None
+        if ticket.implicit_decision_on and not ticket.decision:
+            with translation.override("fr"):
+                body = render_to_string(
+                    "tickets/documents_received.txt",
+                    {"received_on": received_on, "decision_on": ticket.implicit_decision_on, "regime": regime},
+                ).strip()
+            message = Message.objects.create(
+                ticket=ticket, author_kind=AuthorKind.AGENT, author=agent, channel="", body=body
+            )
+        _event(
+            ticket,
+            EventKind.DOCUMENTS_RECEIVED,
+            actor=agent,
+            received_on=received_on.isoformat(),
+            implicit_decision_on=ticket.implicit_decision_on.isoformat() if ticket.implicit_decision_on else "",
+            message=message.pk if message else None,
+        )
+        if ticket.status == Status.AWAITING_CITIZEN:
+            _set_status(ticket, Status.IN_PROGRESS, actor=agent)
+        else:
+            _touch(ticket, "implicit_decision_on")
+        if message is not None:
+            notify_citizen(
+                ticket=ticket,
+                template=Template.AGENT_REPLY,
+                key=f"message:{message.pk}",
+                context={"message_id": message.pk},
+            )
+    return request
+
+
+def implicit_decision_record(*, ticket_id: int, today: datetime.date) -> Ticket | None:
+    """The delay ended without an express answer: the silence decides (L231-1 acceptance, L231-4 rejection).
+
+    Records it exactly once, whoever runs it and however often: under the ticket's lock, a ticket already decided,
+    closed, suspended or not yet due is left alone (returns None). The citizen gets a system message in the thread
+    (for a rejection: the appeal routes and delays; for an acceptance: the attestation of L232-3) by their channel.
+    """
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("citizen", "service", "assignee", "request_type")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        decision_on = ticket.implicit_decision_on if ticket else None
+        if ticket is None or decision_on is None or not legal.is_acquired(decision_on, today):
+            return None
+        if ticket.decision or ticket.status not in OPEN_STATUSES:
+            return None
+        accepted = ticket.request_type.legal_regime == LegalRegime.SVA
+        ticket.decision = Decision.IMPLICIT_ACCEPTANCE if accepted else Decision.IMPLICIT_REJECTION
+        with translation.override("fr"):
+            body = render_to_string(
+                "tickets/implicit_decision.txt",
+                {
+                    "ticket": ticket,
+                    "accepted": accepted,
+                    "decision_on": decision_on,
+                    "appeal_deadline": legal.appeal_deadline(decision_on),
+                    "commune": Commune.current(),
+                },
+            ).strip()
+        message = Message.objects.create(
+            ticket=ticket, author_kind=AuthorKind.SYSTEM, channel="", body=body, visibility=Visibility.PUBLIC
+        )
+        _event(
+            ticket,
+            EventKind.IMPLICIT_ACCEPTANCE if accepted else EventKind.IMPLICIT_REJECTION,
+            message=message.pk,
+            decision_on=decision_on.isoformat(),
+        )
+        _set_status(ticket, Status.ANSWERED, actor=None, actor_kind=AuthorKind.SYSTEM)
+        notify_citizen(
+            ticket=ticket,
+            template=Template.IMPLICIT_DECISION,
+            key="implicit-decision",
+            context={"message_id": message.pk},
+        )
+    return ticket
+
+
+def implicit_decision_warn(*, ticket_id: int, today: datetime.date) -> Event | None:
+    """Warn the agents once that the commune's silence is about to decide (the Commune's working days before).
+
+    The agent in charge, else the service's agents, immediately or in their digest as each chose. Once per
+    implicit-decision date: a date moved by missing documents is warned about again. Like delivery events, this
+    leaves the ticket's version alone: the form an agent has open stays valid.
+    """
+    commune = Commune.current()
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("service", "assignee", "request_type")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None or ticket.decision or ticket.status not in OPEN_STATUSES or not ticket.implicit_decision_on:
+            return None
+        limit = commune.calendar.add_working_days(today, commune.implicit_decision_warning_days)
+        if ticket.implicit_decision_on > limit or ticket.implicit_decision_warned_for == ticket.implicit_decision_on:
+            return None
+        Ticket.objects.filter(pk=ticket.pk).update(implicit_decision_warned_for=ticket.implicit_decision_on)
+        key = f"implicit-near:{ticket.implicit_decision_on.isoformat()}"
+        assignee_agent = getattr(ticket.assignee, "agent", None) if ticket.assignee else None
+        agents = (
+            [assignee_agent]
+            if assignee_agent is not None
+            else list(Agent.objects.filter(services=ticket.service, role=Role.SERVICE_AGENT).select_related("user"))
+        )
+        alerted = [
+            alert_agent(agent=agent, ticket=ticket, template=Template.IMPLICIT_DECISION_NEAR, key=key)
+            for agent in agents
+        ]
+        event = _event(
+            ticket,
+            EventKind.IMPLICIT_DECISION_NEAR,
+            decision_on=ticket.implicit_decision_on.isoformat(),
+            alerted=sorted(alert.recipient for alert in alerted if alert is not None),
+        )
+        status_page_forget(ticket.reference)
+    return event
+
+
 # Operations on many tickets at once (citizen merge, account claims and deletion) ---------------
 # Set-based: a citizen with thousands of tickets costs a few queries, not a few per ticket.
 
@@ -402,7 +662,7 @@ def ticket_notification_event(*, ticket: Ticket, kind: str, data: dict[str, str]
 def _lock(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:
     locked = (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("citizen", "service", "assignee")
+        .select_related("citizen", "service", "assignee", "request_type")
         .get(pk=ticket.pk)
     )
     if expected_version is not None and locked.version != expected_version:
@@ -436,10 +696,15 @@ def _set_status(
         if paused:
             ticket.due_date = calendar.add_working_days(ticket.due_date, paused)
             data["due_date_extended_by"] = paused
+    decides = ticket.request_type.has_implicit_decision and not ticket.decision
+    if to_status in EXPRESS_DECISION_STATUSES and actor is not None and decides:
+        # An express answer before the implicit-decision date: the silence decides nothing any more.
+        ticket.decision = Decision.EXPRESS
+        data["decision"] = Decision.EXPRESS
     ticket.status = to_status
     ticket.status_changed_at = timezone.now()
     ticket.closed_at = ticket.status_changed_at if to_status in ENDED_STATUSES else None
-    _touch(ticket, "status", "status_changed_at", "closed_at", "due_date")
+    _touch(ticket, "status", "status_changed_at", "closed_at", "due_date", "decision", "implicit_decision_on")
     return _event(
         ticket,
         EventKind.STATUS_CHANGED,

@@ -22,8 +22,16 @@ from tests.accounts.conftest import make_account
 
 ROOT = Path(__file__).resolve().parents[2] / "guichet"
 # The models tickets.services alone writes, and what writes them.
-TICKET_MODELS = {"Ticket", "Event", "Message", "Attachment", "AccessToken", "AccessCode"}
-TICKET_RELATIONS = {"tickets", "events", "messages", "attachments", "access_tokens", "access_codes"}
+TICKET_MODELS = {"Ticket", "Event", "Message", "Attachment", "AccessToken", "AccessCode", "DocumentRequest"}
+TICKET_RELATIONS = {
+    "tickets",
+    "events",
+    "messages",
+    "attachments",
+    "access_tokens",
+    "access_codes",
+    "document_requests",
+}
 WRITE_METHODS = {"create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 CONSTRUCTED = {"Ticket", "Event"}  # Message() is built unsaved for the notification previews
 # Demonstration and benchmark seeders write rows directly, by design (docs/BENCHMARKS.md).

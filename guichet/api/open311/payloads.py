@@ -85,6 +85,11 @@ def request_payload(ticket: Ticket, *, extensions: bool = False) -> dict[str, An
             "guichet_status_label": str(CITIZEN_STATUS_LABELS[ticket.status]),
             "channel": ticket.channel,
         }
+        # Requests that call for a decision: the day the commune's silence decides (CRPA L231-1, L114-5).
+        if ticket.implicit_decision_on:
+            payload["extended_attributes"]["implicit_decision_date"] = ticket.implicit_decision_on.isoformat()
+        if ticket.decision:
+            payload["extended_attributes"]["decision"] = ticket.decision
         # Prefetched by selectors.public_tickets(extensions=True).
         payload["notes"] = [_note(event) for event in ticket.public_history]  # type: ignore[attr-defined]
     return {name: value for name, value in payload.items() if value not in (None, "")}

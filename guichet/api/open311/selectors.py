@@ -30,6 +30,8 @@ COLUMNS = (
     "created_at",
     "updated_at",
     "due_date",
+    "implicit_decision_on",
+    "decision",
     "channel",
     "request_type__name",
     "request_type__slug",

@@ -160,6 +160,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "closed_at",
             "due_date",
             "is_overdue",
+            "implicit_decision_on",
+            "decision",
             "version",
         ]
 

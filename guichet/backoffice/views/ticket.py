@@ -1,22 +1,36 @@
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.requests import SignedInRequest
-from guichet.backoffice.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TransferForm
+from guichet.backoffice.forms import (
+    AssignForm,
+    DocumentRequestForm,
+    DocumentsReceivedForm,
+    NoteForm,
+    ReplyForm,
+    StatusForm,
+    TransferForm,
+)
 from guichet.backoffice.guards import agent_required, get_ticket_for_agent
 from guichet.backoffice.intake_forms import RelayedMessageForm
 from guichet.backoffice.models import ReplyTemplate
 from guichet.backoffice.replies import reply_template_render
-from guichet.tickets import services
+from guichet.tickets import selectors, services
 from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.files import attachment_response
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.permissions import Action, can
+
+# The time offered by default to send missing documents; the agent changes it as the procedure requires.
+DOCUMENTS_DEFAULT_DAYS = 15
 
 
 def _forms(ticket: Ticket, bound: dict | None = None, reply_body: str = "") -> dict:
@@ -28,6 +42,10 @@ def _forms(ticket: Ticket, bound: dict | None = None, reply_body: str = "") -> d
         "assign_form": AssignForm(initial={**initial, "assignee": ticket.assignee_id}, service=ticket.service),
         "transfer_form": TransferForm(initial=initial, current=ticket.service),
         "relay_form": RelayedMessageForm(initial=initial),
+        "documents_form": DocumentRequestForm(
+            initial={**initial, "deadline": timezone.localdate() + datetime.timedelta(days=DOCUMENTS_DEFAULT_DAYS)}
+        ),
+        "received_form": DocumentsReceivedForm(initial={**initial, "received_on": timezone.localdate()}),
     }
     forms.update(bound or {})
     return forms
@@ -46,6 +64,7 @@ def _render_ticket(request: SignedInRequest, ticket: Ticket, status: int = 200, 
         "events": Event.objects.filter(ticket=ticket).select_related("actor"),
         "form_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True),
         "allowed": {action: can(request.user, action, ticket) for action in Action},
+        "document_request": selectors.open_document_request(ticket),
         **_forms(ticket, bound, reply_body),
     }
     return render(request, "backoffice/ticket.html", context, status=status)
@@ -180,3 +199,36 @@ def attachment(request: SignedInRequest, reference: str, public_id: str) -> Http
     if item is None:
         raise Http404
     return attachment_response(item)
+
+
+@require_POST
+@agent_required
+def documents_request(request: SignedInRequest, reference: str) -> HttpResponse:
+    """« Demander des pièces manquantes » (CRPA L114-5): the list, the time allowed; the clock is suspended."""
+    ticket = get_ticket_for_agent(request, reference, Action.REPLY)
+
+    def do(data: dict) -> str:
+        services.documents_request(
+            ticket=ticket,
+            agent=request.user,
+            items=data["items"],
+            deadline=data["deadline"],
+            expected_version=data["version"],
+        )
+        return _("La demande de pièces est envoyée à l'usager ; le délai de décision implicite est suspendu.")
+
+    return _act(request, ticket, "documents_form", DocumentRequestForm(request.POST), do)
+
+
+@require_POST
+@agent_required
+def documents_received(request: SignedInRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.REPLY)
+
+    def do(data: dict) -> str:
+        services.documents_received(
+            ticket=ticket, agent=request.user, received_on=data["received_on"], expected_version=data["version"]
+        )
+        return _("Pièces reçues : le délai de décision implicite repart de leur date de réception.")
+
+    return _act(request, ticket, "received_form", DocumentsReceivedForm(request.POST), do)

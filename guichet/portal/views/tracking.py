@@ -22,6 +22,7 @@ from guichet.portal.models import RefusalReason
 from guichet.portal.services import refusal_record
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
+from guichet.tickets.attestation import implicit_acceptance_attestation_pdf
 from guichet.tickets.credentials import (
     LinkState,
     access_code_destination,
@@ -218,3 +219,15 @@ def attachment(request: HttpRequest, ticket: Ticket, public_id: str) -> HttpResp
     if item is None:
         return not_found(request)
     return attachment_response(item)
+
+
+@require_GET
+@with_ticket(granted=True)
+def attestation(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """The attestation of an implicit acceptance (CRPA L232-3), for whoever may open the ticket's dashboard."""
+    if not ticket.implicitly_accepted:
+        return not_found(request)
+    response = HttpResponse(implicit_acceptance_attestation_pdf(ticket), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attestation-{ticket.reference_display}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

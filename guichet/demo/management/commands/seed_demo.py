@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from guichet.accounts.services import account_citizen, account_profile_update
 from guichet.backoffice.models import ReplyTemplate
-from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.catalogue.models import Field, LegalRegime, RequestType, Theme
 from guichet.demo import demo_data
 from guichet.demo.history import seed_history
 from guichet.households.selectors import household_of
@@ -81,6 +81,8 @@ def seed_catalogue(tally: Counter[str], services: dict[str, Service], themes: di
                 "deadline_days": spec["deadline_days"],
                 "requires_account": spec.get("requires_account", False),
                 "requires_family_member": spec.get("requires_family_member", False),
+                "legal_regime": spec.get("legal_regime", LegalRegime.REPORT),
+                "implicit_decision_months": spec.get("implicit_decision_months", 2),
                 "order": order,
             },
         )
