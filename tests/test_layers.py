@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"mailroom"},
     {"accounts", "households"},
     {"citizens"},
-    {"tickets"},
+    {"tickets", "surveys"},
     {"notifications"},
     {"catalogue"},
     {"organisation"},

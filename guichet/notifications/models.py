@@ -24,6 +24,7 @@ class Template(models.TextChoices):
     TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
     AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
     PHONE_VERIFICATION = "phone_verification", _("Code de vérification du numéro de téléphone")
+    SURVEY = "survey", _("Questionnaire de satisfaction")
 
 
 # These go to the citizen and carry a fresh personal link.
@@ -36,6 +37,8 @@ CITIZEN_TEMPLATES = frozenset(
         Template.REMINDER,
     }
 )
+# These go to the citizen with the link of a satisfaction survey instead of a personal link.
+SURVEY_TEMPLATES = frozenset({Template.SURVEY})
 # These go to agents and link to the back office.
 AGENT_TEMPLATES = frozenset({Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST})
 
@@ -85,7 +88,7 @@ class Notification(models.Model):
 
     @property
     def for_citizen(self) -> bool:
-        return self.template in CITIZEN_TEMPLATES
+        return self.template in CITIZEN_TEMPLATES or self.template in SURVEY_TEMPLATES
 
     @property
     def for_agent(self) -> bool:
