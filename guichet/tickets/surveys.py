@@ -151,6 +151,16 @@ def survey_refuse(*, survey: Survey) -> bool:
     return True
 
 
+def survey_receipt_code(*, ticket: Ticket) -> str:
+    """The code a counter receipt prints, for a citizen the town hall cannot invite by email or SMS; else ""."""
+    citizen = ticket.citizen
+    if citizen is not None and (citizen.wants_email or citizen.wants_sms):
+        return ""  # invited by message when the ticket is answered
+    if citizen is not None and SurveyRefusal.objects.filter(citizen=citizen).exists():
+        return ""
+    return survey_paper_code(ticket=ticket)
+
+
 def survey_paper_code(*, ticket: Ticket) -> str:
     """A code printed for a citizen without email or SMS (counter receipt): it opens once the ticket is answered."""
     return survey_secret_display(survey_issue(ticket=ticket, channel=InvitationChannel.PAPER))

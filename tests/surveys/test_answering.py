@@ -98,9 +98,7 @@ def test_not_solved_reopens_the_ticket_with_the_citizens_words_and_alerts_the_ag
         EventKind.SURVEY_REOPENED,
     ]
     # The existing alert path: the agent in charge is told of the citizen's message.
-    assert Notification.objects.filter(
-        ticket=ticket, template=Template.CITIZEN_REPLIED, recipient=agent.email
-    ).exists()
+    assert Notification.objects.filter(ticket=ticket, template=Template.CITIZEN_REPLIED, recipient=agent.email).exists()
     assert Survey.objects.get(ticket=ticket).not_resolved
 
 
