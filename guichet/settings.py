@@ -362,6 +362,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "guichet.tickets.lifecycle.Status",
         "ChannelEnum": "guichet.tickets.lifecycle.Channel",
         "AuthorKindEnum": "guichet.tickets.models.AuthorKind",
+        "ClosingOutcomeEnum": "guichet.tickets.lifecycle.ClosingOutcome",
     },
     # Swagger UI and Redoc come from drf-spectacular-sidecar, served by the app: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -341,7 +341,7 @@ def outcome_for(*, ticket: Ticket, kind: str, competent_body: str = "", duplicat
     return Outcome(kind=kind, duplicate_of=kept)
 
 
-def ticket_survey_answered(*, ticket: Ticket, data: dict[str, str], comment: str, not_resolved: bool) -> Event:
+def ticket_survey_answered(*, ticket: Ticket, ratings: dict[str, str], comment: str, not_resolved: bool) -> Event:
     """The citizen answered a satisfaction survey: the agents' timeline shows it (the version stays: no form turns
     stale, and the citizen's page does not change)."""
     return _event(
@@ -351,7 +351,9 @@ def ticket_survey_answered(*, ticket: Ticket, data: dict[str, str], comment: str
         channel=Channel.WEB,
         comment=comment,
         not_resolved=not_resolved,
-        **data,
+        ease=ratings["ease"],
+        quality=ratings["quality"],
+        delay=ratings["delay"],
     )
 
 

@@ -127,7 +127,7 @@ def survey_answer(*, survey: Survey, answer: SurveyAnswer) -> Reopening:
         locked.save()
         services.ticket_survey_answered(
             ticket=ticket,
-            data={"ease": answer.ease, "quality": answer.quality, "delay": answer.delay},
+            ratings={"ease": answer.ease, "quality": answer.quality, "delay": answer.delay},
             comment=locked.comment,
             not_resolved=answer.not_resolved,
         )

@@ -172,7 +172,8 @@ class RatingsSerializer(serializers.Serializer):
 
 class SatisfactionRowSerializer(serializers.Serializer):
     key = serializers.CharField(help_text=_("Slug du service ou de la démarche, canal, identifiant de l'agent."))
-    label = serializers.CharField()
+    # "name", not "label": a serializer's own attribute.
+    name = serializers.CharField(source="label")
     n = serializers.IntegerField(help_text=_("Nombre d'avis."))
     publishable = serializers.BooleanField()
     ease = RatingsSerializer()
