@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "guichet.citizens",
     "guichet.households",
     "guichet.tickets",
+    "guichet.surveys",
     "guichet.notifications",
     "guichet.intake",
     "guichet.mailroom",
@@ -393,6 +394,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "guichet.tickets.lifecycle.Status",
         "ChannelEnum": "guichet.tickets.lifecycle.Channel",
         "AuthorKindEnum": "guichet.tickets.models.AuthorKind",
+        "ClosingOutcomeEnum": "guichet.tickets.lifecycle.ClosingOutcome",
     },
     # Swagger UI and Redoc come from drf-spectacular-sidecar, served by the app: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -408,6 +410,8 @@ GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 # Personal links stop working after this many days without use; each use starts the count again.
 GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)
+# Satisfaction surveys: a link or a printed code works this many days after the answer or closing of its ticket.
+GUICHET_SURVEY_DAYS = env_int("GUICHET_SURVEY_DAYS", 30)
 # Access codes by SMS or email (POST /suivi/<ref>/code/envoyer/): a proof of work of N leading zero bits
 # (about 2^N SHA-256 in the browser), a stricter per-address limit without it (no JavaScript), and caps per
 # citizen (or address) and for the whole commune over the last 24 hours. 3 codes an hour per ticket, always.

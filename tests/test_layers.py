@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
     {"mailroom"},
     {"accounts", "households"},
     {"citizens"},
+    {"surveys"},
     {"tickets"},
     {"notifications"},
     {"catalogue"},

@@ -19,7 +19,7 @@ from guichet.accounts import selectors
 from guichet.accounts.models import PhoneVerification, TicketSeen, User
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_search_text, citizen_update
-from guichet.notifications.models import CITIZEN_TEMPLATES, Notification, Template
+from guichet.notifications.models import CITIZEN_TEMPLATES, SURVEY_TEMPLATES, Notification, Template
 from guichet.notifications.services import notifications_withdraw
 from guichet.organisation import roles
 from guichet.tickets.models import AuthorKind, EventKind, Ticket
@@ -141,7 +141,9 @@ def _anonymise(citizen: Citizen, *, actor: User) -> None:
     citizen.household_members.all().delete()
     tickets = tickets_strip_personal_data(citizen=citizen)
     notifications_withdraw(
-        notifications=Notification.objects.filter(ticket__in=tickets, template__in=CITIZEN_TEMPLATES),
+        notifications=Notification.objects.filter(
+            ticket__in=tickets, template__in=CITIZEN_TEMPLATES | SURVEY_TEMPLATES
+        ),
         reason="account deleted",
     )
     for name in ("first_name", "email", "phone", "street", "postcode", "city"):

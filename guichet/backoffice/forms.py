@@ -8,7 +8,8 @@ from guichet.backoffice.inbox import DEFAULT_SORT, InboxFilters
 from guichet.catalogue.models import RequestType
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Service
-from guichet.tickets.lifecycle import TRANSITIONS, Channel, Status
+from guichet.tickets.lifecycle import TRANSITIONS, Channel, ClosingOutcome, Status
+from guichet.tickets.models import ENDED_STATUSES
 
 SORT_CHOICES = [
     ("echeance", _("Échéance la plus proche")),
@@ -130,12 +131,43 @@ class NoteForm(VersionedForm):
 class StatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("Nouveau statut"), choices=Status.choices)
     reason = forms.CharField(label=_("Motif"), required=False, max_length=500)
+    # Closing or rejecting: what happened (the citizen reads it on their page and in the notification).
+    outcome = forms.ChoiceField(
+        label=_("Issue de la demande"),
+        required=False,
+        choices=[("", _("— à choisir pour clôturer ou classer sans suite —")), *ClosingOutcome.choices],
+    )
+    competent_body = forms.CharField(
+        label=_("Organisme compétent"),
+        required=False,
+        max_length=200,
+        help_text=_("Si la demande ne relève pas de la mairie : vers qui l’usager doit se tourner."),
+    )
+    duplicate_reference = forms.CharField(
+        label=_("Numéro de la demande conservée"),
+        required=False,
+        max_length=30,
+        help_text=_("Si c’est un doublon : le numéro de suivi de la demande qui reste ouverte."),
+    )
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["status"]).choices = [
             (s, Status(s).label) for s in Status if s in TRANSITIONS[current]
         ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") not in ENDED_STATUSES:
+            return data
+        outcome = data.get("outcome")
+        if not outcome:
+            self.add_error("outcome", _("Indiquez l’issue de la demande pour la clôturer ou la classer sans suite."))
+        elif outcome == ClosingOutcome.NOT_FOR_TOWN_HALL and not data.get("competent_body", "").strip():
+            self.add_error("competent_body", _("Indiquez l’organisme compétent vers lequel l’usager doit se tourner."))
+        elif outcome == ClosingOutcome.DUPLICATE and not data.get("duplicate_reference", "").strip():
+            self.add_error("duplicate_reference", _("Indiquez le numéro de suivi de la demande conservée."))
+        return data
 
 
 class AssignForm(VersionedForm):

@@ -31,8 +31,11 @@ TICKET_STRIP_MM = 1000
 TICKET_BOTTOM_MM = 6  # the 4 mm page margin plus a little paper before the cutter
 
 
-def counter_receipt_pdf(*, ticket: Ticket, access_url: str, layout: str = "a4") -> bytes:
-    """The receipt as PDF bytes; ``access_url`` is the citizen's personal link, printed as a QR code."""
+def counter_receipt_pdf(*, ticket: Ticket, access_url: str, layout: str = "a4", survey_code: str = "") -> bytes:
+    """The receipt as PDF bytes; ``access_url`` is the citizen's personal link, printed as a QR code.
+
+    ``survey_code``: the satisfaction survey's code, for a citizen who will not get it by email or SMS.
+    """
     if layout not in LAYOUTS:
         raise ValueError(f"Unknown receipt layout {layout!r}; expected one of {sorted(LAYOUTS)}")
     weasyprint = weasyprint_module()
@@ -44,6 +47,8 @@ def counter_receipt_pdf(*, ticket: Ticket, access_url: str, layout: str = "a4") 
         "attachments": _attachment_names(ticket.answers),
         "tracking_url": settings.SITE_URL + reverse("portal:track"),
         "qr_data_uri": qr_png_data_uri(access_url),
+        "survey_code": survey_code,
+        "survey_url": settings.SITE_URL + reverse("portal:survey_code"),
     }
     # Citizen-facing, like the notifications: French whatever the agent's interface language.
     with translation.override("fr"):

@@ -47,7 +47,9 @@ def deliver(notification_id: int) -> str:
     try:
         if minted.withdrawn:
             raise Undeliverable(f"the {notification.template} was withdrawn (account deleted, or already done)")
-        rendered = render_notification(notification, access_token=minted.token, access_code=minted.code)
+        rendered = render_notification(
+            notification, access_token=minted.token, access_code=minted.code, survey_token=minted.survey
+        )
         provider_id = TRANSPORTS[notification.channel](notification, rendered)
     except Exception as error:  # any transport failure is recorded and retried, never lost
         logger.warning("Notification %s failed (attempt %s): %s", notification.pk, notification.attempts, error)
@@ -79,6 +81,10 @@ class Minted:
     @property
     def code(self) -> str | None:
         return self.value if self.secret and self.secret.kind == "code" else None
+
+    @property
+    def survey(self) -> str | None:
+        return self.value if self.secret and self.secret.kind == "survey" else None
 
     def withdraw(self, notification: Notification) -> None:
         if self.secret is not None and self.value is not None:

@@ -26,6 +26,7 @@ class Template(models.TextChoices):
     PHONE_VERIFICATION = "phone_verification", _("Code de vérification du numéro de téléphone")
     IMPLICIT_DECISION = "implicit_decision", _("Décision implicite (acceptation ou rejet)")
     IMPLICIT_DECISION_NEAR = "implicit_decision_near", _("Alerte agent : décision implicite proche")
+    SURVEY = "survey", _("Questionnaire de satisfaction")
 
 
 # These go to the citizen and carry a fresh personal link.
@@ -39,6 +40,8 @@ CITIZEN_TEMPLATES = frozenset(
         Template.IMPLICIT_DECISION,
     }
 )
+# These go to the citizen with the link of a satisfaction survey instead of a personal link.
+SURVEY_TEMPLATES = frozenset({Template.SURVEY})
 # These go to agents and link to the back office.
 AGENT_TEMPLATES = frozenset(
     {Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST, Template.IMPLICIT_DECISION_NEAR}
@@ -90,7 +93,7 @@ class Notification(models.Model):
 
     @property
     def for_citizen(self) -> bool:
-        return self.template in CITIZEN_TEMPLATES
+        return self.template in CITIZEN_TEMPLATES or self.template in SURVEY_TEMPLATES
 
     @property
     def for_agent(self) -> bool:

@@ -43,6 +43,7 @@ def template_preview(override: TemplateOverride) -> Rendered:
         notification,
         access_token="exemple-de-lien-personnel",
         access_code="123456",
+        survey_token="K7Q2M9XDH3TP0ABC",
         override=override,
         extra_context={"message": message},
     )

@@ -24,7 +24,7 @@ from guichet.tickets.models import Ticket
 class Secret:
     """A secret minted per sending, so that no raw secret is ever stored; only its hash is kept."""
 
-    kind: str  # "token" (the personal link of the message) or "code"
+    kind: str  # "token" (the personal link of the message), "code" or "survey" (a satisfaction survey's link)
     # None: nothing left to send (the secret was withdrawn meanwhile, e.g. the account was deleted).
     issue: Callable[[Notification], str | None]
     withdraw: Callable[[Notification, str], None]

@@ -60,6 +60,7 @@ def render_notification(
     *,
     access_token: str | None = None,
     access_code: str | None = None,
+    survey_token: str | None = None,
     override: TemplateOverride | None = None,
     extra_context: dict[str, Any] | None = None,
 ) -> Rendered:
@@ -77,6 +78,10 @@ def render_notification(
         if access_token:
             route = "portal:short_access" if notification.channel == NotificationChannel.SMS else "portal:access"
             context["access_url"] = absolute(reverse(route, args=[ticket.reference, access_token]))
+        if survey_token:
+            context["survey_url"] = absolute(reverse("portal:survey", args=[survey_token]))
+            context["survey_refusal_url"] = absolute(reverse("portal:survey_refuse", args=[survey_token]))
+            context["survey_days"] = settings.GUICHET_SURVEY_DAYS
         if notification.for_agent:
             context["backoffice_url"] = absolute(reverse("backoffice:ticket", args=[ticket.reference]))
     if message_id := notification.context.get("message_id"):

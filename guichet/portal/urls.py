@@ -1,12 +1,15 @@
 from django.urls import path
 
-from guichet.portal.views import catalogue, results, tracking
+from guichet.portal.views import catalogue, results, survey, tracking
 
 app_name = "portal"
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("demarches/<slug:slug>/", catalogue.request_form, name="request_form"),
     path("resultats/", results.results, name="results"),
+    path("avis/", survey.survey_code, name="survey_code"),
+    path("avis/<str:token>/", survey.survey, name="survey"),
+    path("avis/<str:token>/refuser/", survey.survey_refuse_view, name="survey_refuse"),
     path("suivi/", tracking.track, name="track"),
     path("suivi/<str:reference>/", tracking.ticket_page, name="ticket"),
     path("suivi/<str:reference>/confirmation/", tracking.confirmation, name="confirmation"),

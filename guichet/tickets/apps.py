@@ -11,12 +11,15 @@ class TicketsConfig(AppConfig):
         # Imported here, not at the top: Django loads the models after the app configs.
         from guichet.notifications import registry
         from guichet.notifications.models import CITIZEN_TEMPLATES, Template
-        from guichet.tickets import credentials, services
+        from guichet.tickets import credentials, services, surveys
 
         # A citizen's message carries a fresh personal link; an access code message, its code.
         personal_link = registry.Secret("token", credentials.personal_link_mint, credentials.personal_link_withdraw)
         registry.register_secret(CITIZEN_TEMPLATES, personal_link)
         access_code = registry.Secret("code", credentials.access_code_mint, credentials.access_code_unmint)
         registry.register_secret([Template.ACCESS_CODE], access_code)
+        # A satisfaction survey's invitation carries its survey's secret.
+        survey = registry.Secret("survey", surveys.survey_mint, surveys.survey_withdraw)
+        registry.register_secret([Template.SURVEY], survey)
         # What became of a ticket's notification goes on its timeline, written by tickets.services.
         registry.register_event_recorder(services.ticket_notification_event)

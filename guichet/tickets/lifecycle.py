@@ -45,3 +45,19 @@ REOPENED_BY_CITIZEN_REPLY = frozenset({Status.AWAITING_CITIZEN, Status.ANSWERED,
 
 def can_transition(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+class ClosingOutcome(models.TextChoices):
+    """Why a ticket ended: the status says that it ended (closed or rejected), the outcome says what happened."""
+
+    RESOLVED = "resolved", _("Résolue")
+    NOT_FOR_TOWN_HALL = "not_for_town_hall", _("Ne relève pas de la mairie")
+    NO_FOLLOW_UP = "no_follow_up", _("Suite impossible")
+    DUPLICATE = "duplicate", _("Doublon d’une autre demande")
+
+
+# The outcome a caller that does not say gets, and the one the data migration gave to tickets ended before.
+DEFAULT_OUTCOMES: dict[str, str] = {
+    Status.CLOSED: ClosingOutcome.RESOLVED,
+    Status.REJECTED: ClosingOutcome.NO_FOLLOW_UP,
+}

@@ -13,7 +13,7 @@ from guichet.citizens.models import Citizen
 from guichet.lib import references
 from guichet.organisation.models import Service
 from guichet.tickets import permissions
-from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, Status
+from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, ClosingOutcome, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -112,6 +112,19 @@ class Ticket(models.Model):
     decision = models.CharField(_("décision"), max_length=20, choices=Decision.choices, blank=True, default="")
     # The implicit-decision date the agents were warned about (warned once per date, see implicit_decision_warn).
     implicit_decision_warned_for = models.DateField(null=True, blank=True, editable=False)
+    # What happened, said by the agent who closed or rejected it (lifecycle.ClosingOutcome); blank while open.
+    closing_outcome = models.CharField(
+        _("issue de la demande"), max_length=20, choices=ClosingOutcome.choices, blank=True, default=""
+    )
+    competent_body = models.CharField(_("organisme compétent"), max_length=200, blank=True, default="")
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("doublon de la demande"),
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -147,6 +160,8 @@ class Ticket(models.Model):
             models.Index(fields=["updated_at"]),
             models.Index(fields=["channel", "created_at"]),
             models.Index(fields=["status", "created_at"]),
+            # The statistics count the tickets ended in a period by their outcome.
+            models.Index(fields=["closed_at", "closing_outcome"], name="ticket_ended_by_outcome"),
             # The open tickets in deadline order, with every column the inbox filters on: a page's ids
             # come from this index alone (see backoffice.paging), whatever the size of the table.
             models.Index(
@@ -172,6 +187,12 @@ class Ticket(models.Model):
             models.CheckConstraint(condition=models.Q(version__gte=1), name="ticket_version_at_least_1"),
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="ticket_status_known"),
             models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="ticket_channel_known"),
+            # An outcome is a known one, and only an ended ticket has one (reopening clears it).
+            models.CheckConstraint(
+                condition=models.Q(closing_outcome="")
+                | models.Q(closing_outcome__in=ClosingOutcome.values, status__in=sorted(ENDED_STATUSES)),
+                name="ticket_outcome_only_when_ended",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -304,6 +325,9 @@ class EventKind(models.TextChoices):
     IMPLICIT_ACCEPTANCE = "implicit_acceptance", _("Acceptation implicite")
     IMPLICIT_REJECTION = "implicit_rejection", _("Rejet implicite")
     IMPLICIT_DECISION_NEAR = "implicit_decision_near", _("Agents prévenus : décision implicite proche")
+    SURVEY_SENT = "survey_sent", _("Questionnaire de satisfaction proposé")
+    SURVEY_ANSWERED = "survey_answered", _("Avis de l’usager reçu")
+    SURVEY_REOPENED = "survey_reopened", _("Rouverte par l’avis de l’usager : problème non résolu")
 
 
 PUBLIC_EVENT_KINDS = frozenset(

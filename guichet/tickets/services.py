@@ -8,6 +8,7 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -34,9 +35,18 @@ from guichet.notifications.services import (
 )
 from guichet.organisation import roles
 from guichet.organisation.models import Agent, Commune, Role, Service
+from guichet.surveys.models import SURVEYED_STATUSES, survey_wanted
 from guichet.tickets import legal
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
-from guichet.tickets.lifecycle import OPEN_STATUSES, REOPENED_BY_CITIZEN_REPLY, Channel, Status, can_transition
+from guichet.tickets.lifecycle import (
+    DEFAULT_OUTCOMES,
+    OPEN_STATUSES,
+    REOPENED_BY_CITIZEN_REPLY,
+    Channel,
+    ClosingOutcome,
+    Status,
+    can_transition,
+)
 from guichet.tickets.models import (
     ENDED_STATUSES,
     AccessCode,
@@ -250,6 +260,7 @@ def message_post_by_agent(
     uploads: Iterable[CheckedUpload] = (),
     new_status: str | None = None,
     expected_version: int | None = None,
+    outcome: "Outcome | None" = None,
 ) -> Message:
     """An agent's reply to the citizen (notified), or an internal note (never shown to the citizen)."""
     with transaction.atomic():
@@ -266,9 +277,10 @@ def message_post_by_agent(
         _append_search_text(ticket, body)
 
         target = new_status or (Status.IN_PROGRESS if not internal and ticket.status == Status.RECEIVED else None)
+        event = None
         if target and target != ticket.status:
             _check_transition(ticket, target)
-            _set_status(ticket, target, actor=agent)
+            event = _set_status(ticket, target, actor=agent, outcome=outcome)
         else:
             _touch(ticket)
         if not internal:
@@ -276,19 +288,111 @@ def message_post_by_agent(
             notify_citizen(
                 ticket=ticket, template=template, key=f"message:{message.pk}", context={"message_id": message.pk}
             )
+        if event is not None:
+            _offer_survey(ticket, event)
     return message
 
 
 def ticket_change_status(
-    *, ticket: Ticket, to_status: str, actor: User, reason: str = "", expected_version: int | None = None
+    *,
+    ticket: Ticket,
+    to_status: str,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+    outcome: "Outcome | None" = None,
 ) -> Ticket:
+    """Move the ticket on; closing or rejecting it records what happened (``outcome``, else the default one)."""
     with transaction.atomic():
         ticket = _lock(ticket, expected_version=expected_version)
         _check_transition(ticket, to_status)
-        event = _set_status(ticket, to_status, actor=actor, reason=reason)
+        event = _set_status(ticket, to_status, actor=actor, reason=reason, outcome=outcome)
         if to_status in NOTIFIED_STATUSES:
             notify_citizen(ticket=ticket, template=Template.STATUS_CHANGED, key=f"status:{event.pk}")
+        _offer_survey(ticket, event)
     return ticket
+
+
+def _offer_survey(ticket: Ticket, event: Event) -> None:
+    """Answered or ended: the citizen is invited to give their opinion, by email or SMS (see surveys.models)."""
+    if event.to_status not in SURVEYED_STATUSES or not survey_wanted(ticket):
+        return
+    sent = notify_citizen(ticket=ticket, template=Template.SURVEY, key=f"survey:{event.pk}")
+    if sent:
+        _event(ticket, EventKind.SURVEY_SENT, channels=sorted(notification.channel for notification in sent))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the agent says happened when they close or reject a ticket (see ``outcome_for``)."""
+
+    kind: str
+    competent_body: str = ""
+    duplicate_of: Ticket | None = None
+
+
+def outcome_for(*, ticket: Ticket, kind: str, competent_body: str = "", duplicate_reference: str = "") -> Outcome:
+    """Check an agent's closing outcome: the competent body named, the kept ticket known and not this one."""
+    if kind not in ClosingOutcome.values:
+        raise ValidationError(_("Indiquez l’issue de la demande."))
+    competent_body = " ".join(competent_body.split())
+    if kind == ClosingOutcome.NOT_FOR_TOWN_HALL and not competent_body:
+        raise ValidationError(_("Indiquez l’organisme compétent vers lequel l’usager doit se tourner."))
+    if kind != ClosingOutcome.DUPLICATE:
+        return Outcome(kind=kind, competent_body=competent_body if kind == ClosingOutcome.NOT_FOR_TOWN_HALL else "")
+    normalised = references.normalise(duplicate_reference)
+    if not duplicate_reference.strip():
+        raise ValidationError(_("Indiquez le numéro de suivi de la demande conservée."))
+    # One commune per installation: every ticket of the database is the same commune's.
+    kept = Ticket.objects.filter(reference=normalised).first() if normalised else None
+    if kept is None:
+        raise ValidationError(
+            _("Aucune demande ne porte le numéro %(reference)s.") % {"reference": duplicate_reference}
+        )
+    if kept.pk == ticket.pk:
+        raise ValidationError(_("Une demande ne peut pas être le doublon d’elle-même."))
+    if kept.duplicate_of_id is not None and kept.closing_outcome == ClosingOutcome.DUPLICATE:
+        raise ValidationError(
+            _("La demande %(reference)s est elle-même un doublon : indiquez la demande conservée.")
+            % {"reference": kept.reference_display}
+        )
+    return Outcome(kind=kind, duplicate_of=kept)
+
+
+def ticket_survey_answered(*, ticket: Ticket, ratings: dict[str, str], comment: str, not_resolved: bool) -> Event:
+    """The citizen answered a satisfaction survey: the agents' timeline shows it (the version stays: no form turns
+    stale, and the citizen's page does not change)."""
+    return _event(
+        ticket,
+        EventKind.SURVEY_ANSWERED,
+        actor_kind=AuthorKind.CITIZEN,
+        channel=Channel.WEB,
+        comment=comment,
+        not_resolved=not_resolved,
+        ease=ratings["ease"],
+        quality=ratings["quality"],
+        delay=ratings["delay"],
+    )
+
+
+def ticket_reopen_by_survey(*, ticket: Ticket, body: str) -> bool:
+    """ "My problem is not solved": the citizen's words go to the thread, which reopens the ticket and alerts the
+    agent as any reply of theirs would, within the same rules (not a rejected one, nor one closed too long ago)."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if not citizen_can_reply(ticket):
+            return False
+        from_status = ticket.status
+        message = message_post_by_citizen(ticket=ticket, body=body, channel=Channel.WEB)
+        _event(
+            ticket,
+            EventKind.SURVEY_REOPENED,
+            actor_kind=AuthorKind.CITIZEN,
+            channel=Channel.WEB,
+            previous=from_status,
+            message=message.pk,
+        )
+    return True
 
 
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, expected_version: int | None = None) -> Ticket:
@@ -686,9 +790,22 @@ def _set_status(
     actor_kind: str = AuthorKind.AGENT,
     channel: str = "",
     reason: str = "",
+    outcome: Outcome | None = None,
 ) -> Event:
     from_status = ticket.status
     data: dict[str, Any] = {"reason": reason} if reason else {}
+    if to_status in ENDED_STATUSES:
+        outcome = outcome or Outcome(kind=DEFAULT_OUTCOMES[to_status])
+        data["outcome"] = outcome.kind
+        if outcome.competent_body:
+            data["competent_body"] = outcome.competent_body
+        if outcome.duplicate_of is not None:
+            data["duplicate_of"] = outcome.duplicate_of.reference
+    else:
+        outcome = Outcome(kind="")
+    ticket.closing_outcome = outcome.kind
+    ticket.competent_body = outcome.competent_body
+    ticket.duplicate_of = outcome.duplicate_of
     if from_status == Status.AWAITING_CITIZEN:
         # The clock stops while the town hall waits for the citizen: the deadline moves by that much.
         calendar = Commune.current().calendar
@@ -704,7 +821,18 @@ def _set_status(
     ticket.status = to_status
     ticket.status_changed_at = timezone.now()
     ticket.closed_at = ticket.status_changed_at if to_status in ENDED_STATUSES else None
-    _touch(ticket, "status", "status_changed_at", "closed_at", "due_date", "decision", "implicit_decision_on")
+    _touch(
+        ticket,
+        "status",
+        "status_changed_at",
+        "closed_at",
+        "due_date",
+        "decision",
+        "implicit_decision_on",
+        "closing_outcome",
+        "competent_body",
+        "duplicate_of",
+    )
     return _event(
         ticket,
         EventKind.STATUS_CHANGED,

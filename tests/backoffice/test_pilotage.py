@@ -212,8 +212,9 @@ def test_the_number_of_queries_does_not_grow_with_the_tickets(client, dataset, a
     for day in (12, 13, 18, 19, 20):
         ticket = factories.make_ticket(request_type=dataset.request_type, citizen=None, received_at=paris(5, day))
         change(ticket, agent, paris(5, 21), Status.ANSWERED)
-    # Two reports of 12, the backlog, 4 for the charts, the form's choices, the session and the agent.
-    with django_assert_max_num_queries(36):
+    # Two reports of 12, the backlog, 4 for the charts, the form's choices, the session and the agent; the
+    # closing outcomes (1) and the satisfaction answers (5: overall, by service, type, channel and agent).
+    with django_assert_max_num_queries(42):
         response = client.get(URL, MAY)
     with CaptureQueriesContext(connection) as after:
         client.get(URL, MAY)

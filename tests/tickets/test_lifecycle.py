@@ -91,7 +91,8 @@ def test_agent_status_change_writes_event_and_notifies_on_answered(ticket, agent
     )
     assert changes == [(Status.RECEIVED, Status.IN_PROGRESS), (Status.IN_PROGRESS, Status.ANSWERED)]
     templates = list(Notification.objects.filter(ticket=ticket).values_list("template", flat=True))
-    assert sorted(templates) == sorted([Template.ACKNOWLEDGEMENT, Template.STATUS_CHANGED])
+    # Answered: the citizen is told, and invited to give their opinion.
+    assert sorted(templates) == sorted([Template.ACKNOWLEDGEMENT, Template.STATUS_CHANGED, Template.SURVEY])
 
 
 def test_forbidden_transition_is_refused_with_a_french_message(ticket, agent):

@@ -20,8 +20,8 @@ from guichet.lib.dates import validate_in_range
 from guichet.lib.submission_keys import parse_submission_key
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Role, Service
-from guichet.tickets.lifecycle import Channel, Status
-from guichet.tickets.models import Attachment, Event, Message, Ticket
+from guichet.tickets.lifecycle import Channel, ClosingOutcome, Status
+from guichet.tickets.models import ENDED_STATUSES, Attachment, Event, Message, Ticket
 
 ORDERINGS = ("-created_at", "created_at", "-updated_at", "updated_at")
 
@@ -242,6 +242,19 @@ class TicketDetailSerializer(TicketSerializer):
         help_text="Application partenaire qui l'a déposée.",
     )
     entered_by = AgentRefSerializer(read_only=True, allow_null=True)
+    closing_outcome = serializers.ChoiceField(
+        choices=ClosingOutcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Issue d'une demande clôturée ou classée sans suite ; vide tant qu'elle est ouverte.",
+    )
+    duplicate_of = serializers.CharField(
+        source="duplicate_of.reference",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Numéro de la demande conservée, pour un doublon.",
+    )
     answers = AnswerSerializer(many=True, read_only=True)
     form_attachments = AttachmentSerializer(many=True, read_only=True)
     messages = MessageSerializer(many=True, read_only=True)
@@ -253,6 +266,9 @@ class TicketDetailSerializer(TicketSerializer):
             "household_member",
             "api_application",
             "entered_by",
+            "closing_outcome",
+            "competent_body",
+            "duplicate_of",
             "answers",
             "form_attachments",
             "messages",
@@ -503,6 +519,34 @@ class MessageUploadSerializer(MessageCreateSerializer):
 class StatusChangeSerializer(VersionedSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    outcome = serializers.ChoiceField(
+        choices=ClosingOutcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Issue, obligatoire pour closed et rejected."),
+    )
+    competent_body = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        default="",
+        help_text=_("Organisme compétent, obligatoire avec l'issue not_for_town_hall."),
+    )
+    duplicate_of = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=30,
+        default="",
+        help_text=_("Numéro de suivi de la demande conservée, obligatoire avec l'issue duplicate."),
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data["status"] in ENDED_STATUSES and not data["outcome"]:
+            raise serializers.ValidationError(
+                {"outcome": [_("Indiquez l’issue de la demande pour la clôturer ou la classer sans suite.")]}
+            )
+        return data
 
 
 class AssignSerializer(VersionedSerializer):

@@ -23,6 +23,8 @@ from guichet.catalogue.models import RequestType
 from guichet.organisation.models import Service
 from guichet.statistics.filters import Period, Preset, StatsFilter
 from guichet.statistics.metrics import Report, ticket_backlog, ticket_stats, ticket_stats_compared
+from guichet.statistics.outcomes import ticket_outcomes
+from guichet.statistics.satisfaction import ticket_satisfaction
 from guichet.tickets.lifecycle import Channel
 
 Found = TypeVar("Found")
@@ -153,8 +155,45 @@ class BacklogSerializer(serializers.Serializer):
     awaiting_citizen = ShareSerializer()
 
 
+class OutcomesSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text=_("Demandes clôturées ou classées sans suite sur la période."))
+    by_outcome = serializers.DictField(
+        source="shares", child=ShareSerializer(), help_text=_("resolved, not_for_town_hall, no_follow_up, duplicate.")
+    )
+
+
+class RatingsSerializer(serializers.Serializer):
+    good = serializers.IntegerField()
+    medium = serializers.IntegerField()
+    bad = serializers.IntegerField()
+    n = serializers.IntegerField()
+    satisfied = ShareSerializer(help_text=_("Part des réponses « Très bien » (good)."))
+
+
+class SatisfactionRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_("Slug du service ou de la démarche, canal, identifiant de l'agent."))
+    # "name", not "label": a serializer's own attribute.
+    name = serializers.CharField(source="label")
+    n = serializers.IntegerField(help_text=_("Nombre d'avis."))
+    publishable = serializers.BooleanField()
+    ease = RatingsSerializer()
+    quality = RatingsSerializer()
+    delay = RatingsSerializer()
+    not_resolved = ShareSerializer()
+
+
+class SatisfactionSerializer(serializers.Serializer):
+    overall = SatisfactionRowSerializer()
+    by_service = SatisfactionRowSerializer(many=True)
+    by_request_type = SatisfactionRowSerializer(many=True)
+    by_channel = SatisfactionRowSerializer(many=True)
+    by_agent = SatisfactionRowSerializer(many=True)
+
+
 class StatsSerializer(ReportSerializer):
     backlog = BacklogSerializer(help_text=_("Les demandes ouvertes aujourd'hui (la période ne s'applique pas)."))
+    outcomes = OutcomesSerializer(help_text=_("Issue des demandes terminées sur la période."))
+    satisfaction = SatisfactionSerializer(help_text=_("Avis des usagers reçus sur la période."))
     previous = ReportSerializer(required=False, help_text=_("Avec compare=true : la période précédente."))
 
 
@@ -221,4 +260,6 @@ class Stats(GenericAPIView):
         else:
             data = _report_data(ticket_stats(user=user, filters=filters))
         data["backlog"] = ticket_backlog(user=user, filters=filters)
+        data["outcomes"] = ticket_outcomes(user=user, filters=filters)
+        data["satisfaction"] = ticket_satisfaction(user=user, filters=filters)
         return Response(StatsSerializer(data).data)

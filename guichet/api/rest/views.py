@@ -37,7 +37,7 @@ from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.permissions import Action, can
 
 LIST_RELATED = ("request_type", "service", "assignee", "citizen")
-DETAIL_RELATED = (*LIST_RELATED, "entered_by", "household_member", "api_key")
+DETAIL_RELATED = (*LIST_RELATED, "entered_by", "household_member", "api_key", "duplicate_of")
 
 
 def _detail_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -261,12 +261,21 @@ class TicketStatus(TicketAction):
         return super().post(request, reference)
 
     def perform(self, request: Request, ticket: Ticket, data: dict) -> None:
+        outcome = None
+        if data["outcome"]:
+            outcome = services.outcome_for(
+                ticket=ticket,
+                kind=data["outcome"],
+                competent_body=data["competent_body"],
+                duplicate_reference=data["duplicate_of"],
+            )
         services.ticket_change_status(
             ticket=ticket,
             to_status=data["status"],
             actor=_user(request),
             reason=data["reason"],
             expected_version=data["version"],
+            outcome=outcome,
         )
 
 

@@ -24,6 +24,7 @@ from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.permissions import Action
 from guichet.tickets.services import message_post_by_citizen
+from guichet.tickets.surveys import survey_receipt_code
 
 
 def _chosen_citizen(request: HttpRequest) -> Citizen | None:
@@ -110,7 +111,8 @@ def receipt(request: SignedInRequest, reference: str) -> HttpResponse:
 
     token = access_token_issue(ticket=ticket)
     access_url = absolute(reverse("portal:access", args=[ticket.reference, token]))
-    pdf = counter_receipt_pdf(ticket=ticket, access_url=access_url, layout=layout)
+    survey_code = survey_receipt_code(ticket=ticket)
+    pdf = counter_receipt_pdf(ticket=ticket, access_url=access_url, layout=layout, survey_code=survey_code)
     response = HttpResponse(pdf, content_type="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="recepisse-{ticket.reference}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

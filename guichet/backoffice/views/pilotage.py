@@ -40,6 +40,8 @@ from guichet.statistics.metrics import (
     ticket_backlog,
     ticket_stats_compared,
 )
+from guichet.statistics.outcomes import ticket_outcomes
+from guichet.statistics.satisfaction import ticket_satisfaction
 from guichet.statistics.series import (
     Step,
     durations_over_time,
@@ -47,7 +49,7 @@ from guichet.statistics.series import (
     volume_by_channel_over_time,
     within_deadline_by_service,
 )
-from guichet.tickets.lifecycle import Channel
+from guichet.tickets.lifecycle import Channel, ClosingOutcome
 
 DEFAULT_PRESET = Preset.LAST_12_MONTHS
 # A longer custom period would only draw an unreadable chart (and a table of hundreds of months).
@@ -160,6 +162,7 @@ def pilotage(request: SignedInRequest) -> HttpResponse:
         "query_string": request.GET.urlencode(),
         "may_export_citizens": may_export_citizen_data(request.user),
         **_figures(request, filters),
+        **_endings_and_satisfaction(request, filters),
     }
     return render(request, "backoffice/pilotage.html", context)
 
@@ -223,6 +226,23 @@ def _figures(request: SignedInRequest, filters: StatsFilter) -> dict[str, Any]:
         ],
         "age_rows": [(AGE_LABELS[name], backlog.by_age[name]) for name, _, _ in AGE_BUCKETS],
         "deadline_rows": within_deadline_by_service(user=user, filters=filters),
+    }
+
+
+def _endings_and_satisfaction(request: SignedInRequest, filters: StatsFilter) -> dict[str, Any]:
+    """How the tickets that ended in the period ended, and what the citizens said (statistics.outcomes, .satisfaction)."""
+    outcomes = ticket_outcomes(user=request.user, filters=filters)
+    satisfaction = ticket_satisfaction(user=request.user, filters=filters)
+    return {
+        "outcome_rows": [(label, outcomes.share(code)) for code, label in ClosingOutcome.choices],
+        "outcomes_total": outcomes.n,
+        "satisfaction": satisfaction,
+        "satisfaction_groups": [
+            (_("Par service"), _("Service"), satisfaction.by_service),
+            (_("Par démarche"), _("Démarche"), satisfaction.by_request_type),
+            (_("Par canal de la demande"), _("Canal"), satisfaction.by_channel),
+            (_("Par agent en charge"), _("Agent"), satisfaction.by_agent),
+        ],
     }
 
 

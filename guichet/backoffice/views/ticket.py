@@ -26,7 +26,7 @@ from guichet.backoffice.replies import reply_template_render
 from guichet.tickets import selectors, services
 from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.files import attachment_response
-from guichet.tickets.models import Attachment, Event, Message, Ticket
+from guichet.tickets.models import ENDED_STATUSES, Attachment, Event, Message, Ticket
 from guichet.tickets.permissions import Action, can
 
 # The time offered by default to send missing documents; the agent changes it as the procedure requires.
@@ -132,12 +132,21 @@ def change_status(request: SignedInRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, reference, Action.CHANGE_STATUS)
 
     def do(data: dict) -> str:
+        outcome = None
+        if data["status"] in ENDED_STATUSES:
+            outcome = services.outcome_for(
+                ticket=ticket,
+                kind=data["outcome"],
+                competent_body=data["competent_body"],
+                duplicate_reference=data["duplicate_reference"],
+            )
         services.ticket_change_status(
             ticket=ticket,
             to_status=data["status"],
             actor=request.user,
             reason=data["reason"],
             expected_version=data["version"],
+            outcome=outcome,
         )
         return _("Statut modifié.")
 

@@ -69,7 +69,7 @@ def test_change_status_writes_its_event_and_notifies(api_as, agent, ticket):
 
 
 def test_a_forbidden_transition_is_a_409_in_french(api_as, agent, ticket):
-    response = post(api_as(agent), "ticket_status", ticket, status=Status.CLOSED, version=1)
+    response = post(api_as(agent), "ticket_status", ticket, status=Status.CLOSED, outcome="resolved", version=1)
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
     assert "ne peut pas passer" in response.json()["detail"]
