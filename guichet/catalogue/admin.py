@@ -1,6 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from guichet.catalogue.models import Field, RequestType, Theme
+from guichet.tickets.acknowledgement import acknowledgement_configuration_problems
+
+SHOWN_PROBLEMS = 10
+
+
+def warn_of_incomplete_acknowledgements(request: HttpRequest) -> None:
+    """A banner over the pages where the fix is made: what an acknowledgement would lack (CRPA R112-5)."""
+    problems = acknowledgement_configuration_problems()
+    for problem in problems[:SHOWN_PROBLEMS]:
+        messages.warning(request, _("Accusé de réception incomplet — %(problem)s") % {"problem": problem})
+    if len(problems) > SHOWN_PROBLEMS:
+        messages.warning(
+            request,
+            _("… et %(count)d autre(s) : lancez « manage.py check_acknowledgements ».")
+            % {"count": len(problems) - SHOWN_PROBLEMS},
+        )
 
 
 @admin.register(Theme)
@@ -32,3 +50,8 @@ class RequestTypeAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FieldInline]
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_of_incomplete_acknowledgements(request)
+        return super().changelist_view(request, extra_context)

@@ -1,10 +1,20 @@
 from django.contrib import admin
 
+from guichet.catalogue.admin import warn_of_incomplete_acknowledgements
 from guichet.organisation.models import Agent, ClosureDay, Commune, Service
 
 
+class AcknowledgementWarningMixin(admin.ModelAdmin):
+    """Their contact details feed every acknowledgement: say what one would lack."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_of_incomplete_acknowledgements(request)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(AcknowledgementWarningMixin):
     list_display = ["name", "email", "phone"]
 
     def has_add_permission(self, request) -> bool:
@@ -12,8 +22,9 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "email", "is_active"]
+class ServiceAdmin(AcknowledgementWarningMixin):
+    list_display = ["name", "slug", "email", "phone", "is_active"]
+    fields = ["name", "slug", "email", "postal_address", "phone", "is_active"]
     list_filter = ["is_active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]

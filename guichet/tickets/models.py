@@ -13,7 +13,7 @@ from guichet.citizens.models import Citizen
 from guichet.lib import references
 from guichet.organisation.models import Service
 from guichet.tickets import permissions
-from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, Status
+from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, ELECTRONIC_CHANNELS, OPEN_STATUSES, Channel, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 # Every status that ends a ticket's handling: ``closed_at`` is set on these, and only on these.
 ENDED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED})
+# CRPA R112-11-2: an electronic acknowledgement that is not instant leaves at the latest seven (calendar) days
+# after the receipt of the submission.
+ACKNOWLEDGEMENT_DELAY = datetime.timedelta(days=7)
 
 
 def open_condition() -> models.Q:
@@ -49,6 +52,16 @@ class TicketQuerySet(models.QuerySet):
     def due_between(self, first: datetime.date, last: datetime.date) -> "TicketQuerySet":
         """Open and due from ``first`` to ``last``, both included."""
         return self.open().filter(due_date__gte=first, due_date__lte=last)
+
+    def acknowledgement_late(self, now: datetime.datetime | None = None) -> "TicketQuerySet":
+        """Electronic submissions whose acknowledgement left after the legal delay, or has not left by ``now``."""
+        limit = (now or timezone.now()) - ACKNOWLEDGEMENT_DELAY
+        return self.filter(
+            channel__in=sorted(ELECTRONIC_CHANNELS), request_type__acknowledgement_exempt=False, created_at__lt=limit
+        ).filter(
+            models.Q(acknowledged_at__isnull=True)
+            | models.Q(acknowledged_at__gt=models.F("created_at") + ACKNOWLEDGEMENT_DELAY)
+        )
 
     def visible_to(self, user: "User | AnonymousUser") -> "TicketQuerySet":
         """The tickets ``user`` may see, by the one rule of ``tickets.permissions``."""
@@ -96,6 +109,9 @@ class Ticket(models.Model):
     # Requests that call for a decision (request type's legal regime SVA or SVR): the day the commune's
     # silence becomes an implicit decision; moved while the clock is suspended (CRPA L114-5).
     implicit_decision_on = models.DateField(_("date de décision implicite"), null=True, blank=True)
+    # When the acknowledgement actually left (the notification's sending, or the letter's posting): for an
+    # electronic submission the law gives seven days after the receipt, i.e. created_at (CRPA R112-11-2).
+    acknowledged_at = models.DateTimeField(_("accusé de réception envoyé le"), null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -170,6 +186,19 @@ class Ticket(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_overdue_on(timezone.localdate())
+
+    @property
+    def acknowledgement_due_at(self) -> datetime.datetime | None:
+        """The latest moment the acknowledgement may leave, for an electronic submission that needs one."""
+        if self.channel not in ELECTRONIC_CHANNELS or self.request_type.acknowledgement_exempt:
+            return None
+        return self.created_at + ACKNOWLEDGEMENT_DELAY
+
+    @property
+    def acknowledgement_late(self) -> bool:
+        """The Python side of ``acknowledgement_late()``: sent after the delay, or still not sent past it."""
+        due = self.acknowledgement_due_at
+        return due is not None and (self.acknowledged_at or timezone.now()) > due
 
     def is_overdue_on(self, today: datetime.date) -> bool:
         """The Python side of ``overdue_condition``: the same rule on a loaded row."""

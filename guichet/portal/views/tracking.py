@@ -22,6 +22,7 @@ from guichet.portal.models import RefusalReason
 from guichet.portal.services import refusal_record
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
+from guichet.tickets.acknowledgement import acknowledgement
 from guichet.tickets.credentials import (
     LinkState,
     access_code_destination,
@@ -169,6 +170,7 @@ def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyFor
         "form_attachments": selectors.form_attachments(ticket),
         "can_reply": citizen_can_reply(ticket),
         "reply_form": reply_form,
+        "ack": acknowledgement(ticket),
     }
     return render(request, "portal/dashboard.html", context, status=status)
 
