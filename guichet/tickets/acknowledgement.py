@@ -17,13 +17,16 @@ Every channel (email, the page an SMS links to, counter receipt, letter) renders
 the same mentions.
 """
 
+import html
 from dataclasses import dataclass, field
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guichet.catalogue.models import LegalRegime, RequestType
+from guichet.notifications.models import Notification, NotificationChannel, Template, TemplateOverride
+from guichet.notifications.rendering import render_notification
 from guichet.organisation.models import Commune
 from guichet.tickets.legal import missing_documents
 from guichet.tickets.models import Ticket
@@ -233,7 +236,50 @@ def acknowledgement_problems(request_type: RequestType) -> list[Problem]:
 def acknowledgement_configuration_problems() -> list[Problem]:
     """Every active request type whose acknowledgement would miss a required mention."""
     request_types = RequestType.objects.filter(is_active=True).select_related("service").order_by("name", "pk")
-    return [problem for request_type in request_types for problem in acknowledgement_problems(request_type)]
+    overrides = list(TemplateOverride.objects.filter(template=Template.ACKNOWLEDGEMENT, is_active=True))
+    problems = []
+    for request_type in request_types:
+        problems += acknowledgement_problems(request_type)
+        for override in overrides:
+            problems += _override_problems(override, request_type)
+    return problems
+
+
+def _override_problems(override: TemplateOverride, request_type: RequestType) -> list[Problem]:
+    """The commune's own wording of the acknowledgement must still carry the mentions (or link to them, by SMS)."""
+    required = required_mentions(request_type)
+    if not required:
+        return []
+    now = timezone.now()
+    sample = Ticket(
+        reference="EXEMPLE00",
+        request_type=request_type,
+        service=request_type.service,
+        subject=request_type.name,
+        created_at=now,
+        due_date=timezone.localdate(now),
+    )
+    notification = Notification(ticket=sample, template=override.template, channel=override.channel)
+    with translation.override("fr"):
+        rendered = render_notification(notification, access_token="exemple", override=override)
+        if override.channel == NotificationChannel.SMS:
+            if "/s/EXEMPLE00/exemple/" in rendered.text:
+                return []
+            message = _("le texte personnalisé du SMS d'accusé de réception n'a plus le lien vers la demande.")
+            return [Problem(request_type, Mention.RECEIVED_ON, message)]
+        ack = acknowledgement(sample)
+        text = "".join(rendered.text.split())
+        markup = "".join(html.unescape(rendered.html).split())
+        problems = []
+        for key in required:
+            line = ack.mention(key)
+            wording = "".join(line.text.split()) if line else ""
+            if not wording or wording not in text or wording not in markup:
+                message = _("le texte personnalisé du courriel d'accusé de réception omet « %(label)s ».") % {
+                    "label": line.label if line else key
+                }
+                problems.append(Problem(request_type, key, message))
+        return problems
 
 
 def notification_context(ticket: Ticket) -> dict[str, Acknowledgement]:

@@ -271,3 +271,12 @@ def test_acknowledgement_reads_in_english(urbanism, citizen):
     assert "Date of receipt of your request" in labels
     assert "Appeal time limits and routes" in labels
     assert "rejected" in ack.mention(Mention.IMPLICIT_DECISION_DATE).text
+
+
+def test_web_confirmation_page_states_every_mention(urbanism, citizen, client):
+    ticket = ticket_for("sva", urbanism, citizen)
+    token = access_token_issue(ticket=ticket)
+    client.get(reverse("portal:access", args=[ticket.reference, token]))
+    page = client.get(reverse("portal:confirmation", args=[ticket.reference]))
+    assert page.status_code == 200
+    assert_every_mention(ticket, html_text(page.content.decode()))

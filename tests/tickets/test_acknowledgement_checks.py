@@ -203,3 +203,40 @@ def test_agent_of_another_service_does_not_see_the_ticket(client, other_agent, t
     client.force_login(other_agent)
     page = client.get(reverse("backoffice:ticket", args=[ticket.reference]))
     assert page.status_code == 404
+
+
+# The commune's own wording ---------------------------------------------------------------------------
+
+
+def override(**kwargs):
+    from guichet.notifications.models import TemplateOverride
+
+    return TemplateOverride.objects.create(template=Template.ACKNOWLEDGEMENT, **kwargs)
+
+
+def test_an_email_override_that_drops_the_mentions_is_reported(complete, service):
+    factories.RequestTypeFactory(service=service, name="Permis de végétaliser", legal_regime=LegalRegime.SVR)
+    override(channel="email", subject="Reçu", text="Bonjour, nous avons bien reçu votre demande. {{ access_url }}")
+    problems = acknowledgement_configuration_problems()
+    assert {problem.mention for problem in problems} >= {Mention.SERVICE_PHONE, Mention.APPEAL}
+    assert "omet « Délais et voies de recours »" in str(problems[-1])
+
+
+def test_an_email_override_that_includes_the_mentions_passes(complete, service):
+    factories.RequestTypeFactory(service=service, legal_regime=LegalRegime.SVA)
+    override(
+        channel="email",
+        subject="Reçu",
+        text='Bonjour.\n{% include "_partials/acknowledgement.txt" %}\n{{ access_url }}',
+        html='<p>Bonjour.</p>{% include "_partials/acknowledgement.html" %}',
+    )
+    assert acknowledgement_configuration_problems() == []
+
+
+def test_an_sms_override_must_keep_the_link_to_the_acknowledgement_page(complete, service):
+    factories.RequestTypeFactory(service=service)
+    sms = override(channel="sms", text="Demande bien reçue.")
+    assert [problem.mention for problem in acknowledgement_configuration_problems()] == [Mention.RECEIVED_ON]
+    sms.text = "Demande reçue : {{ access_url }}"
+    sms.save()
+    assert acknowledgement_configuration_problems() == []

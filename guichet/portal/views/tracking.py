@@ -193,7 +193,7 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = ticket_for_visitor(reference)
     if ticket is None or not grants.has_access(request, ticket):
         return redirect("portal:ticket", reference=reference)
-    return render(request, "portal/confirmation.html", {"ticket": ticket})
+    return render(request, "portal/confirmation.html", {"ticket": ticket, "ack": acknowledgement(ticket)})
 
 
 @require_POST
