@@ -21,6 +21,15 @@ def warn_of_incomplete_acknowledgements(request: HttpRequest) -> None:
         )
 
 
+class AcknowledgementWarningMixin(admin.ModelAdmin):
+    """The list pages whose settings feed every acknowledgement: say what one would lack."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_of_incomplete_acknowledgements(request)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
     list_display = ["name", "order"]
@@ -35,7 +44,7 @@ class FieldInline(admin.StackedInline):
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(admin.ModelAdmin):
+class RequestTypeAdmin(AcknowledgementWarningMixin):
     list_display = [
         "name",
         "theme",
@@ -50,8 +59,3 @@ class RequestTypeAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FieldInline]
-
-    def changelist_view(self, request, extra_context=None):
-        if request.method == "GET":
-            warn_of_incomplete_acknowledgements(request)
-        return super().changelist_view(request, extra_context)

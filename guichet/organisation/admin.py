@@ -1,16 +1,7 @@
 from django.contrib import admin
 
-from guichet.catalogue.admin import warn_of_incomplete_acknowledgements
+from guichet.catalogue.admin import AcknowledgementWarningMixin
 from guichet.organisation.models import Agent, ClosureDay, Commune, Service
-
-
-class AcknowledgementWarningMixin(admin.ModelAdmin):
-    """Their contact details feed every acknowledgement: say what one would lack."""
-
-    def changelist_view(self, request, extra_context=None):
-        if request.method == "GET":
-            warn_of_incomplete_acknowledgements(request)
-        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Commune)
