@@ -57,7 +57,10 @@ class TicketQuerySet(models.QuerySet):
         """Electronic submissions whose acknowledgement left after the legal delay, or has not left by ``now``."""
         limit = (now or timezone.now()) - ACKNOWLEDGEMENT_DELAY
         return self.filter(
-            channel__in=sorted(ELECTRONIC_CHANNELS), request_type__acknowledgement_exempt=False, created_at__lt=limit
+            channel__in=sorted(ELECTRONIC_CHANNELS),
+            request_type__acknowledgement_exempt=False,
+            citizen__isnull=False,
+            created_at__lt=limit,
         ).filter(
             models.Q(acknowledged_at__isnull=True)
             | models.Q(acknowledged_at__gt=models.F("created_at") + ACKNOWLEDGEMENT_DELAY)
@@ -189,8 +192,12 @@ class Ticket(models.Model):
 
     @property
     def acknowledgement_due_at(self) -> datetime.datetime | None:
-        """The latest moment the acknowledgement may leave, for an electronic submission that needs one."""
-        if self.channel not in ELECTRONIC_CHANNELS or self.request_type.acknowledgement_exempt:
+        """The latest moment the acknowledgement may leave, for an electronic submission that needs one.
+
+        A partner application's submission with no citizen behind it has nobody to acknowledge: it got its
+        number in the API's answer.
+        """
+        if self.channel not in ELECTRONIC_CHANNELS or self.request_type.acknowledgement_exempt or not self.citizen_id:
             return None
         return self.created_at + ACKNOWLEDGEMENT_DELAY
 

@@ -177,6 +177,12 @@ def test_electronic_submission_unacknowledged_after_seven_days_is_late(ticket, r
     assert set(Ticket.objects.acknowledgement_late()) == {late, sent_late}
 
 
+def test_api_submission_without_a_citizen_has_nobody_to_acknowledge(request_type):
+    ticket = aged(factories.make_ticket(request_type=request_type, citizen=None, channel=Channel.API), days=30)
+    assert not ticket.acknowledgement_late
+    assert not Ticket.objects.acknowledgement_late().exists()
+
+
 def test_exempt_type_is_never_late(service, citizen):
     exempt = factories.RequestTypeFactory(service=service, acknowledgement_exempt=True)
     ticket = aged(factories.make_ticket(request_type=exempt, citizen=citizen), days=30)
