@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 # Every status that ends a ticket's handling: ``closed_at`` is set on these, and only on these.
 ENDED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED})
-# CRPA R112-11-2: an electronic acknowledgement that is not instant leaves at the latest seven (calendar) days
-# after the receipt of the submission.
+# CRPA R112-11-2 (Légifrance LEGIARTI000031430621, read through its id): an electronic acknowledgement that is
+# not instant leaves at the latest seven (calendar) days after the receipt of the submission; the registration
+# receipt ("accusé d'enregistrement") at once or within one working day.
 ACKNOWLEDGEMENT_DELAY = datetime.timedelta(days=7)
 
 
