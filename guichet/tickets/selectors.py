@@ -29,3 +29,13 @@ def form_attachments(ticket: Ticket) -> QuerySet[Attachment]:
 
 def public_attachment(ticket: Ticket, public_id: str) -> Attachment | None:
     return Attachment.objects.filter(ticket=ticket, public_id=public_id, is_public=True).first()
+
+
+def acknowledgements_late_for(user) -> QuerySet[Ticket]:
+    """The tickets ``user`` sees whose acknowledgement left late or has not left (CRPA R112-11-2), oldest first."""
+    return (
+        Ticket.objects.visible_to(user)
+        .acknowledgement_late()
+        .select_related("service", "request_type", "citizen")
+        .order_by("created_at", "pk")
+    )

@@ -246,3 +246,46 @@ def test_an_sms_override_must_keep_the_link_to_the_acknowledgement_page(complete
     sms.text = "Demande reçue : {{ access_url }}"
     sms.save()
     assert acknowledgement_configuration_problems() == []
+
+
+# The agents' list --------------------------------------------------------------------------------------
+
+MAX_QUERIES = 10  # session, user, agent, commune, count, page: not one per row
+
+
+def late_list_url() -> str:
+    return reverse("backoffice:late_acknowledgements")
+
+
+def test_agents_list_their_late_acknowledgements(client, agent, ticket, request_type, citizen, other_service):
+    late = aged(ticket, days=9)
+    aged(factories.make_ticket(request_type=request_type, citizen=citizen), days=2)  # still within the delay
+    elsewhere = factories.RequestTypeFactory(service=other_service)
+    hidden = aged(factories.make_ticket(request_type=elsewhere, citizen=citizen), days=9)
+    client.force_login(agent)
+    content = client.get(late_list_url()).content.decode()
+    assert late.reference_display in content
+    assert hidden.reference_display not in content
+    assert "pas encore envoyé" in content
+
+
+def test_late_list_query_count_does_not_grow_with_the_rows(
+    client, agent, request_type, citizen, django_assert_max_num_queries
+):
+    tickets = [aged(factories.make_ticket(request_type=request_type, citizen=citizen), days=10) for _ in range(8)]
+    client.force_login(agent)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        content = client.get(late_list_url()).content.decode()
+    assert all(ticket.reference_display in content for ticket in tickets)
+
+
+def test_late_list_is_refused_to_visitors_and_citizens(client, citizen):
+    assert client.get(late_list_url()).status_code == 302
+    user = factories.UserFactory(username="citoyenne")
+    client.force_login(user)
+    assert client.get(late_list_url()).status_code == 403
+
+
+def test_nothing_late_says_so(client, agent):
+    client.force_login(agent)
+    assert "Aucun accusé de réception en retard." in client.get(late_list_url()).content.decode()
