@@ -35,6 +35,7 @@ urlpatterns += [
 urlpatterns += [
     path("envois-en-echec/", notifications.failed_list, name="failed_notifications"),
     path("envois-en-echec/<uuid:uuid>/renvoyer/", notifications.resend, name="resend_notification"),
+    path("accuses-de-reception-en-retard/", notifications.late_acknowledgements, name="late_acknowledgements"),
 ]
 urlpatterns += [
     path("courrier/", include("guichet.mailroom.urls")),

@@ -1,8 +1,34 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from guichet.catalogue.models import Field, LegalRegime, RequestType, Theme
+from guichet.tickets.acknowledgement import acknowledgement_configuration_problems
+
+SHOWN_PROBLEMS = 10
+
+
+def warn_of_incomplete_acknowledgements(request: HttpRequest) -> None:
+    """A banner over the pages where the fix is made: what an acknowledgement would lack (CRPA R112-5)."""
+    problems = acknowledgement_configuration_problems()
+    for problem in problems[:SHOWN_PROBLEMS]:
+        messages.warning(request, _("Accusé de réception incomplet — %(problem)s") % {"problem": problem})
+    if len(problems) > SHOWN_PROBLEMS:
+        messages.warning(
+            request,
+            _("… et %(count)d autre(s) : lancez « manage.py check_acknowledgements ».")
+            % {"count": len(problems) - SHOWN_PROBLEMS},
+        )
+
+
+class AcknowledgementWarningMixin(admin.ModelAdmin):
+    """The list pages whose settings feed every acknowledgement: say what one would lack."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_of_incomplete_acknowledgements(request)
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Theme)
@@ -32,7 +58,7 @@ class RequestTypeForm(forms.ModelForm):
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(admin.ModelAdmin):
+class RequestTypeAdmin(AcknowledgementWarningMixin):
     form = RequestTypeForm
     list_display = [
         "name",

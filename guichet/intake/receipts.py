@@ -18,6 +18,7 @@ from django.utils import translation
 
 from guichet.lib.pdf import weasyprint as weasyprint_module
 from guichet.organisation.models import Commune
+from guichet.tickets.acknowledgement import acknowledgement
 from guichet.tickets.models import Ticket
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def counter_receipt_pdf(*, ticket: Ticket, access_url: str, layout: str = "a4", 
     }
     # Citizen-facing, like the notifications: French whatever the agent's interface language.
     with translation.override("fr"):
+        context["ack"] = acknowledgement(ticket)
         html = render_to_string("receipts/counter_receipt.html", context)
     # Everything is inline: refusing other schemes keeps any stray URL from reaching the network or the disk.
     document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols={"data"}))

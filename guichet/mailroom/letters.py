@@ -27,6 +27,7 @@ from guichet.lib.pdf import weasyprint as weasyprint_module
 from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import Letter, LetterStatus
 from guichet.organisation.models import Commune
+from guichet.tickets.acknowledgement import acknowledgement
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Message, Ticket
 from guichet.tickets.services import ticket_sent_by_post
@@ -103,6 +104,8 @@ def letter_pdf(letter: Letter) -> bytes:
         "address": ADDRESS,
     }
     with translation.override("fr"):
+        if letter.template == "acknowledgement":
+            context["ack"] = acknowledgement(ticket)
         html = render_to_string("mailroom/letter.html", context)
     document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols={"data"}))
     return document.write_pdf()
@@ -175,6 +178,7 @@ def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
                     letter=letter_file,
                     message=locked.message,
                     recipient=locked.recipient_name,
+                    acknowledgement=locked.template == "acknowledgement",
                 )
             count += 1
     return count

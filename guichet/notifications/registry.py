@@ -6,6 +6,7 @@ imports them. Instead:
 * the app that owns a secret a message carries says how to mint it when the message is sent and how to
   withdraw it if the sending fails (tickets: personal links and access codes; accounts: the phone code);
 * tickets records the outcome of a ticket's notification on its timeline (its only writer);
+* tickets adds what the acknowledgement must state (CRPA R112-5) to its context;
 * the mail room provides the post: a citizen answered by post gets a letter, a row inserted in the
   caller's transaction like every notification.
 """
@@ -38,7 +39,12 @@ class PostTransport(Protocol):
     def __call__(self, *, ticket: Ticket, template: str, message_id: int | None) -> object: ...
 
 
+class ContextProvider(Protocol):
+    def __call__(self, ticket: Ticket) -> dict[str, Any]: ...
+
+
 _secrets: dict[str, Secret] = {}
+_context_providers: dict[str, ContextProvider] = {}
 _event_recorders: list[EventRecorder] = []
 _post_transports: list[PostTransport] = []
 
@@ -52,6 +58,19 @@ def register_secret(templates: Iterable[str], secret: Secret) -> None:
 
 def secret_for(template: str) -> Secret | None:
     return _secrets.get(template)
+
+
+def register_context(templates: Iterable[str], provider: ContextProvider) -> None:
+    """What a template says about its ticket beyond the ticket itself (tickets: the acknowledgement's mentions)."""
+    for template in templates:
+        if _context_providers.get(template, provider) != provider:
+            raise ImproperlyConfigured(f"Two context providers registered for the template {template!r}")
+        _context_providers[template] = provider
+
+
+def context_for(template: str, ticket: Ticket) -> dict[str, Any]:
+    provider = _context_providers.get(template)
+    return provider(ticket) if provider else {}
 
 
 def register_event_recorder(recorder: EventRecorder) -> None:

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.html import linebreaks
 
 from guichet.lib.sms import gsm7_fold
+from guichet.notifications import registry
 from guichet.notifications.models import Notification, NotificationChannel, TemplateOverride
 from guichet.organisation.models import Commune
 from guichet.tickets.models import Message
@@ -74,6 +75,7 @@ def render_notification(
     }
     if ticket is not None:
         context["citizen"] = ticket.citizen
+        context.update(registry.context_for(notification.template, ticket))
         context["tracking_url"] = absolute(reverse("portal:ticket", args=[ticket.reference]))
         if access_token:
             route = "portal:short_access" if notification.channel == NotificationChannel.SMS else "portal:access"

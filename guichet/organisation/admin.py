@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from guichet.catalogue.admin import AcknowledgementWarningMixin
 from guichet.organisation.models import Agent, ClosureDay, Commune, Service
 
 
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(AcknowledgementWarningMixin):
     list_display = ["name", "email", "phone"]
 
     def has_add_permission(self, request) -> bool:
@@ -12,8 +13,9 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "email", "is_active"]
+class ServiceAdmin(AcknowledgementWarningMixin):
+    list_display = ["name", "slug", "email", "phone", "is_active"]
+    fields = ["name", "slug", "email", "postal_address", "phone", "is_active"]
     list_filter = ["is_active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]

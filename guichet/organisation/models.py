@@ -1,4 +1,5 @@
 import time
+from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
@@ -18,6 +19,15 @@ class Commune(models.Model):
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
     website = models.URLField(_("site internet"), blank=True)
     opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    # Named in the acknowledgement of requests whose silence means rejection (CRPA R112-5: appeal routes).
+    administrative_court = models.TextField(
+        _("tribunal administratif compétent"),
+        blank=True,
+        help_text=_(
+            "Nom et adresse du tribunal administratif dont relève la commune : cité dans l'accusé de réception "
+            "des demandes dont le silence vaut rejet (voies de recours)."
+        ),
+    )
     holiday_subdivision = models.CharField(
         _("jours fériés locaux"),
         max_length=8,
@@ -103,10 +113,26 @@ class ClosureDay(models.Model):
         return result
 
 
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the service in charge of a request (CRPA R112-5, 2°): its own details, else the commune's."""
+
+    designation: str
+    postal_address: str
+    email: str
+    phone: str
+
+
 class Service(models.Model):
     name = models.CharField(_("nom"), max_length=120, unique=True)
     slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
     email = models.EmailField(_("courriel du service"), blank=True)
+    postal_address = models.TextField(
+        _("adresse postale du service"), blank=True, help_text=_("Vide : l'adresse de la commune.")
+    )
+    phone = models.CharField(
+        _("téléphone du service"), max_length=40, blank=True, help_text=_("Vide : le téléphone de la commune.")
+    )
     is_active = models.BooleanField(_("actif"), default=True)
 
     class Meta:
@@ -116,6 +142,17 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def contact(self) -> Contact:
+        """What every acknowledgement prints; a blank field falls back to the commune's."""
+        commune = Commune.current()
+        return Contact(
+            designation=f"{self.name} — {commune.name}",
+            postal_address=(self.postal_address or commune.address).strip(),
+            email=self.email or commune.email,
+            phone=self.phone or commune.phone,
+        )
 
 
 class Role(models.TextChoices):

@@ -39,6 +39,8 @@ CITIZEN_STATUS_LABELS: dict[str, str | Promise] = {
 }
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN})
+# Submissions made by electronic means (CRPA L112-11): their acknowledgement is electronic and has a legal delay.
+ELECTRONIC_CHANNELS = frozenset({Channel.WEB, Channel.EMAIL, Channel.API})
 # A citizen's reply on these puts the ticket back in the agent's hands.
 REOPENED_BY_CITIZEN_REPLY = frozenset({Status.AWAITING_CITIZEN, Status.ANSWERED, Status.CLOSED})
 

@@ -13,7 +13,14 @@ from guichet.citizens.models import Citizen
 from guichet.lib import references
 from guichet.organisation.models import Service
 from guichet.tickets import permissions
-from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, ClosingOutcome, Status
+from guichet.tickets.lifecycle import (
+    CITIZEN_STATUS_LABELS,
+    ELECTRONIC_CHANNELS,
+    OPEN_STATUSES,
+    Channel,
+    ClosingOutcome,
+    Status,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -22,6 +29,10 @@ if TYPE_CHECKING:
 
 # Every status that ends a ticket's handling: ``closed_at`` is set on these, and only on these.
 ENDED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED})
+# CRPA R112-11-2 (Légifrance LEGIARTI000031430621, read through its id): an electronic acknowledgement that is
+# not instant leaves at the latest seven (calendar) days after the receipt of the submission; the registration
+# receipt ("accusé d'enregistrement") at once or within one working day.
+ACKNOWLEDGEMENT_DELAY = datetime.timedelta(days=7)
 
 
 def open_condition() -> models.Q:
@@ -61,6 +72,19 @@ class TicketQuerySet(models.QuerySet):
     def implicit_decision_pending(self) -> "TicketQuerySet":
         """Open, undecided, with its clock running (not suspended for missing documents)."""
         return self.open().filter(decision="", implicit_decision_on__isnull=False)
+
+    def acknowledgement_late(self, now: datetime.datetime | None = None) -> "TicketQuerySet":
+        """Electronic submissions whose acknowledgement left after the legal delay, or has not left by ``now``."""
+        limit = (now or timezone.now()) - ACKNOWLEDGEMENT_DELAY
+        return self.filter(
+            channel__in=sorted(ELECTRONIC_CHANNELS),
+            request_type__acknowledgement_exempt=False,
+            citizen__isnull=False,
+            created_at__lt=limit,
+        ).filter(
+            models.Q(acknowledged_at__isnull=True)
+            | models.Q(acknowledged_at__gt=models.F("created_at") + ACKNOWLEDGEMENT_DELAY)
+        )
 
     def visible_to(self, user: "User | AnonymousUser") -> "TicketQuerySet":
         """The tickets ``user`` may see, by the one rule of ``tickets.permissions``."""
@@ -125,6 +149,9 @@ class Ticket(models.Model):
         related_name="duplicates",
         verbose_name=_("doublon de la demande"),
     )
+    # When the acknowledgement actually left (the notification's sending, or the letter's posting): for an
+    # electronic submission the law gives seven days after the receipt, i.e. created_at (CRPA R112-11-2).
+    acknowledged_at = models.DateTimeField(_("accusé de réception envoyé le"), null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -213,6 +240,23 @@ class Ticket(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_overdue_on(timezone.localdate())
+
+    @property
+    def acknowledgement_due_at(self) -> datetime.datetime | None:
+        """The latest moment the acknowledgement may leave, for an electronic submission that needs one.
+
+        A partner application's submission with no citizen behind it has nobody to acknowledge: it got its
+        number in the API's answer.
+        """
+        if self.channel not in ELECTRONIC_CHANNELS or self.request_type.acknowledgement_exempt or not self.citizen_id:
+            return None
+        return self.created_at + ACKNOWLEDGEMENT_DELAY
+
+    @property
+    def acknowledgement_late(self) -> bool:
+        """The Python side of ``acknowledgement_late()``: sent after the delay, or still not sent past it."""
+        due = self.acknowledgement_due_at
+        return due is not None and (self.acknowledged_at or timezone.now()) > due
 
     def is_overdue_on(self, today: datetime.date) -> bool:
         """The Python side of ``overdue_condition``: the same rule on a loaded row."""

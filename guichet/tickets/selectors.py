@@ -47,6 +47,12 @@ def open_document_request(ticket: Ticket) -> DocumentRequest | None:
     return DocumentRequest.objects.filter(ticket=ticket, completed_at__isnull=True).first()
 
 
+def missing_documents(ticket: Ticket) -> list[str]:
+    """The documents the open missing-documents request (L114-5) lists, for the acknowledgement's mention."""
+    request = open_document_request(ticket)
+    return list(request.items) if request else []
+
+
 def implicit_decision_near_limit(today: datetime.date) -> datetime.date:
     """The last implicit-decision date agents are warned about today (the Commune's working days ahead)."""
     commune = Commune.current()
@@ -66,3 +72,13 @@ def implicit_decisions_to_warn(today: datetime.date) -> list[int]:
     )
     unwarned = pending.exclude(implicit_decision_warned_for=models.F("implicit_decision_on"))
     return list(unwarned.order_by("implicit_decision_on", "id").values_list("id", flat=True))
+
+
+def acknowledgements_late_for(user) -> QuerySet[Ticket]:
+    """The tickets ``user`` sees whose acknowledgement left late or has not left (CRPA R112-11-2), oldest first."""
+    return (
+        Ticket.objects.visible_to(user)
+        .acknowledgement_late()
+        .select_related("service", "request_type", "citizen")
+        .order_by("created_at", "pk")
+    )

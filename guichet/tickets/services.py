@@ -180,12 +180,30 @@ def attachment_store(
     return attachment
 
 
+def ticket_acknowledged(*, ticket: Ticket, at: datetime.datetime) -> None:
+    """The first acknowledgement that actually left (email, SMS or letter) dates the ticket's acknowledgement.
+
+    CRPA L112-11 and R112-11-2: an electronic submission is acknowledged within seven days of its receipt
+    (``created_at``); both moments are kept. Like the delivery events, it does not bump the version.
+    """
+    if Ticket.objects.filter(pk=ticket.pk, acknowledged_at__isnull=True).update(acknowledged_at=at):
+        ticket.acknowledged_at = at
+
+
 def ticket_sent_by_post(
-    *, ticket: Ticket, agent: User, letter: CheckedUpload, message: Message | None, recipient: str
+    *,
+    ticket: Ticket,
+    agent: User,
+    letter: CheckedUpload,
+    message: Message | None,
+    recipient: str,
+    acknowledgement: bool = False,
 ) -> Attachment:
     """The mail room posted a letter: the timeline says so, with the letter's PDF attached."""
     with transaction.atomic():
         ticket = _lock(ticket)
+        if acknowledgement:
+            ticket_acknowledged(ticket=ticket, at=timezone.now())
         attachment = attachment_store(ticket=ticket, upload=letter, message=message)
         _event(
             ticket,
@@ -759,6 +777,8 @@ def ticket_notification_event(*, ticket: Ticket, kind: str, data: dict[str, str]
     event = Event.objects.create(
         ticket=ticket, kind=kind, actor=actor, actor_kind=AuthorKind.AGENT if actor else AuthorKind.SYSTEM, data=data
     )
+    if kind == EventKind.NOTIFICATION_SENT and data.get("template") == Template.ACKNOWLEDGEMENT:
+        ticket_acknowledged(ticket=ticket, at=event.created_at)
     status_page_forget(ticket.reference)
     return event
 

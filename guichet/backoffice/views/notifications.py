@@ -12,6 +12,7 @@ from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required
 from guichet.backoffice.resend import failed_notifications_for, notification_resend
 from guichet.tickets.permissions import Action, can
+from guichet.tickets.selectors import acknowledgements_late_for
 
 
 class ResendForm(forms.Form):
@@ -45,3 +46,10 @@ def resend(request: SignedInRequest, uuid: str) -> HttpResponse:
         else:
             messages.success(request, _("Notification renvoyée à %(to)s.") % {"to": notification.recipient})
     return redirect("backoffice:failed_notifications")
+
+
+@require_GET
+@agent_required
+def late_acknowledgements(request: SignedInRequest) -> HttpResponse:
+    page = Paginator(acknowledgements_late_for(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "backoffice/notifications/late_acknowledgements.html", {"page": page})

@@ -22,6 +22,7 @@ from guichet.portal.models import RefusalReason
 from guichet.portal.services import refusal_record
 from guichet.portal.views.errors import rate_limited
 from guichet.tickets import selectors
+from guichet.tickets.acknowledgement import acknowledgement
 from guichet.tickets.attestation import implicit_acceptance_attestation_pdf
 from guichet.tickets.credentials import (
     LinkState,
@@ -170,6 +171,7 @@ def _dashboard(request: HttpRequest, ticket: Ticket, reply_form: CitizenReplyFor
         "form_attachments": selectors.form_attachments(ticket),
         "can_reply": citizen_can_reply(ticket),
         "reply_form": reply_form,
+        "ack": acknowledgement(ticket),
     }
     return render(request, "portal/dashboard.html", context, status=status)
 
@@ -192,7 +194,7 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = ticket_for_visitor(reference)
     if ticket is None or not grants.has_access(request, ticket):
         return redirect("portal:ticket", reference=reference)
-    return render(request, "portal/confirmation.html", {"ticket": ticket})
+    return render(request, "portal/confirmation.html", {"ticket": ticket, "ack": acknowledgement(ticket)})
 
 
 @require_POST
