@@ -157,11 +157,19 @@ def test_sva_states_the_acceptance_and_the_attestation(urbanism, citizen):
 
 
 def test_without_a_computed_date_the_delay_is_stated(urbanism, citizen):
-    request_type = request_type_for("svr", urbanism)
+    request_type = request_type_for("sva", urbanism)
     request_type.implicit_decision_months = 4
     request_type.implicit_decision_days = 15
     request_type.save()
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    # Silence meaning acceptance: while missing documents are awaited there is no date (L114-5).
+    services.documents_request(
+        ticket=ticket,
+        agent=factories.AgentFactory(services=[urbanism]).user,
+        items=["Plan de situation"],
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    ticket.refresh_from_db()
     assert ticket.implicit_decision_on is None
     assert "4 mois et 15 jours" in expected(ticket)[Mention.IMPLICIT_DECISION_DATE]
 
