@@ -7,7 +7,7 @@ from guichet.accounts.models import User
 from guichet.backoffice.inbox import DEFAULT_SORT, InboxFilters
 from guichet.catalogue.models import RequestType
 from guichet.lib.uploads import MultipleAttachmentField
-from guichet.organisation.models import Service
+from guichet.organisation.models import Priority, Service
 from guichet.tickets.lifecycle import TRANSITIONS, Channel, Status
 
 SORT_CHOICES = [
@@ -44,6 +44,15 @@ class InboxFilterForm(forms.Form):
     au = forms.DateField(label=_("Reçues jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     retard = forms.BooleanField(label=_("En retard"), required=False)
     bientot = forms.BooleanField(label=_("Échéance sous 2 jours"), required=False)
+    escalade = forms.ChoiceField(
+        label=_("Escalade"),
+        choices=[
+            ("", _("Toutes")),
+            ("bientot-depasse", _("Objectif bientôt dépassé")),
+            ("depasse", _("Objectif dépassé")),
+        ],
+        required=False,
+    )
     tri = forms.ChoiceField(label=_("Trier par"), choices=SORT_CHOICES, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -62,6 +71,7 @@ class InboxFilterForm(forms.Form):
             created_to=data.get("au"),
             overdue=bool(data.get("retard")),
             due_soon=bool(data.get("bientot")),
+            escalation=data.get("escalade") or "",
             search=(data.get("q") or "").strip(),
             sort=data.get("tri") or DEFAULT_SORT,
         )
@@ -111,6 +121,12 @@ class AssignForm(VersionedForm):
         assignee = cast(forms.ModelChoiceField, self.fields["assignee"])
         assignee.queryset = agents_queryset().filter(agent__services=service).distinct()
         assignee.empty_label = _("Personne")
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.ModelChoiceField(
+        label=_("Priorité"), queryset=Priority.objects.order_by("order", "name"), empty_label=None
+    )
 
 
 class TransferForm(VersionedForm):

@@ -23,12 +23,13 @@ class RequestTypeAdmin(admin.ModelAdmin):
         "theme",
         "service",
         "deadline_days",
+        "priority",
         "is_active",
         "requires_account",
         "requires_family_member",
     ]
-    list_filter = ["is_active", "requires_account", "requires_family_member", "theme", "service"]
-    list_select_related = ["theme", "service"]
+    list_filter = ["is_active", "requires_account", "requires_family_member", "theme", "service", "priority"]
+    list_select_related = ["theme", "service", "priority"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FieldInline]

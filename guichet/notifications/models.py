@@ -24,6 +24,8 @@ class Template(models.TextChoices):
     TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
     AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
     PHONE_VERIFICATION = "phone_verification", _("Code de vérification du numéro de téléphone")
+    TARGET_AT_RISK = "target_at_risk", _("Alerte agent : objectif bientôt dépassé")
+    TARGET_MISSED = "target_missed", _("Alerte responsable : objectif dépassé")
 
 
 # These go to the citizen and carry a fresh personal link.
@@ -37,7 +39,15 @@ CITIZEN_TEMPLATES = frozenset(
     }
 )
 # These go to agents and link to the back office.
-AGENT_TEMPLATES = frozenset({Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST})
+AGENT_TEMPLATES = frozenset(
+    {
+        Template.CITIZEN_REPLIED,
+        Template.TICKET_ENTERED_SERVICE,
+        Template.AGENT_DIGEST,
+        Template.TARGET_AT_RISK,
+        Template.TARGET_MISSED,
+    }
+)
 
 
 class DeliveryStatus(models.TextChoices):

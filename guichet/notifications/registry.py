@@ -7,7 +7,8 @@ imports them. Instead:
   withdraw it if the sending fails (tickets: personal links and access codes; accounts: the phone code);
 * tickets records the outcome of a ticket's notification on its timeline (its only writer);
 * the mail room provides the post: a citizen answered by post gets a letter, a row inserted in the
-  caller's transaction like every notification.
+  caller's transaction like every notification;
+* tickets gives the worker a periodic job: the escalation of targets about to be missed or missed.
 """
 
 from collections.abc import Callable, Iterable
@@ -41,6 +42,7 @@ class PostTransport(Protocol):
 _secrets: dict[str, Secret] = {}
 _event_recorders: list[EventRecorder] = []
 _post_transports: list[PostTransport] = []
+_periodic_jobs: dict[str, Callable[[], object]] = {}
 
 
 def register_secret(templates: Iterable[str], secret: Secret) -> None:
@@ -77,3 +79,14 @@ def _set_one(slot: list, value: Callable, what: str) -> None:
     if slot and slot[0] != value:
         raise ImproperlyConfigured(f"A {what} is already registered: {slot[0]!r}")
     slot[:] = [value]
+
+
+def register_periodic_job(name: str, job: Callable[[], object]) -> None:
+    """A job every ``guichet_worker`` runs beside the recovery sweep (tickets: the escalation of targets)."""
+    if _periodic_jobs.get(name, job) != job:
+        raise ImproperlyConfigured(f"Two periodic jobs registered as {name!r}")
+    _periodic_jobs[name] = job
+
+
+def periodic_jobs() -> dict[str, Callable[[], object]]:
+    return dict(_periodic_jobs)

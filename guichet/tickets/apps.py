@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         # Imported here, not at the top: Django loads the models after the app configs.
         from guichet.notifications import registry
         from guichet.notifications.models import CITIZEN_TEMPLATES, Template
-        from guichet.tickets import credentials, services
+        from guichet.tickets import credentials, escalation, services
 
         # A citizen's message carries a fresh personal link; an access code message, its code.
         personal_link = registry.Secret("token", credentials.personal_link_mint, credentials.personal_link_withdraw)
@@ -20,3 +20,5 @@ class TicketsConfig(AppConfig):
         registry.register_secret([Template.ACCESS_CODE], access_code)
         # What became of a ticket's notification goes on its timeline, written by tickets.services.
         registry.register_event_recorder(services.ticket_notification_event)
+        # Every worker escalates the targets about to be missed, beside its recovery sweep.
+        registry.register_periodic_job("escalation", escalation.escalation_run)

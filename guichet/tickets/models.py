@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
 from guichet.lib import references
-from guichet.organisation.models import Service
+from guichet.organisation.models import Priority, Service
 from guichet.tickets import permissions
 from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Channel, Status
 
@@ -32,6 +32,16 @@ def open_condition() -> models.Q:
 def overdue_condition(today: datetime.date | None = None) -> models.Q:
     """Open past its due date: the due date itself is still on time (``Ticket.is_overdue``)."""
     return open_condition() & models.Q(due_date__lt=today or timezone.localdate())
+
+
+class EscalationStep(models.TextChoices):
+    WARNING = "warning", _("Bientôt dépassé")
+    MISSED = "missed", _("Dépassé")
+
+
+class TargetKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("Première réponse")
+    RESOLUTION = "resolution", _("Résolution")
 
 
 class TicketQuerySet(models.QuerySet):
@@ -96,6 +106,23 @@ class Ticket(models.Model):
     # Requests that call for a decision (request type's legal regime SVA or SVR): the day the commune's
     # silence becomes an implicit decision; moved while the clock is suspended (CRPA L114-5).
     implicit_decision_on = models.DateField(_("date de décision implicite"), null=True, blank=True)
+    # Targets of the ticket's priority (docs/METRICS.md, "Targets"): computed by tickets.targets from the
+    # receipt, in the commune's working time, moved by the time spent waiting for the citizen.
+    priority = models.ForeignKey(
+        Priority, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("priorité")
+    )
+    first_response_due = models.DateTimeField(_("première réponse attendue avant"), null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(_("résolution attendue avant"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_responded_at = models.DateTimeField(_("première réponse le"), null=True, blank=True)
+    # Working time (opening hours) spent waiting for the citizen, in seconds: the targets move by this much.
+    # Targets in hours move by it; targets in days move by the working days waited (``paused_working_days``, the
+    # rule of the type's deadline, ``due_date_extended_by``): a wait within one day moves no date.
+    paused_seconds = models.PositiveIntegerField(default=0, editable=False)
+    paused_working_days = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The furthest escalation step of the current targets (see tickets.escalation), for the inbox filter.
+    escalation = models.CharField(_("escalade"), max_length=10, choices=EscalationStep.choices, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -137,6 +164,24 @@ class Ticket(models.Model):
                 fields=["due_date", "created_at", "id", "status", "service", "assignee", "channel", "request_type"],
                 condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN]),
                 name="ticket_open_by_deadline",
+            ),
+            # The inbox's « Escalade » filter: few open tickets carry a step, found by this small index.
+            models.Index(
+                fields=["escalation", "due_date", "created_at"],
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN])
+                & ~models.Q(escalation=""),
+                name="ticket_open_escalated",
+            ),
+            # The escalation job's candidates: open tickets whose warning moment has come.
+            models.Index(
+                fields=["first_response_warn_at"],
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS], first_responded_at__isnull=True),
+                name="ticket_first_response_watch",
+            ),
+            models.Index(
+                fields=["resolution_warn_at"],
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS]),
+                name="ticket_resolution_watch",
             ),
         ]
         constraints = [
@@ -273,6 +318,8 @@ class EventKind(models.TextChoices):
     SENT_BY_POST = "sent_by_post", _("Envoyée par courrier postal")
     CLAIMED = "claimed", _("Rattachée au compte de l'usager")
     ACCOUNT_DELETED = "account_deleted", _("Compte usager supprimé, données personnelles effacées")
+    PRIORITY_CHANGED = "priority_changed", _("Changement de priorité")
+    ESCALATED = "escalated", _("Escalade")
 
 
 PUBLIC_EVENT_KINDS = frozenset(
@@ -318,6 +365,31 @@ class Event(models.Model):
     @property
     def citizen_status_label(self) -> str:
         return str(CITIZEN_STATUS_LABELS.get(self.to_status, ""))
+
+
+class Escalation(models.Model):
+    """One escalation step of one target of a ticket, for the target's due moment at the time.
+
+    The unique constraint makes each step happen once, even with two workers running the job at the same
+    moment; a target recomputed later (new priority, calendar, pause) has a new due moment, and its steps
+    may happen again.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    target = models.CharField(max_length=20, choices=TargetKind.choices)
+    step = models.CharField(max_length=10, choices=EscalationStep.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("escalade")
+        verbose_name_plural = _("escalades")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "step", "due_at"], name="escalation_once_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.target} · {self.step}"
 
 
 class AccessCode(models.Model):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.requests import SignedInRequest
-from guichet.backoffice.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TransferForm
+from guichet.backoffice.forms import AssignForm, NoteForm, PriorityForm, ReplyForm, StatusForm, TransferForm
 from guichet.backoffice.guards import agent_required, get_ticket_for_agent
 from guichet.backoffice.intake_forms import RelayedMessageForm
 from guichet.backoffice.models import ReplyTemplate
@@ -27,6 +27,7 @@ def _forms(ticket: Ticket, bound: dict | None = None, reply_body: str = "") -> d
         "status_form": StatusForm(initial=initial, current=ticket.status),
         "assign_form": AssignForm(initial={**initial, "assignee": ticket.assignee_id}, service=ticket.service),
         "transfer_form": TransferForm(initial=initial, current=ticket.service),
+        "priority_form": PriorityForm(initial={**initial, "priority": ticket.priority_id}),
         "relay_form": RelayedMessageForm(initial=initial),
     }
     forms.update(bound or {})
@@ -170,6 +171,22 @@ def transfer(request: SignedInRequest, reference: str) -> HttpResponse:
         return _("Demande transférée au service « %(service)s ».") % {"service": data["service"].name}
 
     return _act(request, ticket, "transfer_form", TransferForm(request.POST, current=ticket.service), do)
+
+
+@require_POST
+@agent_required
+def change_priority(request: SignedInRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.CHANGE_PRIORITY)
+
+    def do(data: dict) -> str:
+        services.ticket_change_priority(
+            ticket=ticket, priority=data["priority"], actor=request.user, expected_version=data["version"]
+        )
+        return _("Priorité « %(name)s » : les objectifs de la demande sont recalculés.") % {
+            "name": data["priority"].name
+        }
+
+    return _act(request, ticket, "priority_form", PriorityForm(request.POST), do)
 
 
 @require_GET
