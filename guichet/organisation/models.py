@@ -70,13 +70,10 @@ class Commune(models.Model):
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         commune = cls.objects.order_by("pk").first() or cls.objects.create()
-        ranges = tuple(
-            OpeningRange(weekday, start, end)
-            for weekday, start, end in OpeningHours.objects.values_list("weekday", "start", "end")
-        )
+        closures, ranges = _calendar_rows()
         commune.calendar = WorkingCalendar(
             subdivision=commune.holiday_subdivision,
-            closures=frozenset(ClosureDay.objects.values_list("date", flat=True)),
+            closures=closures,
             opening=ranges or DEFAULT_OPENING,
             time_zone=settings.TIME_ZONE,
         )
@@ -196,6 +193,26 @@ class Priority(models.Model):
     @classmethod
     def default(cls) -> "Priority | None":
         return cls.objects.filter(is_default=True).first()
+
+
+def _calendar_rows() -> tuple[frozenset[datetime.date], tuple[OpeningRange, ...]]:
+    """Closure days and opening hours in one query (every page reads the calendar through ``current()``)."""
+    no_time = models.Value(None, output_field=models.TimeField())
+    closures = (
+        ClosureDay.objects.order_by()
+        .annotate(weekday_=models.Value(None, output_field=models.IntegerField()), start_=no_time, end_=no_time)
+        .values_list("date", "weekday_", "start_", "end_")
+    )
+    openings = (
+        OpeningHours.objects.order_by()
+        .annotate(date_=models.Value(None, output_field=models.DateField()))
+        .values_list("date_", "weekday", "start", "end")
+    )
+    rows = list(closures.union(openings, all=True))
+    return (
+        frozenset(day for day, *_rest in rows if day is not None),
+        tuple(OpeningRange(weekday, start, end) for day, weekday, start, end in rows if day is None),
+    )
 
 
 class Service(models.Model):

@@ -25,7 +25,7 @@ from guichet.tickets.lifecycle import Status
 from guichet.tickets.models import Escalation, EscalationStep, TargetKind, Ticket
 
 RUNNING = [Status.RECEIVED, Status.IN_PROGRESS]
-TARGET_FIELDS = {
+TARGET_FIELDS: dict[str, tuple[str, str]] = {
     TargetKind.FIRST_RESPONSE: ("first_response_due", "first_response_warn_at"),
     TargetKind.RESOLUTION: ("resolution_due", "resolution_warn_at"),
 }

@@ -117,10 +117,10 @@ class Ticket(models.Model):
     resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
     first_responded_at = models.DateTimeField(_("première réponse le"), null=True, blank=True)
     # Working time (opening hours) spent waiting for the citizen, in seconds: the targets move by this much.
-    # Targets in hours move by it; targets in days move by the working days waited (``paused_working_days``, the
+    # Targets in hours move by it; targets in days move by the working days waited (``target_paused_days``, the
     # rule of the type's deadline, ``due_date_extended_by``): a wait within one day moves no date.
-    paused_seconds = models.PositiveIntegerField(default=0, editable=False)
-    paused_working_days = models.PositiveSmallIntegerField(default=0, editable=False)
+    target_paused_seconds = models.PositiveIntegerField(default=0, editable=False)
+    target_paused_days = models.PositiveSmallIntegerField(default=0, editable=False)
     # The furthest escalation step of the current targets (see tickets.escalation), for the inbox filter.
     escalation = models.CharField(_("escalade"), max_length=10, choices=EscalationStep.choices, blank=True)
     entered_by = models.ForeignKey(

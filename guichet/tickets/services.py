@@ -448,11 +448,11 @@ def _set_status(
         paused = calendar.working_days_between(timezone.localdate(ticket.status_changed_at), timezone.localdate())
         if paused:
             ticket.due_date = calendar.add_working_days(ticket.due_date, paused)
-            ticket.paused_working_days += paused
+            ticket.target_paused_days += paused
             data["due_date_extended_by"] = paused
         # Tickets with targets move them by the working time (opening hours) waited, and their due date with them.
         paused_time = calendar.working_time_between(ticket.status_changed_at, now)
-        ticket.paused_seconds += int(paused_time.total_seconds())
+        ticket.target_paused_seconds += int(paused_time.total_seconds())
         if ticket.resolution_due is not None:
             _targets_apply(ticket, commune)
     if to_status in NOTIFIED_STATUSES:
@@ -467,8 +467,8 @@ def _set_status(
         "status",
         "status_changed_at",
         "closed_at",
-        "paused_seconds",
-        "paused_working_days",
+        "target_paused_seconds",
+        "target_paused_days",
         "first_responded_at",
         "escalation",
         *TARGET_FIELDS,
@@ -598,8 +598,8 @@ def _targets_apply(ticket: Ticket, commune: Commune) -> bool:
         priority=ticket.priority,
         deadline_days=ticket.request_type.deadline_days,
         warning_percent=commune.escalation_warning_percent,
-        paused=datetime.timedelta(seconds=ticket.paused_seconds),
-        paused_days=ticket.paused_working_days,
+        paused=datetime.timedelta(seconds=ticket.target_paused_seconds),
+        paused_days=ticket.target_paused_days,
     )
     before = (ticket.first_response_due, ticket.resolution_due)
     ticket.first_response_due = targets.first_response.due if targets.first_response else None
@@ -616,6 +616,9 @@ def _targets_apply(ticket: Ticket, commune: Commune) -> bool:
 def _first_response(ticket: Ticket, now: datetime.datetime | None = None) -> None:
     if ticket.first_responded_at is None:
         ticket.first_responded_at = now or timezone.now()
+        if ticket.resolution_due is None:  # a ticket older than targets
+            ticket.escalation = ""
+            return
         # Only the resolution target is left: its own steps, for its current due moment, make the mark.
         steps = set(
             Escalation.objects.filter(

@@ -64,20 +64,22 @@ def targets_compute(
     paused: datetime.timedelta = datetime.timedelta(0),
     paused_days: int = 0,
 ) -> Targets:
-    common = {
-        "calendar": calendar,
-        "start": received,
-        "warning_percent": warning_percent,
-        "paused": paused,
-        "paused_days": paused_days,
-    }
+    def target(amount: int, unit: str) -> Target:
+        return target_compute(
+            calendar=calendar,
+            start=received,
+            amount=amount,
+            unit=unit,
+            warning_percent=warning_percent,
+            paused=paused,
+            paused_days=paused_days,
+        )
+
     first_response = None
     if priority is not None:
-        first_response = target_compute(
-            amount=priority.first_response_target, unit=priority.first_response_unit, **common
-        )
+        first_response = target(priority.first_response_target, priority.first_response_unit)
     if priority is not None and priority.resolution_target is not None:
-        resolution = target_compute(amount=priority.resolution_target, unit=priority.resolution_unit, **common)
+        resolution = target(priority.resolution_target, priority.resolution_unit)
     else:
-        resolution = target_compute(amount=deadline_days, unit=TargetUnit.WORKING_DAYS, **common)
+        resolution = target(deadline_days, TargetUnit.WORKING_DAYS)
     return Targets(first_response=first_response, resolution=resolution)
