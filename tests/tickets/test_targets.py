@@ -10,6 +10,7 @@ from guichet.organisation.models import ClosureDay, Commune, Priority, TargetUni
 from guichet.tickets import escalation, services
 from guichet.tickets.lifecycle import Status
 from guichet.tickets.models import Event, EventKind
+from guichet.tickets.templatetags.targets import due_moment
 from tests import factories
 from tests.conftest import queued_tasks
 
@@ -211,3 +212,10 @@ def test_the_warning_threshold_is_the_communes(request_type, citizen, urgent, co
     with at(local(2026, 3, 6, 19)):
         ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
     assert ticket.first_response_warn_at == local(2026, 3, 9, 10, 30)  # 2 of the 4 hours left
+
+
+def test_a_due_moment_reads_as_a_last_day_or_an_hour():
+    assert due_moment(local(2026, 3, 17, 0)) == "au plus tard le 16/03/2026"  # a target in days
+    assert due_moment(local(2026, 3, 17, 0), "long") == "au plus tard le lundi 16 mars 2026"
+    assert due_moment(local(2026, 3, 9, 14)) == "avant le 09/03/2026 14:00"
+    assert due_moment(None) == ""
