@@ -183,7 +183,10 @@ class Priority(models.Model):
         ordering = ["order", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="priority_one_default"
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="priority_one_default",
+                violation_error_message=_("Une seule priorité peut être la priorité par défaut."),
             ),
         ]
 

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'priorité',
                 'verbose_name_plural': 'priorités',
                 'ordering': ['order', 'name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='priority_one_default')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='priority_one_default', violation_error_message='Une seule priorité peut être la priorité par défaut.')],
             },
         ),
         migrations.CreateModel(
