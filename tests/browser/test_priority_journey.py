@@ -23,6 +23,7 @@ def test_agent_makes_a_ticket_urgent_and_sees_it_escalated(
     page: Page, live_server, settings, request_type, agent, citizen, screenshot
 ):
     settings.SITE_URL = live_server.url
+    factories.default_priorities()
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + "/agent/")

@@ -192,6 +192,7 @@ def test_two_workers_at_once_take_each_step_once(request_type, citizen, service)
     if connection.vendor == "sqlite":
         pytest.skip("SQLite's in-memory test database locks its tables across threads: PostgreSQL runs it")
     factories.AgentFactory(services=[service])
+    factories.default_priorities()
     request_type.priority = Priority.objects.get(slug="urgente")
     request_type.save()
     with at(local(2026, 3, 6, 19)):
