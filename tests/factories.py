@@ -1,3 +1,5 @@
+import importlib
+
 import factory
 from django.utils import timezone
 
@@ -6,7 +8,7 @@ from guichet.catalogue.models import Field, FieldKind, RequestType, Theme
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_search_text
 from guichet.lib import references
-from guichet.organisation.models import Agent, Commune, Role, Service
+from guichet.organisation.models import Agent, Commune, Priority, Role, Service
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import ENDED_STATUSES, Ticket
 from guichet.tickets.search import build_search_text
@@ -149,3 +151,10 @@ def raw_ticket(**kwargs) -> Ticket:
     ticket.search_text = build_search_text(ticket)
     ticket.save()
     return ticket
+
+
+def default_priorities() -> None:
+    """The priorities the migration seeds, again: a transactional test's flush removes migrated rows."""
+    seeded = importlib.import_module("guichet.organisation.migrations.0005_priorities_opening_hours")
+    for values in seeded.DEFAULT_PRIORITIES:
+        Priority.objects.get_or_create(slug=values["slug"], defaults=values)

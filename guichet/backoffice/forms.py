@@ -7,7 +7,7 @@ from guichet.accounts.models import User
 from guichet.backoffice.inbox import DEFAULT_SORT, InboxFilters
 from guichet.catalogue.models import RequestType
 from guichet.lib.uploads import MultipleAttachmentField
-from guichet.organisation.models import Service
+from guichet.organisation.models import Priority, Service
 from guichet.tickets.lifecycle import TRANSITIONS, Channel, ClosingOutcome, Status
 from guichet.tickets.models import ENDED_STATUSES
 
@@ -46,6 +46,15 @@ class InboxFilterForm(forms.Form):
     retard = forms.BooleanField(label=_("En retard"), required=False)
     bientot = forms.BooleanField(label=_("Échéance sous 2 jours"), required=False)
     implicite = forms.BooleanField(label=_("Décision implicite proche"), required=False)
+    escalade = forms.ChoiceField(
+        label=_("Escalade"),
+        choices=[
+            ("", _("Toutes")),
+            ("bientot-depasse", _("Objectif bientôt dépassé")),
+            ("depasse", _("Objectif dépassé")),
+        ],
+        required=False,
+    )
     tri = forms.ChoiceField(label=_("Trier par"), choices=SORT_CHOICES, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -65,6 +74,7 @@ class InboxFilterForm(forms.Form):
             overdue=bool(data.get("retard")),
             due_soon=bool(data.get("bientot")),
             implicit_decision_near=bool(data.get("implicite")),
+            escalation=data.get("escalade") or "",
             search=(data.get("q") or "").strip(),
             sort=data.get("tri") or DEFAULT_SORT,
         )
@@ -178,6 +188,12 @@ class AssignForm(VersionedForm):
         assignee = cast(forms.ModelChoiceField, self.fields["assignee"])
         assignee.queryset = agents_queryset().filter(agent__services=service).distinct()
         assignee.empty_label = _("Personne")
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.ModelChoiceField(
+        label=_("Priorité"), queryset=Priority.objects.order_by("order", "name"), empty_label=None
+    )
 
 
 class TransferForm(VersionedForm):

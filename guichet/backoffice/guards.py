@@ -30,7 +30,9 @@ def get_ticket_for_agent(request: SignedInRequest, reference: str, action: str =
     """The ticket if this agent may do ``action`` on it; otherwise a 404 that reveals nothing."""
     ticket = (
         Ticket.objects.visible_to(request.user)
-        .select_related("request_type", "service", "citizen", "assignee", "entered_by", "api_key", "household_member")
+        .select_related(
+            "request_type", "service", "citizen", "assignee", "entered_by", "api_key", "household_member", "priority"
+        )
         .filter(reference=reference)
         .first()
     )

@@ -12,7 +12,7 @@ from guichet.accounts.models import User
 from guichet.lib import references
 from guichet.organisation import roles
 from guichet.organisation.models import Commune
-from guichet.tickets.models import Ticket, TicketQuerySet, overdue_condition
+from guichet.tickets.models import EscalationStep, Ticket, TicketQuerySet, overdue_condition
 from guichet.tickets.search import apply_search
 from guichet.tickets.selectors import implicit_decision_near_limit
 
@@ -32,6 +32,8 @@ SORTS = {
 }
 DEFAULT_SORT = "echeance"
 DUE_SOON_WORKING_DAYS = 2
+# The « Escalade » filter: URL values (never translated) to the step the escalation job marked.
+ESCALATION_FILTERS = {"bientot-depasse": EscalationStep.WARNING, "depasse": EscalationStep.MISSED}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class InboxFilters:
     overdue: bool = False
     due_soon: bool = False
     implicit_decision_near: bool = False
+    escalation: str = ""
     search: str = ""
     sort: str = DEFAULT_SORT
 
@@ -108,6 +111,8 @@ def apply_filters(queryset: TicketQuerySet, filters: InboxFilters) -> QuerySet[T
         # Undecided, with the date within the Commune's warning delay (index ticket_implicit_decision_due).
         limit = implicit_decision_near_limit(timezone.localdate())
         queryset = queryset.implicit_decision_pending().filter(implicit_decision_on__lte=limit)
+    if step := ESCALATION_FILTERS.get(filters.escalation):
+        queryset = queryset.filter(escalation=step)  # index ticket_open_escalated
     found = apply_search(queryset, filters.search) if filters.search else queryset
     return found.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
 
@@ -120,7 +125,7 @@ def ticket_for_reference_search(user: User, text: str) -> Ticket | None:
 
 def inbox_page_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Everything one row of the list shows, in the same query."""
-    return queryset.select_related("request_type", "service", "assignee", "citizen").only(
+    return queryset.select_related("request_type", "service", "assignee", "citizen", "priority").only(
         "reference",
         "subject",
         "status",
@@ -130,6 +135,10 @@ def inbox_page_queryset(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "due_date",
         "implicit_decision_on",
         "decision",
+        "escalation",
+        "priority__name",
+        "priority__slug",
+        "priority__is_default",
         "request_type__name",
         "service__name",
         "assignee__first_name",

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("demandes/<str:reference>/attribuer/", ticket.assign, name="assign"),
     path("demandes/<str:reference>/prendre/", ticket.assign_to_me, name="assign_to_me"),
     path("demandes/<str:reference>/transferer/", ticket.transfer, name="transfer"),
+    path("demandes/<str:reference>/priorite/", ticket.change_priority, name="priority"),
     path("demandes/<str:reference>/pieces/<str:public_id>/", ticket.attachment, name="attachment"),
     path("demandes/<str:reference>/pieces-manquantes/", ticket.documents_request, name="documents_request"),
     path("demandes/<str:reference>/pieces-manquantes/recues/", ticket.documents_received, name="documents_received"),

@@ -66,13 +66,22 @@ class RequestTypeAdmin(AcknowledgementWarningMixin):
         "service",
         "deadline_days",
         "legal_regime",
+        "priority",
         "is_active",
         "requires_account",
         "requires_family_member",
     ]
-    list_filter = ["is_active", "legal_regime", "requires_account", "requires_family_member", "theme", "service"]
+    list_filter = [
+        "is_active",
+        "legal_regime",
+        "requires_account",
+        "requires_family_member",
+        "theme",
+        "service",
+        "priority",
+    ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "theme", "service", "deadline_days", "order"]}),
+        (None, {"fields": ["name", "slug", "description", "theme", "service", "priority", "deadline_days", "order"]}),
         (_("Accès"), {"fields": ["is_active", "requires_account", "requires_family_member"]}),
         (
             _("Cadre juridique"),
@@ -90,7 +99,7 @@ class RequestTypeAdmin(AcknowledgementWarningMixin):
             },
         ),
     ]
-    list_select_related = ["theme", "service"]
+    list_select_related = ["theme", "service", "priority"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FieldInline]

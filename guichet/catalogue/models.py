@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guichet.organisation.models import Service
+from guichet.organisation.models import Priority, Service
 
 
 class Theme(models.Model):
@@ -46,6 +46,15 @@ class RequestType(models.Model):
         Service, on_delete=models.PROTECT, related_name="request_types", verbose_name=_("service responsable")
     )
     deadline_days = models.PositiveSmallIntegerField(_("délai de traitement (jours ouvrés)"), default=10)
+    priority = models.ForeignKey(
+        Priority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request_types",
+        verbose_name=_("priorité"),
+        help_text=_("Vide : la priorité par défaut (Normale). Les agents peuvent la changer pour une demande."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     requires_account = models.BooleanField(
         _("compte citoyen obligatoire"),

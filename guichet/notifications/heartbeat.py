@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from guichet.notifications import registry
 from guichet.notifications.models import WorkerHeartbeat
 from guichet.notifications.sweep import recovery_sweep, tasks_release_previous_life
 
@@ -60,8 +61,19 @@ def worker_heartbeat_stop(*, worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).update(stopped_at=timezone.now())
 
 
+def run_periodic_jobs() -> None:
+    """The jobs the apps above registered (``registry.register_periodic_job``), each on its own: one failing
+    never stops the others. They are safe to run from several workers at once."""
+    for name, job in registry.periodic_jobs().items():
+        try:
+            job()
+        except Exception:
+            logger.exception("Periodic job %s failed", name)
+
+
 class Heartbeat:
-    """Beat every GUICHET_WORKER_HEARTBEAT_SECONDS; sweep at start and every GUICHET_SWEEP_INTERVAL_SECONDS."""
+    """Beat every GUICHET_WORKER_HEARTBEAT_SECONDS; sweep and run the periodic jobs (escalation) at start and
+    every GUICHET_SWEEP_INTERVAL_SECONDS."""
 
     def __init__(self, worker_id: str) -> None:
         self.worker_id = worker_id
@@ -71,6 +83,7 @@ class Heartbeat:
     def start(self) -> None:
         worker_heartbeat_start(worker_id=self.worker_id)
         recovery_sweep()  # before the first task: what a previous crash left is queued first
+        run_periodic_jobs()
         self._thread.start()
 
     def stop(self) -> None:
@@ -89,6 +102,7 @@ class Heartbeat:
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + settings.GUICHET_SWEEP_INTERVAL_SECONDS
                         recovery_sweep()
+                        run_periodic_jobs()
                 except Exception:  # the database may be away for a while: keep beating once it is back
                     logger.exception("Worker %s: heartbeat or recovery sweep failed", self.worker_id)
         finally:

@@ -27,6 +27,8 @@ class Template(models.TextChoices):
     IMPLICIT_DECISION = "implicit_decision", _("Décision implicite (acceptation ou rejet)")
     IMPLICIT_DECISION_NEAR = "implicit_decision_near", _("Alerte agent : décision implicite proche")
     SURVEY = "survey", _("Questionnaire de satisfaction")
+    TARGET_AT_RISK = "target_at_risk", _("Alerte agent : objectif bientôt dépassé")
+    TARGET_MISSED = "target_missed", _("Alerte responsable : objectif dépassé")
 
 
 # These go to the citizen and carry a fresh personal link.
@@ -44,7 +46,14 @@ CITIZEN_TEMPLATES = frozenset(
 SURVEY_TEMPLATES = frozenset({Template.SURVEY})
 # These go to agents and link to the back office.
 AGENT_TEMPLATES = frozenset(
-    {Template.CITIZEN_REPLIED, Template.TICKET_ENTERED_SERVICE, Template.AGENT_DIGEST, Template.IMPLICIT_DECISION_NEAR}
+    {
+        Template.CITIZEN_REPLIED,
+        Template.TICKET_ENTERED_SERVICE,
+        Template.AGENT_DIGEST,
+        Template.TARGET_AT_RISK,
+        Template.TARGET_MISSED,
+        Template.IMPLICIT_DECISION_NEAR,
+    }
 )
 
 

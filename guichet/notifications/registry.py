@@ -8,7 +8,8 @@ imports them. Instead:
 * tickets records the outcome of a ticket's notification on its timeline (its only writer);
 * tickets adds what the acknowledgement must state (CRPA R112-5) to its context;
 * the mail room provides the post: a citizen answered by post gets a letter, a row inserted in the
-  caller's transaction like every notification.
+  caller's transaction like every notification;
+* tickets gives the worker a periodic job: the escalation of targets about to be missed or missed.
 """
 
 from collections.abc import Callable, Iterable
@@ -47,6 +48,7 @@ _secrets: dict[str, Secret] = {}
 _context_providers: dict[str, ContextProvider] = {}
 _event_recorders: list[EventRecorder] = []
 _post_transports: list[PostTransport] = []
+_periodic_jobs: dict[str, Callable[[], object]] = {}
 
 
 def register_secret(templates: Iterable[str], secret: Secret) -> None:
@@ -96,3 +98,14 @@ def _set_one(slot: list, value: Callable, what: str) -> None:
     if slot and slot[0] != value:
         raise ImproperlyConfigured(f"A {what} is already registered: {slot[0]!r}")
     slot[:] = [value]
+
+
+def register_periodic_job(name: str, job: Callable[[], object]) -> None:
+    """A job every ``guichet_worker`` runs beside the recovery sweep (tickets: the escalation of targets)."""
+    if _periodic_jobs.get(name, job) != job:
+        raise ImproperlyConfigured(f"Two periodic jobs registered as {name!r}")
+    _periodic_jobs[name] = job
+
+
+def periodic_jobs() -> dict[str, Callable[[], object]]:
+    return dict(_periodic_jobs)

@@ -3,6 +3,7 @@
 Templates: emails/<template>.{subject.txt,txt,html} and sms/<template>.txt.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +21,7 @@ from guichet.lib.sms import gsm7_fold
 from guichet.notifications import registry
 from guichet.notifications.models import Notification, NotificationChannel, TemplateOverride
 from guichet.organisation.models import Commune
-from guichet.tickets.models import Message
+from guichet.tickets.models import Message, TargetKind
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ def render_notification(
             context["backoffice_url"] = absolute(reverse("backoffice:ticket", args=[ticket.reference]))
     if message_id := notification.context.get("message_id"):
         context["message"] = Message.objects.filter(pk=message_id).first()
+    if target := notification.context.get("escalation_target"):
+        context["target_label"] = TargetKind(target).label if target in TargetKind.values else target
+        context["due_at"] = datetime.datetime.fromisoformat(notification.context["due_at"])
     if digest_of := notification.context.get("digest_of"):
         context["items"] = digest_items(digest_of)
         context["inbox_url"] = absolute(reverse("backoffice:inbox"))

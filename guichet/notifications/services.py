@@ -148,3 +148,21 @@ def notify_service_of_new_ticket(*, ticket: Ticket, key: str) -> list[Notificati
         alert_agent(agent=agent, ticket=ticket, template=Template.TICKET_ENTERED_SERVICE, key=key) for agent in agents
     ]
     return [alert for alert in alerts if alert is not None]
+
+
+def notify_escalation(*, ticket: Ticket, template: str, key: str, context: dict[str, Any]) -> list[Notification]:
+    """A target of the ticket is about to be missed (the agent in charge, or the service's agents when nobody
+    is), or missed (the service's supervisors; every supervisor when none is attached to the service)."""
+    if template == Template.TARGET_MISSED:
+        agents = Agent.objects.filter(role=Role.SUPERVISOR, services=ticket.service)
+        if not agents.exists():
+            agents = Agent.objects.filter(role=Role.SUPERVISOR)
+    elif ticket.assignee_id is not None:
+        agents = Agent.objects.filter(user_id=ticket.assignee_id)
+    else:
+        agents = Agent.objects.filter(services=ticket.service, role=Role.SERVICE_AGENT)
+    alerts = [
+        alert_agent(agent=agent, ticket=ticket, template=template, key=key, context=context)
+        for agent in agents.select_related("user").order_by("pk")
+    ]
+    return [alert for alert in alerts if alert is not None]

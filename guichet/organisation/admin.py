@@ -1,15 +1,49 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from guichet.catalogue.admin import AcknowledgementWarningMixin
-from guichet.organisation.models import Agent, ClosureDay, Commune, Service
+from guichet.organisation.models import Agent, ClosureDay, Commune, OpeningHours, Priority, Service
+from guichet.tickets.escalation import targets_recompute_later
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
 
 
 @admin.register(Commune)
 class CommuneAdmin(AcknowledgementWarningMixin):
     list_display = ["name", "email", "phone"]
+    inlines = [OpeningHoursInline]
 
     def has_add_permission(self, request) -> bool:
         return not Commune.objects.exists()
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        Commune.forget_cached()
+        # Opening hours, holidays' subdivision or warning threshold: the open tickets' targets move with them.
+        targets_recompute_later()
+
+
+@admin.register(Priority)
+class PriorityAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "order",
+        "is_default",
+        "first_response_target",
+        "first_response_unit",
+        "resolution_target",
+        "resolution_unit",
+    ]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request: HttpRequest, obj: Priority, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            targets_recompute_later()  # the open tickets of this priority get the new targets
 
 
 @admin.register(Service)
@@ -34,3 +68,17 @@ class AgentAdmin(admin.ModelAdmin):
 class ClosureDayAdmin(admin.ModelAdmin):
     list_display = ["date", "label"]
     date_hierarchy = "date"
+
+    # A closure day moves the targets of the open tickets that run over it.
+    def save_model(self, request: HttpRequest, obj: ClosureDay, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        targets_recompute_later()
+
+    def delete_model(self, request: HttpRequest, obj: ClosureDay) -> None:
+        super().delete_model(request, obj)
+        targets_recompute_later()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ClosureDay]) -> None:
+        super().delete_queryset(request, queryset)
+        Commune.forget_cached()
+        targets_recompute_later()

@@ -1,13 +1,15 @@
+import datetime
 import time
 from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from guichet.organisation.calendar import WorkingCalendar
+from guichet.organisation.calendar import DEFAULT_OPENING, OpeningRange, WorkingCalendar
 
 
 class Commune(models.Model):
@@ -54,6 +56,15 @@ class Commune(models.Model):
             "vaudra acceptation ou rejet. 0 : le jour même."
         ),
     )
+    escalation_warning_percent = models.PositiveSmallIntegerField(
+        _("alerte avant échéance (%)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_(
+            "L'agent en charge est alerté quand il reste ce pourcentage du temps ouvré d'un objectif "
+            "(première réponse ou résolution) ; le responsable du service l'est quand l'objectif est dépassé."
+        ),
+    )
 
     class Meta:
         verbose_name = _("commune")
@@ -77,9 +88,12 @@ class Commune(models.Model):
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         commune = cls.objects.order_by("pk").first() or cls.objects.create()
+        closures, ranges = _calendar_rows()
         commune.calendar = WorkingCalendar(
             subdivision=commune.holiday_subdivision,
-            closures=frozenset(ClosureDay.objects.values_list("date", flat=True)),
+            closures=closures,
+            opening=ranges or DEFAULT_OPENING,
+            time_zone=settings.TIME_ZONE,
         )
         cls._cached = (time.monotonic() + cls.CACHE_SECONDS, commune)
         return commune
@@ -121,6 +135,115 @@ class Contact:
     postal_address: str
     email: str
     phone: str
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("lundi")
+    TUESDAY = 1, _("mardi")
+    WEDNESDAY = 2, _("mercredi")
+    THURSDAY = 3, _("jeudi")
+    FRIDAY = 4, _("vendredi")
+    SATURDAY = 5, _("samedi")
+    SUNDAY = 6, _("dimanche")
+
+
+class OpeningHours(models.Model):
+    """One range of the town hall's weekly opening hours: working hours (targets in hours) count only these.
+
+    With none entered, the calendar uses ``calendar.DEFAULT_OPENING`` (8 h 30 – 12 h, 13 h 30 – 17 h 30 on
+    weekdays). Saturdays and Sundays never count, even when the town hall opens.
+    """
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="opening_ranges")
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    start = models.TimeField(_("ouverture"))
+    end = models.TimeField(_("fermeture"))
+
+    class Meta:
+        verbose_name = _("plage d'ouverture")
+        verbose_name_plural = _("horaires d'ouverture (plages)")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="openinghours_end_after_start"),
+            models.CheckConstraint(condition=models.Q(weekday__gte=0, weekday__lte=6), name="openinghours_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def duration(self) -> datetime.timedelta:
+        day = datetime.date(2000, 1, 3)
+        return datetime.datetime.combine(day, self.end) - datetime.datetime.combine(day, self.start)
+
+
+class TargetUnit(models.TextChoices):
+    WORKING_DAYS = "days", _("jours ouvrés")
+    WORKING_HOURS = "hours", _("heures ouvrées")
+
+
+class Priority(models.Model):
+    """How fast a request is handled: a first-response target and a resolution target, in working time."""
+
+    name = models.CharField(_("nom"), max_length=60, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0, help_text=_("De la moins à la plus urgente."))
+    is_default = models.BooleanField(
+        _("par défaut"), default=False, help_text=_("La priorité des démarches qui n'en fixent pas.")
+    )
+    first_response_target = models.PositiveSmallIntegerField(_("objectif de première réponse"), default=2)
+    first_response_unit = models.CharField(
+        _("unité"), max_length=5, choices=TargetUnit.choices, default=TargetUnit.WORKING_DAYS
+    )
+    resolution_target = models.PositiveSmallIntegerField(
+        _("objectif de résolution"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : le délai de traitement de la démarche (en jours ouvrés)."),
+    )
+    resolution_unit = models.CharField(
+        _("unité"), max_length=5, choices=TargetUnit.choices, default=TargetUnit.WORKING_DAYS
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("priorité")
+        verbose_name_plural = _("priorités")
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="priority_one_default",
+                violation_error_message=_("Une seule priorité peut être la priorité par défaut."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> "Priority | None":
+        return cls.objects.filter(is_default=True).first()
+
+
+def _calendar_rows() -> tuple[frozenset[datetime.date], tuple[OpeningRange, ...]]:
+    """Closure days and opening hours in one query (every page reads the calendar through ``current()``)."""
+    no_time = models.Value(None, output_field=models.TimeField())
+    closures = (
+        ClosureDay.objects.order_by()
+        .annotate(weekday_=models.Value(None, output_field=models.IntegerField()), start_=no_time, end_=no_time)
+        .values_list("date", "weekday_", "start_", "end_")
+    )
+    openings = (
+        OpeningHours.objects.order_by()
+        .annotate(date_=models.Value(None, output_field=models.DateField()))
+        .values_list("date_", "weekday", "start", "end")
+    )
+    rows = list(closures.union(openings, all=True))
+    return (
+        frozenset(day for day, *_rest in rows if day is not None),
+        tuple(OpeningRange(weekday, start, end) for day, weekday, start, end in rows if day is None),
+    )
 
 
 class Service(models.Model):

@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         # Imported here, not at the top: Django loads the models after the app configs.
         from guichet.notifications import registry
         from guichet.notifications.models import CITIZEN_TEMPLATES, Template
-        from guichet.tickets import acknowledgement, credentials, services, surveys
+        from guichet.tickets import acknowledgement, credentials, escalation, services, surveys
 
         # A citizen's message carries a fresh personal link; an access code message, its code.
         personal_link = registry.Secret("token", credentials.personal_link_mint, credentials.personal_link_withdraw)
@@ -25,3 +25,5 @@ class TicketsConfig(AppConfig):
         registry.register_event_recorder(services.ticket_notification_event)
         # Every acknowledgement states what CRPA R112-5 requires: the mentions come from one builder.
         registry.register_context([Template.ACKNOWLEDGEMENT], acknowledgement.notification_context)
+        # Every worker escalates the targets about to be missed, beside its recovery sweep.
+        registry.register_periodic_job("escalation", escalation.escalation_run)

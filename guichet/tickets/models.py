@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
 from guichet.lib import references
-from guichet.organisation.models import Service
+from guichet.organisation.models import Priority, Service
 from guichet.tickets import permissions
 from guichet.tickets.lifecycle import (
     CITIZEN_STATUS_LABELS,
@@ -51,6 +51,16 @@ class Decision(models.TextChoices):
     EXPRESS = "express", _("Décision expresse de la mairie")
     IMPLICIT_ACCEPTANCE = "implicit_acceptance", _("Acceptation implicite")
     IMPLICIT_REJECTION = "implicit_rejection", _("Rejet implicite")
+
+
+class EscalationStep(models.TextChoices):
+    WARNING = "warning", _("Bientôt dépassé")
+    MISSED = "missed", _("Dépassé")
+
+
+class TargetKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("Première réponse")
+    RESOLUTION = "resolution", _("Résolution")
 
 
 class TicketQuerySet(models.QuerySet):
@@ -152,6 +162,23 @@ class Ticket(models.Model):
     # When the acknowledgement actually left (the notification's sending, or the letter's posting): for an
     # electronic submission the law gives seven days after the receipt, i.e. created_at (CRPA R112-11-2).
     acknowledged_at = models.DateTimeField(_("accusé de réception envoyé le"), null=True, blank=True)
+    # Targets of the ticket's priority (docs/METRICS.md, "Targets"): computed by tickets.targets from the
+    # receipt, in the commune's working time, moved by the time spent waiting for the citizen.
+    priority = models.ForeignKey(
+        Priority, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("priorité")
+    )
+    first_response_due = models.DateTimeField(_("première réponse attendue avant"), null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(_("résolution attendue avant"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_responded_at = models.DateTimeField(_("première réponse le"), null=True, blank=True)
+    # Working time (opening hours) spent waiting for the citizen, in seconds: the targets move by this much.
+    # Targets in hours move by it; targets in days move by the working days waited (``target_paused_days``, the
+    # rule of the type's deadline, ``due_date_extended_by``): a wait within one day moves no date.
+    target_paused_seconds = models.PositiveIntegerField(default=0, editable=False)
+    target_paused_days = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The furthest escalation step of the current targets (see tickets.escalation), for the inbox filter.
+    escalation = models.CharField(_("escalade"), max_length=10, choices=EscalationStep.choices, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -201,6 +228,24 @@ class Ticket(models.Model):
                 fields=["implicit_decision_on", "id"],
                 condition=models.Q(implicit_decision_on__isnull=False, decision=""),
                 name="ticket_implicit_decision_due",
+            ),
+            # The inbox's « Escalade » filter: few open tickets carry a step, found by this small index.
+            models.Index(
+                fields=["escalation", "due_date", "created_at"],
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN])
+                & ~models.Q(escalation=""),
+                name="ticket_open_escalated",
+            ),
+            # The escalation job's candidates: open tickets whose warning moment has come.
+            models.Index(
+                fields=["first_response_warn_at"],
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS], first_responded_at__isnull=True),
+                name="ticket_first_response_watch",
+            ),
+            models.Index(
+                fields=["resolution_warn_at"],
+                condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS]),
+                name="ticket_resolution_watch",
             ),
         ]
         constraints = [
@@ -372,6 +417,8 @@ class EventKind(models.TextChoices):
     SURVEY_SENT = "survey_sent", _("Questionnaire de satisfaction proposé")
     SURVEY_ANSWERED = "survey_answered", _("Avis de l’usager reçu")
     SURVEY_REOPENED = "survey_reopened", _("Rouverte par l’avis de l’usager : problème non résolu")
+    PRIORITY_CHANGED = "priority_changed", _("Changement de priorité")
+    ESCALATED = "escalated", _("Escalade")
 
 
 PUBLIC_EVENT_KINDS = frozenset(
@@ -426,6 +473,31 @@ class Event(models.Model):
     @property
     def citizen_status_label(self) -> str:
         return str(CITIZEN_STATUS_LABELS.get(self.to_status, ""))
+
+
+class Escalation(models.Model):
+    """One escalation step of one target of a ticket, for the target's due moment at the time.
+
+    The unique constraint makes each step happen once, even with two workers running the job at the same
+    moment; a target recomputed later (new priority, calendar, pause) has a new due moment, and its steps
+    may happen again.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    target = models.CharField(max_length=20, choices=TargetKind.choices)
+    step = models.CharField(max_length=10, choices=EscalationStep.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("escalade")
+        verbose_name_plural = _("escalades")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "step", "due_at"], name="escalation_once_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.target} · {self.step}"
 
 
 class AccessCode(models.Model):

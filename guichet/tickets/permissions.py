@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     ASSIGN = "assign"
     TRANSFER = "transfer"
     CHANGE_STATUS = "change_status"
+    CHANGE_PRIORITY = "change_priority"
 
 
 # What the front desk may do on a ticket it did not enter.

@@ -31,10 +31,11 @@ from guichet.notifications.services import (
     alert_agent,
     notify_agents_of_citizen_message,
     notify_citizen,
+    notify_escalation,
     notify_service_of_new_ticket_later,
 )
 from guichet.organisation import roles
-from guichet.organisation.models import Agent, Commune, Role, Service
+from guichet.organisation.models import Agent, Commune, Priority, Role, Service
 from guichet.surveys.models import SURVEYED_STATUSES, survey_wanted
 from guichet.tickets import legal
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
@@ -55,20 +56,26 @@ from guichet.tickets.models import (
     AuthorKind,
     Decision,
     DocumentRequest,
+    Escalation,
+    EscalationStep,
     Event,
     EventKind,
     Message,
+    TargetKind,
     Ticket,
     Visibility,
 )
 from guichet.tickets.public_cache import status_page_forget, status_pages_forget
 from guichet.tickets.search import build_search_text, search_fragment
+from guichet.tickets.targets import targets_compute
 
 RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key", "household_member")
-# Statuses the citizen is told about by a notification of their own.
+# Statuses the citizen is told about by a notification of their own; reaching one is a first response.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 # An agent moving a decision-bearing request to one of these has decided it expressly: the clock stops.
 EXPRESS_DECISION_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
+# What a recomputation of the targets writes.
+TARGET_FIELDS = ("first_response_due", "first_response_warn_at", "resolution_due", "resolution_warn_at", "due_date")
 # Answers that are contact details of the person, removed when the person's account is deleted.
 PERSONAL_ANSWER_KINDS = frozenset({FieldKind.EMAIL, FieldKind.PHONE})
 
@@ -115,10 +122,12 @@ def ticket_create(
                 status_changed_at=now,
                 due_date=commune.calendar.add_working_days(timezone.localdate(received), request_type.deadline_days),
                 implicit_decision_on=_implicit_decision_on(request_type, timezone.localdate(received)),
+                priority=request_type.priority if request_type.priority_id else Priority.default(),
                 entered_by=entered_by,
                 api_key=api_key,
                 submission_key=submission_key,
             )
+            _targets_apply(ticket, commune)
             ticket.search_text = build_search_text(ticket)
             # Related rows were just read and the reference just drawn: validate the values only.
             ticket.full_clean(exclude=["submission_key", "reference", *RELATED_FIELDS], validate_constraints=False)
@@ -293,6 +302,8 @@ def message_post_by_agent(
         kind = EventKind.INTERNAL_NOTE if internal else EventKind.AGENT_REPLY
         _event(ticket, kind, actor=agent, message=message.pk)
         _append_search_text(ticket, body)
+        if not internal:
+            _first_response(ticket)
 
         target = new_status or (Status.IN_PROGRESS if not internal and ticket.status == Status.RECEIVED else None)
         event = None
@@ -300,7 +311,7 @@ def message_post_by_agent(
             _check_transition(ticket, target)
             event = _set_status(ticket, target, actor=agent, outcome=outcome)
         else:
-            _touch(ticket)
+            _touch(ticket, *([] if internal else ["first_responded_at", "escalation"]))
         if not internal:
             template = Template.INFO_REQUESTED if target == Status.AWAITING_CITIZEN else Template.AGENT_REPLY
             notify_citizen(
@@ -826,21 +837,33 @@ def _set_status(
     ticket.closing_outcome = outcome.kind
     ticket.competent_body = outcome.competent_body
     ticket.duplicate_of = outcome.duplicate_of
+    now = timezone.now()
     if from_status == Status.AWAITING_CITIZEN:
         # The clock stops while the town hall waits for the citizen: the deadline moves by that much.
-        calendar = Commune.current().calendar
+        commune = Commune.current()
+        calendar = commune.calendar
         paused = calendar.working_days_between(timezone.localdate(ticket.status_changed_at), timezone.localdate())
         if paused:
             ticket.due_date = calendar.add_working_days(ticket.due_date, paused)
+            ticket.target_paused_days += paused
             data["due_date_extended_by"] = paused
+        # Tickets with targets move them by the working time (opening hours) waited, and their due date with them.
+        paused_time = calendar.working_time_between(ticket.status_changed_at, now)
+        ticket.target_paused_seconds += int(paused_time.total_seconds())
+        if ticket.resolution_due is not None:
+            _targets_apply(ticket, commune)
     decides = ticket.request_type.has_implicit_decision and not ticket.decision
     if to_status in EXPRESS_DECISION_STATUSES and actor is not None and decides:
         # An express answer before the implicit-decision date: the silence decides nothing any more.
         ticket.decision = Decision.EXPRESS
         data["decision"] = Decision.EXPRESS
+    if to_status in NOTIFIED_STATUSES:
+        _first_response(ticket, now)
     ticket.status = to_status
-    ticket.status_changed_at = timezone.now()
+    ticket.status_changed_at = now
     ticket.closed_at = ticket.status_changed_at if to_status in ENDED_STATUSES else None
+    if to_status not in (Status.RECEIVED, Status.IN_PROGRESS):
+        ticket.escalation = ""  # the clock is paused or stopped: nothing is about to be missed
     _touch(
         ticket,
         "status",
@@ -852,6 +875,11 @@ def _set_status(
         "closing_outcome",
         "competent_body",
         "duplicate_of",
+        "target_paused_seconds",
+        "target_paused_days",
+        "first_responded_at",
+        "escalation",
+        *TARGET_FIELDS,
     )
     return _event(
         ticket,
@@ -863,6 +891,169 @@ def _set_status(
         to_status=to_status,
         **data,
     )
+
+
+# Priorities, targets and escalation (docs/METRICS.md, "Targets") -------------------------------
+
+
+def ticket_change_priority(
+    *, ticket: Ticket, priority: Priority, actor: User, expected_version: int | None = None
+) -> Ticket:
+    """An agent gives the ticket another priority: its targets are computed again from the receipt.
+
+    The escalation steps of the former targets stay in the timeline; those of the new targets happen
+    when their moments come (a new due moment is a new round, see ``ticket_escalate``).
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        if priority.pk == ticket.priority_id:
+            raise ValidationError(_("La demande a déjà la priorité « %(name)s ».") % {"name": priority.name})
+        previous = ticket.priority
+        ticket.priority = priority
+        _targets_apply(ticket, Commune.current())
+        _touch(ticket, "priority", "escalation", *TARGET_FIELDS)
+        _event(
+            ticket,
+            EventKind.PRIORITY_CHANGED,
+            actor=actor,
+            previous=previous.name if previous else "",
+            priority=priority.name,
+            first_response_due=_iso(ticket.first_response_due),
+            resolution_due=_iso(ticket.resolution_due),
+        )
+    return ticket
+
+
+def ticket_escalate(*, ticket_id: int, target: str, step: str, now: datetime.datetime | None = None) -> bool:
+    """Record one escalation step of a target, once: event, alerts and the inbox's mark, in one transaction.
+
+    Checked again under the ticket's lock (the job read it earlier); the unique constraint on
+    ``Escalation`` makes a second worker's attempt at the same step a no-op. Derived from the clock, not
+    an agent's change: the version is left alone so that an agent's open form stays valid.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("service", "request_type", "priority")
+            .filter(pk=ticket_id, status__in=[Status.RECEIVED, Status.IN_PROGRESS])
+            .first()
+        )
+        if ticket is None or not _step_due(ticket, target, step, now):
+            return False
+        due = ticket.first_response_due if target == TargetKind.FIRST_RESPONSE else ticket.resolution_due
+        assert due is not None  # _step_due checked it
+        try:
+            with transaction.atomic():
+                escalation = Escalation.objects.create(
+                    ticket=ticket, target=target, step=step, due_at=due, created_at=now
+                )
+        except IntegrityError:
+            return False
+        Event.objects.create(
+            ticket=ticket,
+            kind=EventKind.ESCALATED,
+            actor_kind=AuthorKind.SYSTEM,
+            data={"target": target, "step": step, "due_at": due.isoformat()},
+            created_at=now,
+        )
+        if ticket.escalation != EscalationStep.MISSED:
+            Ticket.objects.filter(pk=ticket.pk).update(escalation=step)
+        template = Template.TARGET_MISSED if step == EscalationStep.MISSED else Template.TARGET_AT_RISK
+        notify_escalation(
+            ticket=ticket,
+            template=template,
+            key=f"escalation:{escalation.pk}",
+            context={"escalation_target": target, "due_at": due.isoformat()},
+        )
+    return True
+
+
+def tickets_targets_recompute(*, batch_size: int = 500) -> int:
+    """The calendar (closures, opening hours, holidays' subdivision) or a priority's targets changed: every
+    open ticket with targets gets them again, by batches, each batch in its own transaction.
+
+    Derived data like the search text: the version is not bumped. A ticket whose due moments move loses its
+    escalation mark; the next escalation run sets it again if the new targets call for it. Returns how many
+    tickets changed.
+    """
+    Commune.forget_cached()  # the worker may hold a calendar older than the change
+    commune = Commune.current()
+    changed = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("priority", "request_type")
+                .filter(pk__gt=last_pk, status__in=sorted(OPEN_STATUSES), resolution_due__isnull=False)
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return changed
+            last_pk = batch[-1].pk
+            moved = [ticket for ticket in batch if _targets_apply(ticket, commune)]
+            Ticket.objects.bulk_update(moved, ["escalation", *TARGET_FIELDS], batch_size=batch_size)
+            status_pages_forget([ticket.reference for ticket in moved])
+            changed += len(moved)
+
+
+def _targets_apply(ticket: Ticket, commune: Commune) -> bool:
+    """Compute the ticket's targets on the instance; True when a due moment moved (its escalation mark goes)."""
+    targets = targets_compute(
+        calendar=commune.calendar,
+        received=ticket.created_at,
+        priority=ticket.priority,
+        deadline_days=ticket.request_type.deadline_days,
+        warning_percent=commune.escalation_warning_percent,
+        paused=datetime.timedelta(seconds=ticket.target_paused_seconds),
+        paused_days=ticket.target_paused_days,
+    )
+    before = (ticket.first_response_due, ticket.resolution_due)
+    ticket.first_response_due = targets.first_response.due if targets.first_response else None
+    ticket.first_response_warn_at = targets.first_response.warn_at if targets.first_response else None
+    ticket.resolution_due = targets.resolution.due
+    ticket.resolution_warn_at = targets.resolution.warn_at
+    ticket.due_date = targets.due_date(commune.calendar)
+    moved = before != (ticket.first_response_due, ticket.resolution_due)
+    if moved:
+        ticket.escalation = ""
+    return moved
+
+
+def _first_response(ticket: Ticket, now: datetime.datetime | None = None) -> None:
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now or timezone.now()
+        if ticket.resolution_due is None:  # a ticket older than targets
+            ticket.escalation = ""
+            return
+        # Only the resolution target is left: its own steps, for its current due moment, make the mark.
+        steps = set(
+            Escalation.objects.filter(
+                ticket=ticket, target=TargetKind.RESOLUTION, due_at=ticket.resolution_due
+            ).values_list("step", flat=True)
+        )
+        ticket.escalation = next(
+            (step for step in (EscalationStep.MISSED, EscalationStep.WARNING) if step in steps), ""
+        )
+
+
+def _step_due(ticket: Ticket, target: str, step: str, now: datetime.datetime) -> bool:
+    if target == TargetKind.FIRST_RESPONSE:
+        if ticket.first_responded_at is not None:
+            return False
+        due, warn_at = ticket.first_response_due, ticket.first_response_warn_at
+    else:
+        due, warn_at = ticket.resolution_due, ticket.resolution_warn_at
+    if due is None or warn_at is None:
+        return False
+    if step == EscalationStep.MISSED:
+        return due <= now
+    return warn_at <= now < due
+
+
+def _iso(moment: datetime.datetime | None) -> str:
+    return moment.isoformat() if moment else ""
 
 
 def _normalise_text(text: str) -> str:

@@ -15,6 +15,7 @@ from guichet.backoffice.forms import (
     DocumentRequestForm,
     DocumentsReceivedForm,
     NoteForm,
+    PriorityForm,
     ReplyForm,
     StatusForm,
     TransferForm,
@@ -41,6 +42,7 @@ def _forms(ticket: Ticket, bound: dict | None = None, reply_body: str = "") -> d
         "status_form": StatusForm(initial=initial, current=ticket.status),
         "assign_form": AssignForm(initial={**initial, "assignee": ticket.assignee_id}, service=ticket.service),
         "transfer_form": TransferForm(initial=initial, current=ticket.service),
+        "priority_form": PriorityForm(initial={**initial, "priority": ticket.priority_id}),
         "relay_form": RelayedMessageForm(initial=initial),
         "documents_form": DocumentRequestForm(
             initial={**initial, "deadline": timezone.localdate() + datetime.timedelta(days=DOCUMENTS_DEFAULT_DAYS)}
@@ -198,6 +200,22 @@ def transfer(request: SignedInRequest, reference: str) -> HttpResponse:
         return _("Demande transférée au service « %(service)s ».") % {"service": data["service"].name}
 
     return _act(request, ticket, "transfer_form", TransferForm(request.POST, current=ticket.service), do)
+
+
+@require_POST
+@agent_required
+def change_priority(request: SignedInRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request, reference, Action.CHANGE_PRIORITY)
+
+    def do(data: dict) -> str:
+        services.ticket_change_priority(
+            ticket=ticket, priority=data["priority"], actor=request.user, expected_version=data["version"]
+        )
+        return _("Priorité « %(name)s » : les objectifs de la demande sont recalculés.") % {
+            "name": data["priority"].name
+        }
+
+    return _act(request, ticket, "priority_form", PriorityForm(request.POST), do)
 
 
 @require_GET
