@@ -16,6 +16,7 @@ admin.site.login_form = AdminSignInForm  # the agents' lock and log apply to /ad
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/securite/", include("guichet.signin.urls")),
+    path("", include("guichet.retention.urls")),
     path("agent/", include("guichet.backoffice.urls")),
     path("open311/v2/", include("guichet.api.urls")),
     path("compte/famille/", include("guichet.households.urls")),

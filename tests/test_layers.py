@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 LAYERS: list[set[str]] = [
     {"demo"},
     {"backoffice", "signin"},
+    {"retention"},
     {"exports"},
     {"api"},
     {"intake", "portal"},

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from guichet.notifications.daily import daily_tasks_enqueue
 from guichet.notifications.models import WorkerHeartbeat
 from guichet.notifications.sweep import recovery_sweep, tasks_release_previous_life
 
@@ -61,7 +62,8 @@ def worker_heartbeat_stop(*, worker_id: str) -> None:
 
 
 class Heartbeat:
-    """Beat every GUICHET_WORKER_HEARTBEAT_SECONDS; sweep at start and every GUICHET_SWEEP_INTERVAL_SECONDS."""
+    """Beat every GUICHET_WORKER_HEARTBEAT_SECONDS; sweep at start and every GUICHET_SWEEP_INTERVAL_SECONDS;
+    queue the daily tasks not queued yet today (``daily.py``)."""
 
     def __init__(self, worker_id: str) -> None:
         self.worker_id = worker_id
@@ -71,6 +73,7 @@ class Heartbeat:
     def start(self) -> None:
         worker_heartbeat_start(worker_id=self.worker_id)
         recovery_sweep()  # before the first task: what a previous crash left is queued first
+        daily_tasks_enqueue()
         self._thread.start()
 
     def stop(self) -> None:
@@ -86,6 +89,7 @@ class Heartbeat:
                 close_old_connections()
                 try:
                     worker_heartbeat_beat(worker_id=self.worker_id)
+                    daily_tasks_enqueue()
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + settings.GUICHET_SWEEP_INTERVAL_SECONDS
                         recovery_sweep()

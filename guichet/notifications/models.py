@@ -24,6 +24,7 @@ class Template(models.TextChoices):
     TICKET_ENTERED_SERVICE = "ticket_entered_service", _("Alerte agent : nouvelle demande pour le service")
     AGENT_DIGEST = "agent_digest", _("Récapitulatif quotidien des alertes")
     PHONE_VERIFICATION = "phone_verification", _("Code de vérification du numéro de téléphone")
+    RETENTION_NOTICE = "retention_notice", _("Avis avant effacement des données de la demande")
 
 
 # These go to the citizen and carry a fresh personal link.

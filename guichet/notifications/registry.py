@@ -7,7 +7,8 @@ imports them. Instead:
   withdraw it if the sending fails (tickets: personal links and access codes; accounts: the phone code);
 * tickets records the outcome of a ticket's notification on its timeline (its only writer);
 * the mail room provides the post: a citizen answered by post gets a letter, a row inserted in the
-  caller's transaction like every notification.
+  caller's transaction like every notification;
+* an app with a daily job (retention) registers its task: the workers queue it once a day (``daily.py``).
 """
 
 from collections.abc import Callable, Iterable
@@ -24,7 +25,8 @@ from guichet.tickets.models import Ticket
 class Secret:
     """A secret minted per sending, so that no raw secret is ever stored; only its hash is kept."""
 
-    kind: str  # "token" (the personal link of the message) or "code"
+    # "token" (the personal link of the message), "code", or "url" (a whole link the owner app signs).
+    kind: str
     # None: nothing left to send (the secret was withdrawn meanwhile, e.g. the account was deleted).
     issue: Callable[[Notification], str | None]
     withdraw: Callable[[Notification, str], None]
@@ -41,6 +43,7 @@ class PostTransport(Protocol):
 _secrets: dict[str, Secret] = {}
 _event_recorders: list[EventRecorder] = []
 _post_transports: list[PostTransport] = []
+_daily_tasks: list[Any] = []
 
 
 def register_secret(templates: Iterable[str], secret: Secret) -> None:
@@ -77,3 +80,13 @@ def _set_one(slot: list, value: Callable, what: str) -> None:
     if slot and slot[0] != value:
         raise ImproperlyConfigured(f"A {what} is already registered: {slot[0]!r}")
     slot[:] = [value]
+
+
+def register_daily_task(task: Any) -> None:
+    """A django-tasks task without arguments that the workers queue once a day (it must be safe to run again)."""
+    if all(registered.module_path != task.module_path for registered in _daily_tasks):
+        _daily_tasks.append(task)
+
+
+def daily_tasks() -> list[Any]:
+    return list(_daily_tasks)

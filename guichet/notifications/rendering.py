@@ -60,6 +60,7 @@ def render_notification(
     *,
     access_token: str | None = None,
     access_code: str | None = None,
+    secret_url: str | None = None,
     override: TemplateOverride | None = None,
     extra_context: dict[str, Any] | None = None,
 ) -> Rendered:
@@ -70,6 +71,7 @@ def render_notification(
         "site_url": settings.SITE_URL,
         "ticket": ticket,
         "access_code": access_code,
+        "secret_url": secret_url,
     }
     if ticket is not None:
         context["citizen"] = ticket.citizen

@@ -2,11 +2,17 @@ import time
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from guichet.organisation.calendar import WorkingCalendar
+
+
+class RetentionAction(models.TextChoices):
+    ANONYMISE = "anonymise", _("Anonymiser (les statistiques restent)")
+    DELETE = "delete", _("Supprimer la demande")
 
 
 class Commune(models.Model):
@@ -35,6 +41,16 @@ class Commune(models.Model):
         _("délai de réouverture (jours)"),
         default=30,
         help_text=_("Pendant ce délai après la clôture, une réponse de l'usager rouvre sa demande."),
+    )
+    # Retention (guichet.retention): the default of every request type without a policy of its own.
+    retention_months = models.PositiveSmallIntegerField(
+        _("conservation des données personnelles (mois après la clôture)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Passé ce délai, les données personnelles des demandes clôturées sont effacées."),
+    )
+    retention_action = models.CharField(
+        _("à l'échéance"), max_length=10, choices=RetentionAction.choices, default=RetentionAction.ANONYMISE
     )
 
     class Meta:

@@ -116,6 +116,10 @@ class Ticket(models.Model):
     # Makes a double click or a re-POST of the same form land on the same ticket.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Retention (guichet.retention): when its personal data was removed, and a legal hold that suspends it.
+    anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True, editable=False)
+    legal_hold_reason = models.CharField(_("motif du gel"), max_length=300, blank=True, editable=False)
+    legal_hold_at = models.DateTimeField(_("gelée le"), null=True, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -137,6 +141,12 @@ class Ticket(models.Model):
                 fields=["due_date", "created_at", "id", "status", "service", "assignee", "channel", "request_type"],
                 condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN]),
                 name="ticket_open_by_deadline",
+            ),
+            # The retention job's queue: ended tickets not anonymised yet, oldest first.
+            models.Index(
+                fields=["closed_at", "id"],
+                condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False),
+                name="ticket_retention_due",
             ),
         ]
         constraints = [
@@ -273,6 +283,9 @@ class EventKind(models.TextChoices):
     SENT_BY_POST = "sent_by_post", _("Envoyée par courrier postal")
     CLAIMED = "claimed", _("Rattachée au compte de l'usager")
     ACCOUNT_DELETED = "account_deleted", _("Compte usager supprimé, données personnelles effacées")
+    ANONYMISED = "anonymised", _("Données personnelles effacées (durée de conservation)")
+    LEGAL_HOLD_SET = "legal_hold_set", _("Gel de conservation posé")
+    LEGAL_HOLD_RELEASED = "legal_hold_released", _("Gel de conservation levé")
 
 
 PUBLIC_EVENT_KINDS = frozenset(
