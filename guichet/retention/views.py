@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import get_ticket_for_agent, role_required
 from guichet.organisation import roles
+from guichet.portal import throttle
+from guichet.portal.views.errors import rate_limited
 from guichet.retention.forms import LegalHoldForm
 from guichet.retention.notices import ticket_for_download, ticket_pdf
 from guichet.tickets import services
@@ -41,8 +43,11 @@ def legal_hold(request: SignedInRequest, reference: str) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, token: str) -> HttpResponse:
     """The link of the notice before expiry: this one ticket, as PDF, without an account."""
+    if throttle.lookups_blocked(request):
+        return rate_limited(request)
     ticket = ticket_for_download(token)
     if ticket is None:
+        throttle.lookup_failed(request)  # like a wrong reference or personal link
         raise Http404(_("Ce lien n’est pas valable ou a expiré."))
     response = HttpResponse(ticket_pdf(ticket), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="demande-{ticket.reference_display}.pdf"'

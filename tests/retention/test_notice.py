@@ -100,3 +100,10 @@ def test_no_notice_without_an_email_under_a_hold_or_far_from_expiry(request_type
     assert notices.notices_send(now=timezone.now(), policies=policies_by_type()) == 0
     assert notices.notices_send(now=soon_after(closed), policies=policies_by_type()) == 1
     assert Notification.objects.filter(template=Template.RETENTION_NOTICE).get().ticket == closed
+
+
+def test_failed_downloads_count_against_the_lookup_limit(client, closed, settings):
+    settings.GUICHET_LOOKUP_RATE = "2/m"  # blocked once failures exceed 2
+    for _ in range(3):
+        assert client.get("/suivi/telecharger/faux/").status_code == 404
+    assert client.get(f"/suivi/telecharger/{notices.download_token(closed)}/").status_code == 429
