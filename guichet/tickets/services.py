@@ -445,7 +445,9 @@ def ticket_anonymise(*, ticket: Ticket, policy: str, actor: User | None = None, 
         files = [name for name in attachments.values_list("file", flat=True) if name]
         attachments.delete()
         Message.objects.filter(ticket=ticket).update(body="")
-        events = [event for event in Event.objects.filter(ticket=ticket).only("data") if set(event.data) - KEPT_EVENT_DATA]
+        events = [
+            event for event in Event.objects.filter(ticket=ticket).only("data") if set(event.data) - KEPT_EVENT_DATA
+        ]
         for event in events:
             event.data = {key: value for key, value in event.data.items() if key in KEPT_EVENT_DATA}
         if events:
