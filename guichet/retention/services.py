@@ -140,22 +140,45 @@ def mail_items_forget(items: QuerySet[MailItem]) -> list[str]:
 
 def _forget_around(ticket_ids: list[int]) -> list[str]:
     """What the other apps keep about these tickets: notifications, letters, scans, emails, read marks."""
-    notifications = Notification.objects.filter(ticket_id__in=ticket_ids)
-    notifications_withdraw(notifications=notifications, reason=WITHDRAWN)
-    notifications.update(subject="", last_error="")
-    DeliveryAttempt.objects.filter(notification__ticket_id__in=ticket_ids).update(error="")
-    letters = Letter.objects.filter(ticket_id__in=ticket_ids)
-    files = [name for name in letters.values_list("pdf", flat=True) if name]
-    letters.delete()
-    items = MailItem.objects.filter(Q(ticket_id__in=ticket_ids) | Q(parts__ticket_id__in=ticket_ids)).distinct()
-    # A split scan holds the letters of other tickets too: it goes once none of its parts has a live ticket.
-    live_parts = MailItem.objects.filter(parent=OuterRef("pk"), ticket__anonymised_at__isnull=True).exclude(
-        ticket_id__in=ticket_ids
-    )
-    files += mail_items_forget(items.exclude(Exists(live_parts.exclude(ticket__isnull=True))))
-    files += inbound_emails_forget(InboundEmail.objects.filter(ticket_id__in=ticket_ids))
-    TicketSeen.objects.filter(ticket_id__in=ticket_ids).delete()
+    has = _what_exists(ticket_ids)
+    files: list[str] = []
+    if has["has_notifications"]:
+        notifications = Notification.objects.filter(ticket_id__in=ticket_ids)
+        notifications_withdraw(notifications=notifications, reason=WITHDRAWN)
+        notifications.update(subject="", last_error="")
+        DeliveryAttempt.objects.filter(notification__ticket_id__in=ticket_ids).update(error="")
+    if has["has_letters"]:
+        letters = Letter.objects.filter(ticket_id__in=ticket_ids)
+        files += [name for name in letters.values_list("pdf", flat=True) if name]
+        letters.delete()
+    if has["has_scans"]:
+        items = MailItem.objects.filter(Q(ticket_id__in=ticket_ids) | Q(parts__ticket_id__in=ticket_ids)).distinct()
+        # A split scan holds the letters of other tickets too: it goes once none of its parts has a live ticket.
+        live_parts = MailItem.objects.filter(parent=OuterRef("pk"), ticket__anonymised_at__isnull=True).exclude(
+            ticket_id__in=ticket_ids
+        )
+        files += mail_items_forget(items.exclude(Exists(live_parts.exclude(ticket__isnull=True))))
+    if has["has_emails"]:
+        files += inbound_emails_forget(InboundEmail.objects.filter(ticket_id__in=ticket_ids))
+    if has["has_seen"]:
+        TicketSeen.objects.filter(ticket_id__in=ticket_ids).delete()
     return files
+
+
+def _what_exists(ticket_ids: list[int]) -> dict[str, bool]:
+    """One query for the five kinds of rows: most old tickets have few of them (the job's cost is its queries)."""
+    return (
+        Ticket.objects.filter(pk=ticket_ids[0])
+        .annotate(
+            has_notifications=Exists(Notification.objects.filter(ticket_id__in=ticket_ids)),
+            has_letters=Exists(Letter.objects.filter(ticket_id__in=ticket_ids)),
+            has_scans=Exists(MailItem.objects.filter(Q(ticket_id__in=ticket_ids) | Q(parts__ticket_id__in=ticket_ids))),
+            has_emails=Exists(InboundEmail.objects.filter(ticket_id__in=ticket_ids)),
+            has_seen=Exists(TicketSeen.objects.filter(ticket_id__in=ticket_ids)),
+        )
+        .values("has_notifications", "has_letters", "has_scans", "has_emails", "has_seen")
+        .get()
+    )
 
 
 def files_delete(names: Iterable[str]) -> None:
