@@ -167,7 +167,7 @@ def _forget_around(ticket_ids: list[int]) -> list[str]:
 
 def _what_exists(ticket_ids: list[int]) -> dict[str, bool]:
     """One query for the five kinds of rows: most old tickets have few of them (the job's cost is its queries)."""
-    return (
+    row = (
         Ticket.objects.filter(pk=ticket_ids[0])
         .annotate(
             has_notifications=Exists(Notification.objects.filter(ticket_id__in=ticket_ids)),
@@ -179,6 +179,7 @@ def _what_exists(ticket_ids: list[int]) -> dict[str, bool]:
         .values("has_notifications", "has_letters", "has_scans", "has_emails", "has_seen")
         .get()
     )
+    return {name: bool(value) for name, value in row.items()}
 
 
 def files_delete(names: Iterable[str]) -> None:
