@@ -69,11 +69,19 @@ class Heartbeat:
         self.worker_id = worker_id
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_id[:12]}", daemon=True)
+        self._daily_done_on: datetime.date | None = None
+
+    def _daily(self) -> None:
+        """The daily tasks, checked once per local day by this worker (the check itself takes a lock)."""
+        today = timezone.localdate()
+        if self._daily_done_on != today:
+            daily_tasks_enqueue()
+            self._daily_done_on = today
 
     def start(self) -> None:
         worker_heartbeat_start(worker_id=self.worker_id)
         recovery_sweep()  # before the first task: what a previous crash left is queued first
-        daily_tasks_enqueue()
+        self._daily()
         self._thread.start()
 
     def stop(self) -> None:
@@ -89,7 +97,7 @@ class Heartbeat:
                 close_old_connections()
                 try:
                     worker_heartbeat_beat(worker_id=self.worker_id)
-                    daily_tasks_enqueue()
+                    self._daily()
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + settings.GUICHET_SWEEP_INTERVAL_SECONDS
                         recovery_sweep()

@@ -21,6 +21,7 @@ def test_a_supervisor_holds_then_releases_a_ticket_on_a_phone(page: Page, live_s
     page.keyboard.press("Tab")
     page.keyboard.type("mot-de-passe-test")
     page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/connexion/" not in url)  # signed in before going anywhere
     page.goto(f"{live_server.url}/agent/demandes/{ticket.reference}/")
     page.get_by_role("link", name="Geler la conservation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Geler la conservation")
