@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "guichet.statistics",
     "guichet.exports",
     "guichet.operations",
+    "guichet.retention",
     "guichet.demo",
 ]
 
@@ -430,6 +431,10 @@ GUICHET_SIGNIN_LOCK_MAX_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MAX_MINUTES", 60)
 GUICHET_2FA_REQUIRED = env_bool("GUICHET_2FA_REQUIRED", True)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Guichet")
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
+# Retention (guichet.retention, docs/RETENTION.md): a citizen with an email is told this many days before a
+# ticket's personal data is erased (0: never), with a download link valid this many days.
+GUICHET_RETENTION_NOTICE_DAYS = env_int("GUICHET_RETENTION_NOTICE_DAYS", 30)
+GUICHET_RETENTION_LINK_DAYS = env_int("GUICHET_RETENTION_LINK_DAYS", 45)
 # Agents (and admin staff) are signed out after this long without a request: a working day by default.
 GUICHET_AGENT_IDLE_SECONDS = env_int("GUICHET_AGENT_IDLE_MINUTES", 8 * 60) * 60
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("guichet.operations.urls")),  # /sante/ and /metrics
     path("agent/securite/", include("guichet.signin.urls")),
+    path("", include("guichet.retention.urls")),
     path("agent/", include("guichet.backoffice.urls")),
     path("open311/v2/", include("guichet.api.urls")),
     path("compte/famille/", include("guichet.households.urls")),

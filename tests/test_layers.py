@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"demo"},
     {"operations"},
     {"backoffice", "signin"},
+    {"retention"},
     {"exports"},
     {"api"},
     {"intake", "portal"},

@@ -48,7 +48,11 @@ def deliver(notification_id: int) -> str:
         if minted.withdrawn:
             raise Undeliverable(f"the {notification.template} was withdrawn (account deleted, or already done)")
         rendered = render_notification(
-            notification, access_token=minted.token, access_code=minted.code, survey_token=minted.survey
+            notification,
+            access_token=minted.token,
+            access_code=minted.code,
+            survey_token=minted.survey,
+            secret_url=minted.url,
         )
         provider_id = TRANSPORTS[notification.channel](notification, rendered)
     except Exception as error:  # any transport failure is recorded and retried, never lost
@@ -77,6 +81,10 @@ class Minted:
     @property
     def token(self) -> str | None:
         return self.value if self.secret and self.secret.kind == "token" else None
+
+    @property
+    def url(self) -> str | None:
+        return self.value if self.secret and self.secret.kind == "url" else None
 
     @property
     def code(self) -> str | None:

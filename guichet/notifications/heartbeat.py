@@ -17,6 +17,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from guichet.notifications import registry
+from guichet.notifications.daily import daily_tasks_enqueue
 from guichet.notifications.models import WorkerHeartbeat
 from guichet.notifications.sweep import recovery_sweep, tasks_release_previous_life
 
@@ -73,17 +74,26 @@ def run_periodic_jobs() -> None:
 
 class Heartbeat:
     """Beat every GUICHET_WORKER_HEARTBEAT_SECONDS; sweep and run the periodic jobs (escalation) at start and
-    every GUICHET_SWEEP_INTERVAL_SECONDS."""
+    every GUICHET_SWEEP_INTERVAL_SECONDS; queue the daily tasks not queued yet today (``daily.py``)."""
 
     def __init__(self, worker_id: str) -> None:
         self.worker_id = worker_id
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_id[:12]}", daemon=True)
+        self._daily_done_on: datetime.date | None = None
+
+    def _daily(self) -> None:
+        """The daily tasks, checked once per local day by this worker (the check itself takes a lock)."""
+        today = timezone.localdate()
+        if self._daily_done_on != today:
+            daily_tasks_enqueue()
+            self._daily_done_on = today
 
     def start(self) -> None:
         worker_heartbeat_start(worker_id=self.worker_id)
         recovery_sweep()  # before the first task: what a previous crash left is queued first
         run_periodic_jobs()
+        self._daily()
         self._thread.start()
 
     def stop(self) -> None:
@@ -99,6 +109,7 @@ class Heartbeat:
                 close_old_connections()
                 try:
                     worker_heartbeat_beat(worker_id=self.worker_id)
+                    self._daily()
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + settings.GUICHET_SWEEP_INTERVAL_SECONDS
                         recovery_sweep()

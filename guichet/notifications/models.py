@@ -29,6 +29,7 @@ class Template(models.TextChoices):
     SURVEY = "survey", _("Questionnaire de satisfaction")
     TARGET_AT_RISK = "target_at_risk", _("Alerte agent : objectif bientôt dépassé")
     TARGET_MISSED = "target_missed", _("Alerte responsable : objectif dépassé")
+    RETENTION_NOTICE = "retention_notice", _("Avis avant effacement des données de la demande")
 
 
 # These go to the citizen and carry a fresh personal link.

@@ -10,6 +10,7 @@ imports them. Instead:
 * the mail room provides the post: a citizen answered by post gets a letter, a row inserted in the
   caller's transaction like every notification;
 * tickets gives the worker a periodic job: the escalation of targets about to be missed or missed.
+* an app with a daily job (retention) registers its task: the workers queue it once a day (``daily.py``).
 """
 
 from collections.abc import Callable, Iterable
@@ -26,7 +27,9 @@ from guichet.tickets.models import Ticket
 class Secret:
     """A secret minted per sending, so that no raw secret is ever stored; only its hash is kept."""
 
-    kind: str  # "token" (the personal link of the message), "code" or "survey" (a satisfaction survey's link)
+    # "token" (the personal link of the message), "code", "survey" (a satisfaction survey's link) or "url" (a
+    # whole link the owner app signs).
+    kind: str
     # None: nothing left to send (the secret was withdrawn meanwhile, e.g. the account was deleted).
     issue: Callable[[Notification], str | None]
     withdraw: Callable[[Notification, str], None]
@@ -49,6 +52,7 @@ _context_providers: dict[str, ContextProvider] = {}
 _event_recorders: list[EventRecorder] = []
 _post_transports: list[PostTransport] = []
 _periodic_jobs: dict[str, Callable[[], object]] = {}
+_daily_tasks: list[Any] = []
 
 
 def register_secret(templates: Iterable[str], secret: Secret) -> None:
@@ -109,3 +113,13 @@ def register_periodic_job(name: str, job: Callable[[], object]) -> None:
 
 def periodic_jobs() -> dict[str, Callable[[], object]]:
     return dict(_periodic_jobs)
+
+
+def register_daily_task(task: Any) -> None:
+    """A django-tasks task without arguments that the workers queue once a day (it must be safe to run again)."""
+    if all(registered.module_path != task.module_path for registered in _daily_tasks):
+        _daily_tasks.append(task)
+
+
+def daily_tasks() -> list[Any]:
+    return list(_daily_tasks)

@@ -63,6 +63,7 @@ def render_notification(
     access_token: str | None = None,
     access_code: str | None = None,
     survey_token: str | None = None,
+    secret_url: str | None = None,
     override: TemplateOverride | None = None,
     extra_context: dict[str, Any] | None = None,
 ) -> Rendered:
@@ -73,6 +74,7 @@ def render_notification(
         "site_url": settings.SITE_URL,
         "ticket": ticket,
         "access_code": access_code,
+        "secret_url": secret_url,
     }
     if ticket is not None:
         context["citizen"] = ticket.citizen

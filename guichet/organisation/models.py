@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from guichet.organisation.calendar import DEFAULT_OPENING, OpeningRange, WorkingCalendar
 
 
+class RetentionAction(models.TextChoices):
+    ANONYMISE = "anonymise", _("Anonymiser (les statistiques restent)")
+    DELETE = "delete", _("Supprimer la demande")
+
+
 class Commune(models.Model):
     """The town hall running this instance (one row)."""
 
@@ -64,6 +69,16 @@ class Commune(models.Model):
             "L'agent en charge est alerté quand il reste ce pourcentage du temps ouvré d'un objectif "
             "(première réponse ou résolution) ; le responsable du service l'est quand l'objectif est dépassé."
         ),
+    )
+    # Retention (guichet.retention): the default of every request type without a policy of its own.
+    retention_months = models.PositiveSmallIntegerField(
+        _("conservation des données personnelles (mois après la clôture)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Passé ce délai, les données personnelles des demandes clôturées sont effacées."),
+    )
+    retention_action = models.CharField(
+        _("à l'échéance"), max_length=10, choices=RetentionAction.choices, default=RetentionAction.ANONYMISE
     )
 
     class Meta:

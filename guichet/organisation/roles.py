@@ -104,3 +104,8 @@ def service_ids_of(who: "Person") -> frozenset[int]:
     """The services an agent belongs to (none for anyone else)."""
     agent = agent_of(who)
     return agent.service_ids if agent is not None else frozenset()
+
+
+def may_set_legal_hold(who: "Person") -> bool:
+    """A legal hold suspends a ticket's retention (a dispute, an inquiry): supervisors and administrators."""
+    return sees_all_services(who)

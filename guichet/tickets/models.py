@@ -199,6 +199,10 @@ class Ticket(models.Model):
     # Makes a double click or a re-POST of the same form land on the same ticket.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Retention (guichet.retention): when its personal data was removed, and a legal hold that suspends it.
+    anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True, editable=False)
+    legal_hold_reason = models.CharField(_("motif du gel"), max_length=300, blank=True, editable=False)
+    legal_hold_at = models.DateTimeField(_("gelée le"), null=True, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -246,6 +250,12 @@ class Ticket(models.Model):
                 fields=["resolution_warn_at"],
                 condition=models.Q(status__in=[Status.RECEIVED, Status.IN_PROGRESS]),
                 name="ticket_resolution_watch",
+            ),
+            # The retention job's queue: ended tickets not anonymised yet, oldest first.
+            models.Index(
+                fields=["closed_at", "id"],
+                condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False),
+                name="ticket_retention_due",
             ),
         ]
         constraints = [
@@ -419,6 +429,9 @@ class EventKind(models.TextChoices):
     SURVEY_REOPENED = "survey_reopened", _("Rouverte par l’avis de l’usager : problème non résolu")
     PRIORITY_CHANGED = "priority_changed", _("Changement de priorité")
     ESCALATED = "escalated", _("Escalade")
+    ANONYMISED = "anonymised", _("Données personnelles effacées (durée de conservation)")
+    LEGAL_HOLD_SET = "legal_hold_set", _("Gel de conservation posé")
+    LEGAL_HOLD_RELEASED = "legal_hold_released", _("Gel de conservation levé")
 
 
 PUBLIC_EVENT_KINDS = frozenset(

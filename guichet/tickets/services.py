@@ -5,15 +5,17 @@ timeline event and queues the notifications, which commit (or roll back) togethe
 """
 
 import datetime
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -794,10 +796,138 @@ def ticket_notification_event(*, ticket: Ticket, kind: str, data: dict[str, str]
     return event
 
 
-def _lock(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:
+# Retention (guichet.retention) ----------------------------------------------------------------
+# Anonymisation keeps what the statistics read (docs/RETENTION.md): closed choices among the answers, the
+# postcode of an address (a commune-level location), and in the events only these keys of their data.
+KEPT_ANSWER_KINDS = frozenset({FieldKind.CHOICE, FieldKind.MULTIPLE_CHOICE})
+KEPT_EVENT_DATA = frozenset(
+    {"due_date_extended_by", "notification", "template", "channel", "message", "attachment", "service", "policy"}
+)
+POSTCODE = re.compile(r"\b\d{5}\b")
+
+
+def _anonymised_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    kind = answer.get("kind")
+    if kind in KEPT_ANSWER_KINDS:
+        return answer
+    value: Any = ""
+    address = answer.get("value")
+    if kind == FieldKind.ADDRESS and isinstance(address, dict):
+        value = {"street": "", "postcode": address.get("postcode", ""), "city": address.get("city", "")}
+    elif kind == FieldKind.ADDRESS and (postcode := POSTCODE.search(str(address))):
+        value = {"street": "", "postcode": postcode.group(), "city": ""}
+    return {**answer, "value": value}
+
+
+def ticket_anonymise(*, ticket: Ticket, policy: str, actor: User | None = None, reason: str = "") -> Ticket | None:
+    """Remove the ticket's personal data; keep its type, service, channel, dates, statuses and events' times.
+
+    The citizen link, free-text answers, subject, thread bodies, attachments and their files, personal links
+    and codes go; the events keep only ``KEPT_EVENT_DATA``. An ``anonymised`` event names the policy (never a
+    person). Returns None, changing nothing, for a ticket under legal hold or already anonymised.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket, related=("request_type",))
+        if ticket.anonymised_at is not None or ticket.legal_hold_at is not None:
+            return None
+        ticket.citizen = None
+        ticket.household_member = None
+        ticket.subject = ticket.request_type.name[:200]
+        ticket.answers = [_anonymised_answer(answer) for answer in ticket.answers]
+        ticket.anonymised_at = timezone.now()
+        ticket.search_text = build_search_text(ticket)
+        # One query says which of the ticket's rows exist: most old tickets have no files, links or codes left.
+        has = (
+            Ticket.objects.filter(pk=ticket.pk)
+            .annotate(
+                files=Exists(Attachment.objects.filter(ticket=OuterRef("pk"))),
+                tokens=Exists(AccessToken.objects.filter(ticket=OuterRef("pk"))),
+                codes=Exists(AccessCode.objects.filter(ticket=OuterRef("pk"))),
+            )
+            .values("files", "tokens", "codes")
+            .get()
+        )
+        files = []
+        if has["files"]:
+            attachments = Attachment.objects.filter(ticket=ticket)
+            files = [name for name in attachments.values_list("file", flat=True) if name]
+            attachments.delete()
+        if has["tokens"]:
+            AccessToken.objects.filter(ticket=ticket).delete()
+        if has["codes"]:
+            AccessCode.objects.filter(ticket=ticket).delete()
+        Message.objects.filter(ticket=ticket).update(body="")
+        events = [
+            event for event in Event.objects.filter(ticket=ticket).only("data") if set(event.data) - KEPT_EVENT_DATA
+        ]
+        for event in events:
+            event.data = {key: value for key, value in event.data.items() if key in KEPT_EVENT_DATA}
+        if events:
+            Event.objects.bulk_update(events, ["data"], batch_size=500)
+        _touch(ticket, "citizen", "household_member", "subject", "answers", "anonymised_at", "search_text")
+        _event(ticket, EventKind.ANONYMISED, actor=actor, policy=policy, **({"reason": reason} if reason else {}))
+        transaction.on_commit(lambda: _delete_files(files))
+    return ticket
+
+
+def ticket_delete_expired(*, ticket: Ticket) -> bool:
+    """A policy that deletes: the ticket, its thread, events and attachments (files once committed) go.
+
+    False, changing nothing, for a ticket under legal hold."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.legal_hold_at is not None:
+            return False
+        files = [name for name in Attachment.objects.filter(ticket=ticket).values_list("file", flat=True) if name]
+        reference = ticket.reference
+        ticket.delete()
+        transaction.on_commit(lambda: status_page_forget(reference))
+        transaction.on_commit(lambda: _delete_files(files))
+    return True
+
+
+def ticket_legal_hold_set(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    """Suspend the ticket's retention (a dispute, an inquiry): only supervisors and administrators."""
+    if not roles.may_set_legal_hold(actor):
+        raise PermissionDenied
+    reason = " ".join(reason.split())[:300]
+    if not reason:
+        raise ValidationError(_("Indiquez le motif du gel."))
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        ticket.legal_hold_reason = reason
+        ticket.legal_hold_at = ticket.legal_hold_at or timezone.now()
+        _touch(ticket, "legal_hold_reason", "legal_hold_at")
+        _event(ticket, EventKind.LEGAL_HOLD_SET, actor=actor, reason=reason)
+    return ticket
+
+
+def ticket_legal_hold_release(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    if not roles.may_set_legal_hold(actor):
+        raise PermissionDenied
+    reason = " ".join(reason.split())[:300]
+    if not reason:
+        raise ValidationError(_("Indiquez pourquoi le gel est levé."))
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.legal_hold_at is None:
+            return ticket
+        ticket.legal_hold_reason = ""
+        ticket.legal_hold_at = None
+        _touch(ticket, "legal_hold_reason", "legal_hold_at")
+        _event(ticket, EventKind.LEGAL_HOLD_RELEASED, actor=actor, reason=reason)
+    return ticket
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _lock(ticket: Ticket, *, expected_version: int | None = None, related: tuple[str, ...] = ()) -> Ticket:
     locked = (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("citizen", "service", "assignee", "request_type")
+        .select_related("citizen", "service", "assignee", "request_type", *related)
         .get(pk=ticket.pk)
     )
     if expected_version is not None and locked.version != expected_version:
