@@ -21,6 +21,7 @@ from guichet.mailroom.models import Letter, MailItem, MailPage
 from guichet.notifications.models import DeliveryAttempt, Notification
 from guichet.notifications.services import notifications_withdraw
 from guichet.retention.policies import Policy
+from guichet.surveys.models import Survey
 from guichet.tickets import services as ticket_services
 from guichet.tickets.models import Ticket
 
@@ -162,6 +163,8 @@ def _forget_around(ticket_ids: list[int]) -> list[str]:
         files += inbound_emails_forget(InboundEmail.objects.filter(ticket_id__in=ticket_ids))
     if has["has_seen"]:
         TicketSeen.objects.filter(ticket_id__in=ticket_ids).delete()
+    # A survey keeps its ratings (statistics) but not the citizen's own words.
+    Survey.objects.filter(ticket_id__in=ticket_ids).exclude(comment="").update(comment="")
     return files
 
 

@@ -857,6 +857,8 @@ def ticket_anonymise(*, ticket: Ticket, policy: str, actor: User | None = None, 
         if has["codes"]:
             AccessCode.objects.filter(ticket=ticket).delete()
         Message.objects.filter(ticket=ticket).update(body="")
+        # The missing documents' list is the agent's free text about this citizen's file.
+        DocumentRequest.objects.filter(ticket=ticket).update(items=[])
         events = [
             event for event in Event.objects.filter(ticket=ticket).only("data") if set(event.data) - KEPT_EVENT_DATA
         ]
