@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 LAYERS: list[set[str]] = [
     {"demo"},
     {"backoffice", "signin"},
-    {"exports"},
+    {"exports", "compliance"},
     {"api"},
     {"intake", "portal"},
     {"statistics"},

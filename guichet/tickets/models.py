@@ -273,6 +273,7 @@ class EventKind(models.TextChoices):
     SENT_BY_POST = "sent_by_post", _("Envoyée par courrier postal")
     CLAIMED = "claimed", _("Rattachée au compte de l'usager")
     ACCOUNT_DELETED = "account_deleted", _("Compte usager supprimé, données personnelles effacées")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Données personnelles effacées à la demande de l'usager")
 
 
 PUBLIC_EVENT_KINDS = frozenset(
