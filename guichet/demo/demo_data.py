@@ -617,6 +617,10 @@ REQUEST_TEXTS: dict[str, tuple[str, ...]] = {
         "Comment obtenir une carte de stationnement résident ?",
         "Les horaires de la bibliothèque changent-ils pendant les vacances ?",
     ),
+    "signaler-un-defaut-d-accessibilite": (
+        "Le plan de la démarche voirie ne se lit pas avec mon lecteur d'écran.",
+        "Le code reçu par SMS expire avant que je puisse le saisir.",
+    ),
 }
 
 # What agents and citizens write in the threads.
