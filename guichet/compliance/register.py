@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guichet.catalogue.models import FieldKind, RequestType
 from guichet.compliance import durations
@@ -48,19 +50,19 @@ class Activity:
         return legal_basis_label(self.legal_basis)
 
 
-IDENTITY = _("identité (nom, prénom)")
+IDENTITY = gettext_lazy("identité (nom, prénom)")
 
 
 def _contact() -> list[str]:
-    return [IDENTITY, _("coordonnées (courriel, téléphone, adresse postale)"), _("canal de contact préféré")]
+    return [str(IDENTITY), _("coordonnées (courriel, téléphone, adresse postale)"), _("canal de contact préféré")]
 
 
-FIELD_CATEGORIES = {
-    FieldKind.EMAIL: _("coordonnées (courriel, téléphone, adresse postale)"),
-    FieldKind.PHONE: _("coordonnées (courriel, téléphone, adresse postale)"),
-    FieldKind.ADDRESS: _("adresse ou lieu concerné"),
-    FieldKind.FILE: _("pièces jointes"),
-    FieldKind.DATE: _("dates indiquées dans la demande"),
+FIELD_CATEGORIES: dict[str, Promise] = {  # lazy: read in the language of each request
+    FieldKind.EMAIL: gettext_lazy("coordonnées (courriel, téléphone, adresse postale)"),
+    FieldKind.PHONE: gettext_lazy("coordonnées (courriel, téléphone, adresse postale)"),
+    FieldKind.ADDRESS: gettext_lazy("adresse ou lieu concerné"),
+    FieldKind.FILE: gettext_lazy("pièces jointes"),
+    FieldKind.DATE: gettext_lazy("dates indiquées dans la demande"),
 }
 
 
@@ -68,7 +70,7 @@ def _type_categories(request_type: RequestType) -> list[str]:
     categories = [*_contact(), _("contenu de la demande et échanges avec la mairie")]
     for field_row in request_type.fields.all():
         category = FIELD_CATEGORIES.get(field_row.kind)
-        if category and category not in categories:
+        if category is not None and str(category) not in categories:
             categories.append(str(category))
     if request_type.requires_family_member:
         categories.append(_("membre du foyer concerné (nom, prénom, date de naissance, lien)"))
@@ -151,7 +153,7 @@ def other_activities(commune: Commune) -> list[Activity]:
             ),
             legal_basis=PUBLIC_TASK,
             data_subjects=_("Usagers qui écrivent à la mairie par courriel"),
-            categories=[IDENTITY, _("adresse électronique"), _("contenu des courriels et pièces jointes")],
+            categories=[str(IDENTITY), _("adresse électronique"), _("contenu des courriels et pièces jointes")],
             recipients=[_("Agents d’accueil, responsables, administrateurs")],
             retention=durations.requests_default_text(),
         ),
@@ -181,7 +183,7 @@ def other_activities(commune: Commune) -> list[Activity]:
             purposes=_("Authentifier les agents, bloquer les tentatives de connexion répétées."),
             legal_basis=LEGAL_OBLIGATION,
             data_subjects=_("Agents de la mairie"),
-            categories=[IDENTITY, _("identifiant, courriel professionnel"), _("échecs de connexion, adresse IP")],
+            categories=[str(IDENTITY), _("identifiant, courriel professionnel"), _("échecs de connexion, adresse IP")],
             recipients=[_("Administrateurs")],
             retention=_("Pendant les fonctions de l’agent."),
         ),
