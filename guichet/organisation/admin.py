@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext as _
 
 from guichet.compliance.accessibility import audit_outdated
@@ -8,6 +9,7 @@ from guichet.organisation.models import Agent, ClosureDay, Commune, Service
 @admin.register(Commune)
 class CommuneAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "phone"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request) -> bool:
         return not Commune.objects.exists()
