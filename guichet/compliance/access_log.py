@@ -88,9 +88,16 @@ def access_log_write(
 # One call per viewing path: these name what was shown ------------------------------------------------------
 
 
-def access_ticket(request: AnyRequest, ticket: Ticket, *, action: AccessAction = AccessAction.VIEW) -> None:
+def access_ticket(
+    request: AnyRequest, ticket: Ticket, *, action: AccessAction = AccessAction.VIEW, detail: str = ""
+) -> None:
     access_record(
-        request, action=action, kind=AccessObject.TICKET, object_id=ticket.reference, citizen_id=ticket.citizen_id
+        request,
+        action=action,
+        kind=AccessObject.TICKET,
+        object_id=ticket.reference,
+        citizen_id=ticket.citizen_id,
+        detail=detail,
     )
 
 

@@ -240,3 +240,23 @@ def test_the_log_survives_the_agent_account(agent):
     agent.delete()
     entry.refresh_from_db()
     assert entry.user is None and entry.actor == name
+
+
+def test_letters_by_post_are_logged_one_by_one_and_in_a_batch(client, request_type, agent):
+    from guichet.mailroom.models import Letter
+    from guichet.tickets.services import message_post_by_agent
+
+    postal = factories.CitizenFactory(email="", phone="", street="2 rue Basse", postcode="45000", city="Orléans")
+    ticket = factories.make_ticket(request_type=request_type, citizen=postal, channel="mail", acknowledge=False)
+    message_post_by_agent(ticket=ticket, agent=agent, body="La lampe sera remplacée jeudi.")
+    letter = Letter.objects.get()
+    client.force_login(factories.AgentFactory(role=Role.MAIL_ROOM).user)
+    PersonalDataAccess.objects.all().delete()
+    assert client.get(reverse("backoffice:letter_pdf", args=[letter.public_id])).status_code == 200
+    one = PersonalDataAccess.objects.get()
+    assert (one.object_kind, one.action, one.object_id, one.citizen) == (
+        AccessObject.TICKET, AccessAction.DOWNLOAD, ticket.reference, postal,
+    )  # fmt: skip
+    assert client.post(reverse("backoffice:letters_print"), {"letters": [letter.public_id]}).status_code == 200
+    batch = PersonalDataAccess.objects.exclude(pk=one.pk).get()
+    assert batch.action == AccessAction.LIST and batch.object_ids == ticket.reference
