@@ -116,7 +116,8 @@ def test_forms_collecting_personal_data_show_the_short_notice(client, commune, r
     commune.dpo_email = "dpo@mairie.test"
     commune.save()
     form = client.get(reverse("portal:request_form", args=[request_type.slug])).content.decode()
-    notice = form[form.index('class="privacy-notice') : form.index("Envoyer ma demande")]
+    assert form.index("Envoyer ma demande") < form.index('class="privacy-notice')  # beside the button, after it
+    notice = form[form.index('class="privacy-notice') : form.index("</form>")]
     assert "Mairie de Testville, responsable du traitement" in notice and "service « Voirie »" in notice
     assert "30 mois" in notice and "dpo@mairie.test" in notice and "CNIL" in notice
     assert reverse("compliance:privacy") in notice
