@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "guichet.exports",
     "guichet.operations",
     "guichet.retention",
+    "guichet.compliance",
     "guichet.demo",
 ]
 
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "guichet.organisation.context_processors.commune",
                 "guichet.mailroom.context_processors.mail_room",
+                "guichet.compliance.context_processors.accessibility",
             ],
         },
     },
@@ -467,6 +469,10 @@ GUICHET_STATS_MIN_CELL = env_int("GUICHET_STATS_MIN_CELL", 10)
 GUICHET_EXPORT_STREAM_MAX_ROWS = env_int("GUICHET_EXPORT_STREAM_MAX_ROWS", 50_000)
 GUICHET_EXPORT_FILE_HOURS = env_int("GUICHET_EXPORT_FILE_HOURS", 24)
 GUICHET_EXPORT_CHUNK_ROWS = env_int("GUICHET_EXPORT_CHUNK_ROWS", 2_000)
+# Personal data (issue 16): the access log keeps its entries this many days (``purge_access_log``); a closed
+# request keeps its personal data this many months, as the register and the information notice say.
+GUICHET_ACCESS_LOG_DAYS = env_int("GUICHET_ACCESS_LOG_DAYS", 365)
+GUICHET_PERSONAL_DATA_RETENTION_MONTHS = env_int("GUICHET_PERSONAL_DATA_RETENTION_MONTHS", 24)
 
 # The public results page (/resultats/) is recomputed at most this often (seconds), per language.
 GUICHET_PUBLIC_RESULTS_CACHE_SECONDS = env_int("GUICHET_PUBLIC_RESULTS_CACHE_SECONDS", 3600)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),  # connexion, inscription, courriel, mot de passe, FranceConnect
     path("api/v1/", include("guichet.api.rest.urls")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("", include("guichet.compliance.public_urls")),
     path("", include("guichet.portal.urls")),
     path("webhooks/sms/brevo/<str:secret>/", webhooks.brevo_sms, name="webhook_sms_brevo"),
     path("webhooks/sms/ovh/<str:secret>/", webhooks.ovh_sms, name="webhook_sms_ovh"),

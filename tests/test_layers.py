@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"demo"},
     {"operations"},
     {"backoffice", "signin"},
+    {"compliance"},
     {"retention"},
     {"exports"},
     {"api"},

@@ -123,7 +123,7 @@ def account_delete(*, user: User) -> None:
     with transaction.atomic():
         citizen = Citizen.objects.select_for_update().filter(user=user).first()
         if citizen is not None:
-            _anonymise(citizen, actor=user)
+            citizen_anonymise(citizen)
         # Codes not sent yet are stopped; the record of those sent keeps no number.
         keys = [
             PhoneVerification.notification_key(pk)
@@ -137,9 +137,14 @@ def account_delete(*, user: User) -> None:
         user.delete()
 
 
-def _anonymise(citizen: Citizen, *, actor: User) -> None:
+def citizen_anonymise(citizen: Citizen, *, erased_by: User | None = None) -> None:
+    """The record keeps no name, contact or address; its tickets lose contact answers and personal links.
+
+    For an account's deletion (``erased_by`` None), or an agent answering the citizen's erasure request. The caller
+    holds the transaction and deals with the account.
+    """
     citizen.household_members.all().delete()
-    tickets = tickets_strip_personal_data(citizen=citizen)
+    tickets = tickets_strip_personal_data(citizen=citizen, actor=erased_by)
     notifications_withdraw(
         notifications=Notification.objects.filter(
             ticket__in=tickets, template__in=CITIZEN_TEMPLATES | SURVEY_TEMPLATES

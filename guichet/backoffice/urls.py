@@ -41,6 +41,7 @@ urlpatterns += [
 urlpatterns += [
     path("courrier/", include("guichet.mailroom.urls")),
     path("exports/", include("guichet.exports.urls")),
+    path("rgpd/", include("guichet.compliance.urls")),
 ]
 urlpatterns += [
     path("courriels-en-quarantaine/", quarantine.quarantine_list, name="quarantine_list"),

@@ -48,6 +48,9 @@ COMMUNE: dict[str, str] = {
     "email": f"contact@{DOMAIN}",
     "phone": "02 38 00 12 34",
     "website": f"https://www.{DOMAIN}",
+    "dpo_name": "Centre de gestion du Loiret (délégué mutualisé)",
+    "dpo_email": f"dpo@{DOMAIN}",
+    "accessibility_rgaa_version": "4.1",
     "opening_hours": (
         "Du lundi au vendredi : 8 h 30 – 12 h et 13 h 30 – 17 h 30\n"
         "Samedi : 9 h – 12 h (état civil uniquement)\n"
@@ -405,6 +408,22 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "Posez votre question, l'accueil la transmet au bon service.",
         "fields": ({"code": "question", "label": "Votre question", "kind": K.LONG_TEXT},),
     },
+    {
+        # The accessibility declaration's feedback means (compliance.accessibility.FEEDBACK_REQUEST_TYPE_SLUG).
+        "slug": "signaler-un-defaut-d-accessibilite",
+        "name": "Signaler un défaut d'accessibilité",
+        "theme": "autres",
+        "service": "accueil",
+        "deadline_days": 5,
+        "description": "Un contenu ou une fonction du site vous est inaccessible ? Dites-le nous : "
+        "nous vous apportons l'information ou le service sous une autre forme.",
+        "fields": (
+            {"code": "page", "label": "Page ou démarche concernée", "kind": K.SHORT_TEXT, "required": False},
+            {"code": "probleme", "label": "Difficulté rencontrée", "kind": K.LONG_TEXT},
+            {"code": "alternative", "label": "Forme souhaitée pour la réponse (courrier, téléphone…)",
+             "kind": K.SHORT_TEXT, "required": False},
+        ),
+    },
 )
 # fmt: on
 
@@ -608,6 +627,10 @@ REQUEST_TEXTS: dict[str, tuple[str, ...]] = {
         "À quelle heure ouvre la déchetterie le samedi ?",
         "Comment obtenir une carte de stationnement résident ?",
         "Les horaires de la bibliothèque changent-ils pendant les vacances ?",
+    ),
+    "signaler-un-defaut-d-accessibilite": (
+        "Le plan de la démarche voirie ne se lit pas avec mon lecteur d'écran.",
+        "Le code reçu par SMS expire avant que je puisse le saisir.",
     ),
 }
 

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required
 from guichet.backoffice.inbox_source import SOURCE as INBOX
+from guichet.compliance.access_log import access_export
+from guichet.compliance.models import AccessAction
 from guichet.exports import selectors, services
 from guichet.exports.forms import ExportForm
 from guichet.exports.models import Export, ExportFormat, ExportStatus
@@ -50,6 +52,7 @@ def export_response(
         )
     except services.CitizenDataRefused as refusal:
         return render(request, "exports/refused.html", {"reason": str(refusal)}, status=403)
+    access_export(request, export)
     if export.status == ExportStatus.QUEUED:
         return redirect("backoffice:export", public_id=export.public_id)
     return stream(export)
@@ -88,6 +91,7 @@ def export_download(request: SignedInRequest, public_id: uuid.UUID) -> FileRespo
     export = get_object_or_404(selectors.exports_of(request.user), public_id=public_id)
     if export.status != ExportStatus.READY or not export.file:
         raise Http404
+    access_export(request, export, action=AccessAction.DOWNLOAD)
     return FileResponse(
         export.file.open("rb"),
         as_attachment=True,

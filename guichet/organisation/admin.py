@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from guichet.catalogue.admin import AcknowledgementWarningMixin
+from guichet.compliance.accessibility import audit_outdated
 from guichet.organisation.models import Agent, ClosureDay, Commune, OpeningHours, Priority, Service
 from guichet.tickets.escalation import targets_recompute_later
 
@@ -16,9 +19,28 @@ class OpeningHoursInline(admin.TabularInline):
 class CommuneAdmin(AcknowledgementWarningMixin):
     list_display = ["name", "email", "phone"]
     inlines = [OpeningHoursInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request) -> bool:
         return not Commune.objects.exists()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        commune = Commune.objects.filter(pk=object_id).first() if object_id else None
+        if request.method == "GET" and commune is not None and audit_outdated(commune):
+            messages.warning(
+                request,
+                _(
+                    "L’audit d’accessibilité est absent ou date de plus de trois ans : le service est déclaré "
+                    "« non conforme ». Saisissez la date et le taux du dernier audit."
+                ),
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        commune = Commune.objects.order_by("pk").first()
+        if commune is not None and audit_outdated(commune):
+            messages.warning(request, _("L’audit d’accessibilité est absent ou date de plus de trois ans."))
+        return super().changelist_view(request, extra_context)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -57,8 +79,8 @@ class ServiceAdmin(AcknowledgementWarningMixin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "role"]
-    list_filter = ["role", "services"]
+    list_display = ["__str__", "role", "is_dpo"]
+    list_filter = ["role", "is_dpo", "services"]
     filter_horizontal = ["services"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     list_select_related = ["user"]

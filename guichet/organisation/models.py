@@ -81,6 +81,42 @@ class Commune(models.Model):
         _("à l'échéance"), max_length=10, choices=RetentionAction.choices, default=RetentionAction.ANONYMISE
     )
 
+    # GDPR article 13 notice (compliance/notice.py): the fixed parts the commune writes.
+    dpo_name = models.CharField(
+        _("délégué à la protection des données"),
+        max_length=200,
+        blank=True,
+        help_text=_("Nom de la personne ou de l'organisme désigné (par exemple le centre de gestion)."),
+    )
+    dpo_email = models.EmailField(_("courriel du délégué à la protection des données"), blank=True)
+    dpo_address = models.TextField(_("adresse postale du délégué à la protection des données"), blank=True)
+    privacy_recipients = models.TextField(
+        _("autres destinataires des données"),
+        blank=True,
+        help_text=_("Prestataires, partenaires : un par ligne. Les services de la mairie sont toujours cités."),
+    )
+    privacy_notice_extra = models.TextField(_("informations complémentaires sur les données personnelles"), blank=True)
+    # Accessibility declaration (loi 2005-102 art. 47, décret 2019-768): the last audit, entered here.
+    accessibility_audit_date = models.DateField(_("date du dernier audit d'accessibilité"), null=True, blank=True)
+    accessibility_audit_rate = models.DecimalField(
+        _("taux de conformité du dernier audit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    accessibility_rgaa_version = models.CharField(_("version du RGAA de l'audit"), max_length=10, default="4.1")
+    accessibility_auditor = models.CharField(_("audit réalisé par"), max_length=200, blank=True)
+    accessibility_non_accessible = models.TextField(
+        _("contenus non accessibles"), blank=True, help_text=_("Un contenu par ligne.")
+    )
+    accessibility_derogations = models.TextField(
+        _("dérogations pour charge disproportionnée"), blank=True, help_text=_("Une dérogation par ligne.")
+    )
+    accessibility_multi_year_plan_url = models.URLField(_("schéma pluriannuel de mise en accessibilité"), blank=True)
+    accessibility_action_plan_url = models.URLField(_("plan d'actions de l'année"), blank=True)
+
     class Meta:
         verbose_name = _("commune")
         verbose_name_plural = _("commune")
@@ -316,6 +352,12 @@ class Agent(models.Model):
     services = models.ManyToManyField(Service, related_name="agents", blank=True, verbose_name=_("services"))
     alert_mode = models.CharField(
         _("alertes par courriel"), max_length=10, choices=AlertMode.choices, default=AlertMode.IMMEDIATE
+    )
+    # The data protection officer's right, whatever the role: the register, the access log, citizens' rights.
+    is_dpo = models.BooleanField(
+        _("délégué à la protection des données"),
+        default=False,
+        help_text=_("Tient le registre des traitements, lit le journal des accès et répond aux demandes des usagers."),
     )
 
     class Meta:

@@ -109,3 +109,25 @@ def service_ids_of(who: "Person") -> frozenset[int]:
 def may_set_legal_hold(who: "Person") -> bool:
     """A legal hold suspends a ticket's retention (a dispute, an inquiry): supervisors and administrators."""
     return sees_all_services(who)
+
+
+def is_dpo(who: "Person") -> bool:
+    agent = agent_of(who)
+    return agent is not None and agent.is_dpo
+
+
+def may_read_access_log(who: "Person") -> bool:
+    """The log of who saw which personal data: administrators and the data protection officer only."""
+    agent = agent_of(who)
+    return agent is not None and (agent.role == Role.ADMINISTRATOR or agent.is_dpo)
+
+
+def may_read_processing_register(who: "Person") -> bool:
+    """The register of processing activities (GDPR art. 30): administrators and the data protection officer."""
+    return may_read_access_log(who)
+
+
+def may_answer_data_requests(who: "Person") -> bool:
+    """A citizen's access, rectification or erasure request, from the back office: administrators and the data
+    protection officer. Service agents answer requests, not rights over a person's whole record."""
+    return may_read_access_log(who)

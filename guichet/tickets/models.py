@@ -432,6 +432,7 @@ class EventKind(models.TextChoices):
     ANONYMISED = "anonymised", _("Données personnelles effacées (durée de conservation)")
     LEGAL_HOLD_SET = "legal_hold_set", _("Gel de conservation posé")
     LEGAL_HOLD_RELEASED = "legal_hold_released", _("Gel de conservation levé")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Données personnelles effacées à la demande de l'usager")
 
 
 PUBLIC_EVENT_KINDS = frozenset(

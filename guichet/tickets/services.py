@@ -730,12 +730,16 @@ def tickets_move_to_citizen(
     return ids
 
 
-def tickets_strip_personal_data(*, citizen: Citizen) -> list[int]:
+def tickets_strip_personal_data(*, citizen: Citizen, actor: User | None = None) -> list[int]:
     """The citizen's account is deleted: their tickets lose contact answers and personal links, not their content.
 
-    Each ticket gets an ``account_deleted`` event. Returns the ids of the tickets (the caller anonymises the
-    record, then rebuilds their search text).
+    Each ticket gets an ``account_deleted`` event, or ``personal_data_erased`` naming the agent (``actor``) who
+    answered the citizen's erasure request. Returns the ids of the tickets (the caller anonymises the record, then
+    rebuilds their search text).
     """
+    kind, actor_kind = (
+        (EventKind.PERSONAL_DATA_ERASED, AuthorKind.AGENT) if actor else (EventKind.ACCOUNT_DELETED, AuthorKind.CITIZEN)
+    )
     with transaction.atomic():
         tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(citizen=citizen).order_by("pk"))
         now = timezone.now()
@@ -748,7 +752,7 @@ def tickets_strip_personal_data(*, citizen: Citizen) -> list[int]:
         AccessToken.objects.filter(ticket__in=tickets).delete()
         AccessCode.objects.filter(ticket__in=tickets).delete()
         Event.objects.bulk_create(
-            Event(ticket=ticket, kind=EventKind.ACCOUNT_DELETED, actor_kind=AuthorKind.CITIZEN) for ticket in tickets
+            Event(ticket=ticket, kind=kind, actor=actor, actor_kind=actor_kind) for ticket in tickets
         )
         status_pages_forget([ticket.reference for ticket in tickets])
     return [ticket.pk for ticket in tickets]

@@ -27,6 +27,8 @@ from guichet.api.rest.filters import apply_ticket_filters
 from guichet.api.rest.pagination import TicketCursorPagination
 from guichet.api.rest.parsers import LimitedJSONParser, LimitedMultiPartParser
 from guichet.api.rest.schema import JSON_ENCODING, errors
+from guichet.compliance.access_log import access_attachment, access_list, access_ticket
+from guichet.compliance.models import AccessObject
 from guichet.exports import open_data
 from guichet.intake.channels.rest import rest_submit
 from guichet.lib import references
@@ -118,6 +120,7 @@ class TicketList(GenericAPIView):
             Ticket.objects.visible_to(request.user), filters.validated_data, user=_user(request)
         )
         page = self.paginate_queryset(queryset.select_related(*LIST_RELATED))
+        access_list(request, AccessObject.TICKET, [ticket.reference for ticket in page or []])
         return self.get_paginated_response(s.TicketSerializer(page, many=True).data)
 
     @extend_schema(
@@ -177,7 +180,9 @@ class TicketDetail(GenericAPIView):
         },
     )
     def get(self, request: Request, reference: str) -> HttpResponse:
-        return detail_response(request, get_ticket(request, reference))
+        ticket = get_ticket(request, reference)
+        access_ticket(request, ticket)
+        return detail_response(request, ticket)
 
 
 class TicketAction(GenericAPIView):
@@ -330,6 +335,7 @@ class TicketAttachment(GenericAPIView):
         item = Attachment.objects.filter(ticket=ticket, public_id=public_id).first()
         if item is None:
             raise NotFound(_("Pièce jointe introuvable."), code="not_found")
+        access_attachment(request, ticket, item.public_id)
         return attachment_response(item)
 
 

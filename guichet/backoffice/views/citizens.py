@@ -21,10 +21,12 @@ from guichet.backoffice.guards import agent_required
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizen_possible_duplicates, citizens_search
 from guichet.citizens.services import citizens_merge, merge_plan
+from guichet.compliance.access_log import access_citizen, access_list
+from guichet.compliance.models import AccessObject
 from guichet.households.selectors import household_of
 from guichet.lib.htmx import wants_partial
 from guichet.lib.phones import display_phone
-from guichet.organisation.roles import may_merge_citizens
+from guichet.organisation.roles import may_answer_data_requests, may_merge_citizens
 from guichet.tickets.models import Ticket
 
 SEARCH_LIMIT = 20
@@ -55,6 +57,7 @@ def _search_context(request: SignedInRequest) -> dict:
         .annotate(count=Count("pk"))
         .order_by()
     )
+    access_list(request, AccessObject.CITIZEN, [citizen.public_id for citizen in results])
     for citizen in results:
         citizen.visible_ticket_count = counts.get(citizen.pk, 0)  # type: ignore[attr-defined]  # read by the template
     return {"query": query, "results": results, "limit": SEARCH_LIMIT, "pick": request.GET.get("pick") == "1"}
@@ -93,6 +96,7 @@ def _duplicates_with_reasons(citizen: Citizen) -> list[tuple[Citizen, list[str]]
 @agent_required
 def citizen_view(request: SignedInRequest, public_id: str) -> HttpResponse:
     citizen = get_object_or_404(Citizen, public_id=public_id)
+    access_citizen(request, citizen)
     tickets = (
         Ticket.objects.visible_to(request.user)
         .filter(citizen=citizen)
@@ -105,6 +109,7 @@ def citizen_view(request: SignedInRequest, public_id: str) -> HttpResponse:
         "duplicates": _duplicates_with_reasons(citizen),
         "page": Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page")),
         "may_merge": may_merge_citizens(request.user),
+        "may_answer_data_requests": may_answer_data_requests(request.user),
         "household": household_of(citizen, include_archived=True),
     }
     return render(request, "backoffice/citizens/citizen.html", context)

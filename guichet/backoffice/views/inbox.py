@@ -7,6 +7,8 @@ from guichet.backoffice import inbox
 from guichet.backoffice.forms import InboxFilterForm
 from guichet.backoffice.guards import agent_required
 from guichet.backoffice.paging import IdsFirstPaginator
+from guichet.compliance.access_log import access_list
+from guichet.compliance.models import AccessObject
 from guichet.lib.htmx import wants_partial
 from guichet.organisation.roles import may_export_citizen_data
 
@@ -33,6 +35,7 @@ def inbox_view(request: SignedInRequest) -> HttpResponse:
     queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
     paginator = IdsFirstPaginator(queryset, PAGE_SIZE, load=inbox.inbox_page_queryset)
     page = paginator.get_page(request.GET.get("page"))
+    access_list(request, AccessObject.TICKET, [ticket.reference for ticket in page.object_list])
     results = {
         "page": page,
         "query_string": _query(request),

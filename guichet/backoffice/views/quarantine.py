@@ -25,6 +25,8 @@ from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.guards import agent_required, role_required
 from guichet.catalogue.models import RequestType
 from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
+from guichet.compliance.access_log import access_inbound_email, access_list
+from guichet.compliance.models import AccessAction, AccessObject
 from guichet.intake import mime
 from guichet.intake.channels.email import sender_problem, split_display_name
 from guichet.intake.models import InboundEmail, InboundOutcome, QuarantineResolution
@@ -125,6 +127,7 @@ def quarantine_list(request: SignedInRequest) -> HttpResponse:
         .order_by("-received_at")[:ROBOTS_SHOWN]
     )
     context = {"page": page, "handled": handled, "set_aside": set_aside, "robots": robots}
+    access_list(request, AccessObject.INBOUND_EMAIL, [inbound.public_id for inbound in page.object_list])
     return render(request, "backoffice/quarantine/list.html", context)
 
 
@@ -134,6 +137,7 @@ def quarantine_detail(request: SignedInRequest, public_id: str) -> HttpResponse:
     inbound = _inbound(public_id)
     if inbound.outcome != InboundOutcome.QUARANTINED:
         raise Http404
+    access_inbound_email(request, inbound)
     message, found = _parsed(inbound) if inbound.raw else (None, mime.Content())
     form = QuarantineTicketForm(request.POST or None, initial=_initial(inbound, message, found) if message else {})
     uploads, refused = _uploads(found)
@@ -194,6 +198,7 @@ def inbound_original(request: SignedInRequest, public_id: str) -> HttpResponse:
             response = HttpResponse(stored.read(), content_type="application/octet-stream")
     except (OSError, ValueError):
         raise Http404 from None
+    access_inbound_email(request, inbound, action=AccessAction.DOWNLOAD)
     response["Content-Disposition"] = f'attachment; filename="courriel-{inbound.public_id}.eml"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

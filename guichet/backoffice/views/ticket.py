@@ -24,6 +24,7 @@ from guichet.backoffice.guards import agent_required, get_ticket_for_agent
 from guichet.backoffice.intake_forms import RelayedMessageForm
 from guichet.backoffice.models import ReplyTemplate
 from guichet.backoffice.replies import reply_template_render
+from guichet.compliance.access_log import access_attachment, access_ticket
 from guichet.tickets import selectors, services
 from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.files import attachment_response
@@ -75,7 +76,9 @@ def _render_ticket(request: SignedInRequest, ticket: Ticket, status: int = 200, 
 @require_GET
 @agent_required
 def ticket_view(request: SignedInRequest, reference: str) -> HttpResponse:
-    return _render_ticket(request, get_ticket_for_agent(request, reference))
+    ticket = get_ticket_for_agent(request, reference)
+    access_ticket(request, ticket)
+    return _render_ticket(request, ticket)
 
 
 def _act(request: SignedInRequest, ticket: Ticket, form_name: str, form, action) -> HttpResponse:
@@ -225,6 +228,7 @@ def attachment(request: SignedInRequest, reference: str, public_id: str) -> Http
     item = Attachment.objects.filter(ticket=ticket, public_id=public_id).first()
     if item is None:
         raise Http404
+    access_attachment(request, ticket, item.public_id)
     return attachment_response(item)
 
 

@@ -15,6 +15,8 @@ from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice.intake_forms import NewCitizenForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.selectors import citizens_search
+from guichet.compliance.access_log import access_list, access_mail_item
+from guichet.compliance.models import AccessAction, AccessObject
 from guichet.intake.channels.mail import mail_attach_to_thread, mail_submit
 from guichet.lib.phones import display_phone
 from guichet.lib.submission_keys import new_submission_key, parse_submission_key
@@ -36,6 +38,7 @@ PAGE_SIZE = 25
 def mail_list(request: SignedInRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(mail_items_to_qualify(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    access_list(request, AccessObject.MAIL_ITEM, [item.public_id for item in page.object_list])
     context = {
         "page": page,
         "query": query,
@@ -119,6 +122,7 @@ def _item_context(request: HttpRequest, item: MailItem, **forms) -> dict:
 @mail_room_required
 def item_view(request: SignedInRequest, public_id: str) -> HttpResponse:
     item = get_item(public_id)
+    access_mail_item(request, item)  # its page images are served to this page only: not logged one by one
     return render(request, "mailroom/item.html", _item_context(request, item))
 
 
@@ -205,6 +209,7 @@ def reread(request: SignedInRequest, public_id: str) -> HttpResponse:
 def scan_file(request: SignedInRequest, public_id: str) -> FileResponse:
     item = get_item(public_id)
     stored = item.searchable_pdf or item.file
+    access_mail_item(request, item, action=AccessAction.DOWNLOAD)
     return attachment_response(_Served(stored, item))
 
 

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.requests import SignedInRequest
+from guichet.compliance.access_log import access_list, access_ticket
+from guichet.compliance.models import AccessAction, AccessObject
 from guichet.mailroom.forms import LetterSelectionForm
 from guichet.mailroom.guards import mail_room_required
 from guichet.mailroom.letters import letter_render, letters_batch_pdf, letters_mark_sent
@@ -43,6 +45,9 @@ def print_batch(request: SignedInRequest) -> HttpResponse:
     if not chosen:
         messages.error(request, _("Cochez au moins un courrier."))
         return redirect("backoffice:letters")
+    access_list(
+        request, AccessObject.TICKET, [letter.ticket.reference for letter in chosen], detail="courriers postaux"
+    )
     response = HttpResponse(letters_batch_pdf(chosen), content_type="application/pdf")
     name = f"courriers-{timezone.localdate():%Y-%m-%d}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -69,6 +74,7 @@ def letter_file(request: SignedInRequest, public_id: str) -> HttpResponse:
     if letter is None:
         raise Http404
     letter = letter_render(letter)
+    access_ticket(request, letter.ticket, action=AccessAction.DOWNLOAD, detail="courrier postal")
     response = HttpResponse(letter.pdf.read(), content_type="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="courrier-{letter.ticket.reference}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
