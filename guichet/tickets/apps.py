@@ -20,3 +20,13 @@ class TicketsConfig(AppConfig):
         registry.register_secret([Template.ACCESS_CODE], access_code)
         # What became of a ticket's notification goes on its timeline, written by tickets.services.
         registry.register_event_recorder(services.ticket_notification_event)
+
+        # The statistics' working days follow the commune's calendar: recounted by the worker when it changes.
+        from django.db.models.signals import post_delete, post_save
+
+        from guichet.organisation.models import ClosureDay, Commune
+        from guichet.tickets.tasks import calendar_changed
+
+        for model in (ClosureDay, Commune):
+            post_save.connect(calendar_changed, sender=model, dispatch_uid=f"ticket-facts-{model.__name__}-saved")
+            post_delete.connect(calendar_changed, sender=model, dispatch_uid=f"ticket-facts-{model.__name__}-deleted")

@@ -31,7 +31,9 @@ from guichet.notifications.services import (
     notify_service_of_new_ticket_later,
 )
 from guichet.organisation import roles
+from guichet.organisation.calendar import WorkingCalendar
 from guichet.organisation.models import Commune, Service
+from guichet.tickets import facts as ticket_facts
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
 from guichet.tickets.lifecycle import REOPENED_BY_CITIZEN_REPLY, Channel, Status, can_transition
 from guichet.tickets.models import (
@@ -44,6 +46,7 @@ from guichet.tickets.models import (
     EventKind,
     Message,
     Ticket,
+    TicketFacts,
     Visibility,
 )
 from guichet.tickets.public_cache import status_page_forget, status_pages_forget
@@ -105,6 +108,7 @@ def ticket_create(
             # Related rows were just read and the reference just drawn: validate the values only.
             ticket.full_clean(exclude=["submission_key", "reference", *RELATED_FIELDS], validate_constraints=False)
             ticket.save()
+            _facts_created(ticket)
             for field_code, upload in uploads:
                 attachment_store(ticket=ticket, upload=upload, field_code=field_code)
             _event(
@@ -237,6 +241,7 @@ def message_post_by_agent(
     """An agent's reply to the citizen (notified), or an internal note (never shown to the citizen)."""
     with transaction.atomic():
         ticket = _lock(ticket, expected_version=expected_version)
+        now = timezone.now()
         visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
         body = _normalise_text(body)
         message = Message.objects.create(
@@ -245,16 +250,17 @@ def message_post_by_agent(
         for upload in uploads:
             attachment_store(ticket=ticket, upload=upload, message=message)
         kind = EventKind.INTERNAL_NOTE if internal else EventKind.AGENT_REPLY
-        _event(ticket, kind, actor=agent, message=message.pk)
+        _event(ticket, kind, actor=agent, at=now, message=message.pk)
         _append_search_text(ticket, body)
 
         target = new_status or (Status.IN_PROGRESS if not internal and ticket.status == Status.RECEIVED else None)
         if target and target != ticket.status:
             _check_transition(ticket, target)
-            _set_status(ticket, target, actor=agent)
+            _set_status(ticket, target, actor=agent, now=now)
         else:
             _touch(ticket)
         if not internal:
+            _facts_public_reply(ticket, now)
             template = Template.INFO_REQUESTED if target == Status.AWAITING_CITIZEN else Template.AGENT_REPLY
             notify_citizen(
                 ticket=ticket, template=template, key=f"message:{message.pk}", context={"message_id": message.pk}
@@ -282,6 +288,7 @@ def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, expecte
         previous = ticket.assignee
         ticket.assignee = assignee
         _touch(ticket, "assignee")
+        _facts_moved(ticket)
         _event(
             ticket,
             EventKind.ASSIGNED,
@@ -301,6 +308,7 @@ def ticket_transfer(
         ticket.service = service
         ticket.assignee = None  # the new service decides who handles it
         _touch(ticket, "service", "assignee")
+        _facts_moved(ticket)
         event = _event(
             ticket, EventKind.TRANSFERRED, actor=actor, reason=reason, previous=previous.slug, service=service.slug
         )
@@ -426,21 +434,24 @@ def _set_status(
     actor_kind: str = AuthorKind.AGENT,
     channel: str = "",
     reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> Event:
+    now = now or timezone.now()
     from_status = ticket.status
     data: dict[str, Any] = {"reason": reason} if reason else {}
+    calendar = Commune.current().calendar
+    paused = 0
     if from_status == Status.AWAITING_CITIZEN:
         # The clock stops while the town hall waits for the citizen: the deadline moves by that much.
-        calendar = Commune.current().calendar
-        paused = calendar.working_days_between(timezone.localdate(ticket.status_changed_at), timezone.localdate())
+        paused = calendar.working_days_between(timezone.localdate(ticket.status_changed_at), timezone.localdate(now))
         if paused:
             ticket.due_date = calendar.add_working_days(ticket.due_date, paused)
             data["due_date_extended_by"] = paused
     ticket.status = to_status
-    ticket.status_changed_at = timezone.now()
+    ticket.status_changed_at = now
     ticket.closed_at = ticket.status_changed_at if to_status in ENDED_STATUSES else None
     _touch(ticket, "status", "status_changed_at", "closed_at", "due_date")
-    return _event(
+    event = _event(
         ticket,
         EventKind.STATUS_CHANGED,
         actor=actor,
@@ -448,8 +459,11 @@ def _set_status(
         channel=channel,
         from_status=from_status,
         to_status=to_status,
+        at=now,
         **data,
     )
+    _facts_status_changed(ticket, from_status=from_status, paused_days=paused, now=now, calendar=calendar)
+    return event
 
 
 def _normalise_text(text: str) -> str:
@@ -478,8 +492,10 @@ def _event(
     channel: str = "",
     from_status: str = "",
     to_status: str = "",
+    at: datetime.datetime | None = None,
     **data: Any,
 ) -> Event:
+    # ``at``: the moment the ticket's statistics record for this event (tickets.facts), the same to the microsecond.
     return Event.objects.create(
         ticket=ticket,
         kind=kind,
@@ -489,4 +505,45 @@ def _event(
         from_status=from_status,
         to_status=to_status,
         data=data,
+        **({"created_at": at} if at is not None else {}),
+    )
+
+
+# The statistics' per-ticket facts (tickets.facts, issue 14), kept in the transaction of each change. -------
+
+
+def _facts_created(ticket: Ticket) -> None:
+    ticket_facts.on_created(ticket, TicketFacts)
+
+
+def _facts_moved(ticket: Ticket) -> None:
+    ticket_facts.on_moved(ticket, TicketFacts)
+
+
+def _facts_public_reply(ticket: Ticket, now: datetime.datetime) -> None:
+    ticket_facts.on_public_reply(ticket, TicketFacts, now=now, calendar=Commune.current().calendar)
+
+
+def _facts_status_changed(
+    ticket: Ticket, *, from_status: str, paused_days: int, now: datetime.datetime, calendar: WorkingCalendar
+) -> None:
+    pause_started = None
+    if from_status == Status.AWAITING_CITIZEN:
+        # The wait began at the latest change into awaiting_citizen (docs/METRICS.md, "Wait for the citizen").
+        pause_started = (
+            Event.objects.filter(
+                ticket=ticket, kind=EventKind.STATUS_CHANGED, to_status=Status.AWAITING_CITIZEN, created_at__lte=now
+            )
+            .order_by("-created_at", "-pk")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+    ticket_facts.on_status_changed(
+        ticket,
+        TicketFacts,
+        from_status=from_status,
+        pause_started=pause_started,
+        paused_days=paused_days,
+        now=now,
+        calendar=calendar,
     )
