@@ -15,7 +15,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -270,8 +270,8 @@ def facts_rebuild(
 ) -> int:
     """Rebuild the facts of these tickets (all of them by default) from their timeline, one transaction per
     batch of 5,000 tickets: the tickets table is only read, never locked. Returns the number of rows."""
-    ticket_model = facts_model._meta.get_field("ticket").related_model
-    event_model = ticket_model._meta.get_field("events").related_model
+    ticket_model = cast(type[models.Model], facts_model._meta.get_field("ticket").related_model)
+    event_model = cast(type[models.Model], ticket_model._meta.get_field("events").related_model)
     if calendar is None:
         from guichet.organisation.models import Commune
 

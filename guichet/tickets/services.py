@@ -8,7 +8,7 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -118,7 +118,7 @@ def ticket_create(
                 actor_kind=AuthorKind.AGENT if entered_by else AuthorKind.CITIZEN,
                 channel=channel,
                 to_status=Status.RECEIVED,
-                **({"api_key": api_key.name} if api_key else {}),
+                **cast(dict[str, Any], {"api_key": api_key.name} if api_key else {}),
             )
             if acknowledge:
                 notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")

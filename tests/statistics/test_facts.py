@@ -151,9 +151,7 @@ def _expected(user, filters: StatsFilter) -> dict[str, Any]:
     resolved = [
         r
         for r in rows
-        if r["resolution"]
-        and period.start <= r["resolution"]["day"] <= period.end
-        and r["received_day"] <= period.end
+        if r["resolution"] and period.start <= r["resolution"]["day"] <= period.end and r["received_day"] <= period.end
     ]
     expected["on_time"] = (sum(r["resolution"]["day"] <= r["ticket"].due_date for r in resolved), len(resolved))
     expected["reopened"] = (sum(r["reopened"] for r in resolved), len(resolved))

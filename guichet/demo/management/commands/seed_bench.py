@@ -348,7 +348,7 @@ class Generator:
         span = end - created
         actor = rng.choice(agents) if agents else None
         path: list[tuple[str, float]] = []  # (status, share of the span at which it is reached)
-        current = Status.RECEIVED
+        current: str = Status.RECEIVED
         if status not in (Status.AWAITING_CITIZEN, Status.IN_PROGRESS) and rng.random() < 0.2:
             path += [(Status.AWAITING_CITIZEN, 0.2), (Status.IN_PROGRESS, 0.5)]
         elif status == Status.IN_PROGRESS and rng.random() < 0.2:
