@@ -75,6 +75,72 @@ def scenarios() -> list[Scenario]:
     ]  # fmt: skip
 
 
+TICKET_COPY_COLUMNS = (
+    "channel, status, subject, answers, search_text, version, assignee_id, citizen_id, entered_by_id, "
+    "request_type_id, service_id, api_key_id, household_member_id"
+)
+FACT_COPY_COLUMNS = (
+    "channel, status, first_response_seconds, first_response_working_days, resolution_seconds, "
+    "resolution_working_days, resolution_paused_days, first_response_paused_days, reopened, paused_seconds, "
+    "paused_working_days, assignee_id, request_type_id, service_id"
+)
+
+
+def add_copies(copies: int, shift_days: int, after_id: int) -> None:
+    """Copies of the tickets after ``after_id`` (the seeded ones, not the demo's) with their facts, the k-th shifted ``k × shift_days`` later;
+    copies that would end in the future are left out. Messages and events are not copied: the statistics read
+    the facts, the export reads the tickets and their facts. Then the working days are recounted on the new
+    dates (``facts_recount_working_days``) and the tables analysed. Used when seeding 1M with their whole
+    timelines does not fit in the time at hand (docs/BENCHMARKS.md, "Statistics")."""
+    from django.db import connection
+
+    from guichet.tickets.facts import facts_recount_working_days
+    from guichet.tickets.models import TicketFacts
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM tickets_ticket")
+        last_seeded = cursor.fetchone()[0] or 0
+        for k in range(1, copies + 1):
+            started = time.monotonic()
+            shift = f"interval '{k * shift_days} days'"
+            cursor.execute(
+                f"""
+                CREATE TEMP TABLE copy_ids AS
+                SELECT t.id AS old_id, nextval(pg_get_serial_sequence('tickets_ticket', 'id')) AS new_id
+                FROM tickets_ticket t JOIN tickets_ticketfacts f ON f.ticket_id = t.id
+                WHERE t.id > %s AND t.id <= %s
+                  AND GREATEST(t.updated_at, t.created_at, COALESCE(f.resolved_at, t.created_at),
+                               COALESCE(f.first_response_at, t.created_at)) + {shift} < now()
+            """,
+                [after_id, last_seeded],
+            )
+            cursor.execute(f"""
+                INSERT INTO tickets_ticket (id, reference, created_at, updated_at, status_changed_at, closed_at,
+                                            due_date, implicit_decision_on, {TICKET_COPY_COLUMNS})
+                SELECT c.new_id, lpad(upper(to_hex(c.new_id)), 8, '0') || 'U', created_at + {shift},
+                       updated_at + {shift}, status_changed_at + {shift}, closed_at + {shift}, due_date + {shift},
+                       implicit_decision_on + {shift}, {TICKET_COPY_COLUMNS}
+                FROM tickets_ticket t JOIN copy_ids c ON c.old_id = t.id
+            """)
+            cursor.execute(f"""
+                INSERT INTO tickets_ticketfacts (ticket_id, received_at, received_day, due_date, first_response_at,
+                                                 first_response_day, resolved_at, resolved_day, {FACT_COPY_COLUMNS})
+                SELECT c.new_id, received_at + {shift}, received_day + {shift}, due_date + {shift},
+                       first_response_at + {shift}, first_response_day + {shift}, resolved_at + {shift},
+                       resolved_day + {shift}, {FACT_COPY_COLUMNS}
+                FROM tickets_ticketfacts f JOIN copy_ids c ON c.old_id = f.ticket_id
+            """)
+            cursor.execute("SELECT COUNT(*) FROM copy_ids")
+            print(f"copy {k}: {cursor.fetchone()[0]:,} tickets in {time.monotonic() - started:.0f} s", flush=True)
+            cursor.execute("DROP TABLE copy_ids")
+    started = time.monotonic()
+    groups = facts_recount_working_days(TicketFacts)
+    print(f"working days recounted on the new dates: {groups:,} groups in {time.monotonic() - started:.0f} s")
+    with connection.cursor() as cursor:
+        for table in ("tickets_ticket", "tickets_ticketfacts"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+
+
 def measure(scenario: Scenario, *, runs: int, warmup: int) -> inbox.Result:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
@@ -120,6 +186,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this text")
     parser.add_argument("--explain", action="store_true", help="list each query, EXPLAIN ANALYZE the slow ones")
+    parser.add_argument("--copies", type=int, default=0, help="add this many copies of the seeded tickets first")
+    parser.add_argument("--copy-after-id", type=int, default=0, help="copy the tickets after this id (the demo's)")
+    parser.add_argument("--shift-days", type=int, default=0, help="the k-th copy is k × this many days later")
     parser.add_argument("--explain-above", type=float, default=5.0, metavar="MS", help="what --explain calls slow")
     args = parser.parse_args()
 
@@ -134,6 +203,8 @@ def main() -> None:
 
     if args.setup:
         inbox.setup(args.tickets)
+    if args.copies:
+        add_copies(args.copies, args.shift_days, args.copy_after_id)
     from guichet.tickets.models import Ticket, TicketFacts
 
     print(
