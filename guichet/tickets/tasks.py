@@ -1,10 +1,13 @@
 """The worker's side of the statistics' facts: recount the working days when the commune's calendar changes."""
 
+import datetime
 import logging
 from typing import Any
 
+from django.utils import timezone
 from django_tasks import task
 
+from guichet.organisation.models import Commune
 from guichet.tickets import facts
 from guichet.tickets.models import TicketFacts
 
@@ -26,4 +29,7 @@ def calendar_changed(sender: Any, **kwargs: Any) -> None:
         return
     if sender.__name__ == "Commune" and kwargs.get("created"):  # the first start: no ticket counted yet
         return
-    recount_ticket_facts.enqueue()
+    # After every process has dropped its cached calendar (``Commune.CACHE_SECONDS``): a ticket answered in
+    # the meantime on the former calendar is recounted too.
+    delay = datetime.timedelta(seconds=Commune.CACHE_SECONDS + 30)
+    recount_ticket_facts.using(run_after=timezone.now() + delay).enqueue()
