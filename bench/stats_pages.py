@@ -193,6 +193,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("GUICHET_2FA_REQUIRED", "false")  # the supervisor's session is not a second factor's
     inbox.configure_environment()
     if args.setup:
         recreate_database(os.environ["DATABASE_URL"])

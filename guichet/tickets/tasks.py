@@ -27,7 +27,7 @@ def calendar_changed(sender: Any, **kwargs: Any) -> None:
     """Receiver of the saves and deletions of ``ClosureDay`` and ``Commune`` (connected in ``apps``)."""
     if kwargs.get("raw"):  # fixtures being loaded
         return
-    if sender.__name__ == "Commune" and kwargs.get("created"):  # the first start: no ticket counted yet
+    if not TicketFacts.objects.exists():  # the first start, a demo being seeded: nothing counted yet
         return
     # After every process has dropped its cached calendar (``Commune.CACHE_SECONDS``): a ticket answered in
     # the meantime on the former calendar is recounted too.
