@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from guichet.organisation.calendar import WorkingCalendar
+from guichet.organisation.models import Commune
 from guichet.tickets.lifecycle import Status
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -273,8 +274,6 @@ def facts_rebuild(
     ticket_model = cast(type[models.Model], facts_model._meta.get_field("ticket").related_model)
     event_model = cast(type[models.Model], ticket_model._meta.get_field("events").related_model)
     if calendar is None:
-        from guichet.organisation.models import Commune
-
         calendar = Commune.current().calendar
     days = WorkingDays(calendar)
     done = 0
@@ -305,8 +304,6 @@ def facts_recount_working_days(facts_model: type[models.Model], *, calendar: Wor
     (receipt day, end day, paused days): as many as there are distinct triples, not tickets. Returns the
     number of groups updated."""
     if calendar is None:
-        from guichet.organisation.models import Commune
-
         Commune.forget_cached()
         calendar = Commune.current().calendar
     days = WorkingDays(calendar)
