@@ -2,8 +2,9 @@
 
 Formulas and their exact definitions: docs/METRICS.md. Entry points: ``ticket_stats`` (one period),
 ``ticket_stats_compared`` (with the previous period of the same length) and ``ticket_backlog`` (now).
-Each figure is a handful of aggregate queries whatever the number of tickets; Python only sees grouped
-rows (one per received day × answered day × paused days), except the hour percentiles on SQLite.
+The durations and volumes read the per-ticket facts ``tickets.services`` keeps (``TicketFacts``: moments,
+net seconds and working days), so each figure is one aggregate over a range of days of one narrow table;
+Python only sees grouped rows, except the hour percentiles on SQLite.
 """
 
 import datetime
@@ -12,24 +13,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, F, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWeek
+from django.db.models import Count, DateField, F, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from guichet.accounts.models import User
-from guichet.organisation.models import Commune
 from guichet.statistics import sql
 from guichet.statistics.figures import (
     Distribution,
     Durations,
     Share,
-    WorkingDayIndex,
     percentile_disc,
     working_day_distribution,
 )
-from guichet.statistics.filters import Period, StatsFilter, tickets_for_stats
+from guichet.statistics.filters import Period, StatsFilter, facts_for_stats, tickets_for_stats
 from guichet.tickets.lifecycle import Status
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import TicketFacts
 
 SECONDS_PER_HOUR = 3600
 # Age of an open ticket in calendar days, lower bounds included: "lt7" is < 7 days, "gte90" is ≥ 90 days.
@@ -78,26 +77,25 @@ class Comparison:
 
 
 def ticket_stats(*, user: User, filters: StatsFilter) -> Report:
-    tickets = tickets_for_stats(user=user, filters=filters)
+    facts = facts_for_stats(user=user, filters=filters)
     period = filters.period
-    resolved = _resolved_in(tickets, period)
+    resolved = RESOLUTION.ended_in(facts, period)
     outcome = _outcomes(resolved)
     return Report(
         period=period,
-        volume=ticket_volume(tickets, period),
-        first_response=_durations(_responded_in(tickets, period)),
-        resolution=_durations(resolved),
+        volume=ticket_volume(facts, period),
+        first_response=_durations(FIRST_RESPONSE, FIRST_RESPONSE.ended_in(facts, period)),
+        resolution=_durations(RESOLUTION, resolved),
         within_deadline=Share(count=outcome["on_time"], n=outcome["n"]),
         reopened=Share(count=outcome["reopened"], n=outcome["n"]),
     )
 
 
-def _outcomes(resolved: QuerySet[Ticket]) -> dict[str, int]:
-    # Annotated first: the aggregate then runs over a subquery that already holds these columns.
-    return resolved.annotate(resolved_day=_local_date("moment"), was_reopened=sql.was_reopened()).aggregate(
+def _outcomes(resolved: QuerySet[TicketFacts]) -> dict[str, int]:
+    return resolved.aggregate(
         n=Count("pk"),
         on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date"))),
-        reopened=Count("pk", filter=Q(was_reopened=True)),
+        reopened=Count("pk", filter=Q(reopened=True)),
     )
 
 
@@ -115,13 +113,12 @@ def relative_change(current: float | None, previous: float | None) -> float | No
     return (current - previous) / previous
 
 
-def ticket_volume(tickets: QuerySet[Ticket], period: Period) -> Volume:
-    first, after = period.bounds()
-    received = tickets.filter(created_at__gte=first, created_at__lt=after)
+def ticket_volume(facts: QuerySet[TicketFacts], period: Period) -> Volume:
+    received = facts.filter(received_day__gte=period.start, received_day__lte=period.end)
     by_status = _count_by(received, "status")
     return Volume(
         total=sum(by_status.values()),
-        by_day=_series(received, TruncDay),
+        by_day=_series(received, None),
         by_week=_series(received, TruncWeek),
         by_month=_series(received, TruncMonth),
         by_channel=_count_by(received, "channel"),
@@ -164,75 +161,53 @@ def _age_q(now: datetime.datetime, low_days: int, high_days: int | None) -> Q:
 # Cohorts: a duration belongs to the period in which it ended. ---------------------------------------
 
 
-def _resolved_in(tickets: QuerySet[Ticket], period: Period) -> QuerySet[Ticket]:
-    """Tickets first answered or closed during the period, with that moment as ``moment``."""
-    first, after = period.bounds()
-    return _ending_in(
-        tickets.filter(sql.has_status_change_in(sql.RESOLVED_STATUSES, first, after)),
-        sql.first_status_change_to(sql.RESOLVED_STATUSES),
-        period,
-    )
+@dataclass(frozen=True)
+class Moment:
+    """One of the two moments of docs/METRICS.md, as columns of ``TicketFacts``."""
+
+    day: str
+    working_days: str
+    seconds: str
+
+    def ended_in(self, facts: QuerySet[TicketFacts], period: Period) -> QuerySet[TicketFacts]:
+        """Tickets whose moment fell in the period (received before its end)."""
+        return facts.filter(
+            **{f"{self.day}__gte": period.start, f"{self.day}__lte": period.end}, received_day__lte=period.end
+        )
 
 
-def _responded_in(tickets: QuerySet[Ticket], period: Period) -> QuerySet[Ticket]:
-    """Tickets that got their first response during the period, with that moment as ``moment``."""
-    first, after = period.bounds()
-    return _ending_in(tickets.filter(sql.has_response_in(first, after)), sql.first_response(), period)
+FIRST_RESPONSE = Moment("first_response_day", "first_response_working_days", "first_response_seconds")
+RESOLUTION = Moment("resolved_day", "resolution_working_days", "resolution_seconds")
 
 
-def _ending_in(tickets: QuerySet[Ticket], moment: Subquery, period: Period) -> QuerySet[Ticket]:
-    first, after = period.bounds()
-    return tickets.filter(created_at__lt=after).annotate(moment=moment).filter(moment__gte=first, moment__lt=after)
+def _durations(moment: Moment, cohort: QuerySet[TicketFacts]) -> Durations:
+    return Durations(working_days=_working_days(moment, cohort), hours=_hours(moment, cohort))
 
 
-def _durations(cohort: QuerySet[Ticket]) -> Durations:
-    return Durations(working_days=_working_days(cohort), hours=_hours(cohort))
-
-
-def _working_days(cohort: QuerySet[Ticket]) -> Distribution:
-    counts: Counter[int] = Counter()
-    for _ended_on, elapsed, n in working_days_elapsed(cohort):
-        counts[elapsed] += n
+def _working_days(moment: Moment, cohort: QuerySet[TicketFacts]) -> Distribution:
+    rows = cohort.values(moment.working_days).annotate(n=Count("pk")).order_by()
+    counts: Counter[int] = Counter({row[moment.working_days]: row["n"] for row in rows})
     return working_day_distribution(counts)
 
 
-def working_days_elapsed(cohort: QuerySet[Ticket]) -> Iterator[tuple[datetime.date, int, int]]:
-    """(day the duration ended, working days from receipt to ``moment`` less the pauses, how many tickets).
-
-    Tickets are grouped in SQL by their receipt day, end day and paused working days; the working days are
-    then counted once per group, on the commune's calendar.
-    """
-    groups = list(
-        cohort.annotate(
-            received_day=_local_date("created_at"),
-            moment_day=_local_date("moment"),
-            paused_days=sql.paused_working_days_before("moment"),
-        )
-        .values("received_day", "moment_day", "paused_days")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    days = [group["received_day"] for group in groups] + [group["moment_day"] for group in groups]
-    index = WorkingDayIndex(Commune.current().calendar, days)
-    for group in groups:
-        elapsed = index.between(group["received_day"], group["moment_day"]) - group["paused_days"]
-        yield group["moment_day"], max(0, elapsed), group["n"]
+def working_days_elapsed(moment: Moment, cohort: QuerySet[TicketFacts]) -> Iterator[tuple[datetime.date, int, int]]:
+    """(day the duration ended, working days from receipt to it less the pauses, how many tickets)."""
+    rows = cohort.values(moment.day, moment.working_days).annotate(n=Count("pk")).order_by()
+    for row in rows:
+        yield row[moment.day], row[moment.working_days], row["n"]
 
 
-def _hours(cohort: QuerySet[Ticket]) -> Distribution:
-    with_seconds = cohort.annotate(
-        paused_seconds=sql.paused_seconds_before("moment"),
-    ).annotate(seconds=sql.elapsed_seconds("moment", "paused_seconds"))
+def _hours(moment: Moment, cohort: QuerySet[TicketFacts]) -> Distribution:
     if connections[cohort.db].vendor == "postgresql":
-        row = with_seconds.aggregate(
+        row = cohort.aggregate(
             n=Count("pk"),
-            median=sql.PercentileDisc("seconds", fraction=0.5),
-            p90=sql.PercentileDisc("seconds", fraction=0.9),
+            median=sql.PercentileDisc(moment.seconds, fraction=0.5),
+            p90=sql.PercentileDisc(moment.seconds, fraction=0.9),
         )
         n, median, p90 = row["n"], row["median"], row["p90"]
     else:
         # SQLite has no percentile: the exact fallback reads one integer per ticket of the cohort.
-        counts = Counter(with_seconds.values_list("seconds", flat=True).iterator())
+        counts = Counter(cohort.values_list(moment.seconds, flat=True).iterator())
         n, median, p90 = sum(counts.values()), percentile_disc(counts, 0.5), percentile_disc(counts, 0.9)
     return Distribution(n=n, median=_to_hours(median), p90=_to_hours(p90))
 
@@ -244,47 +219,25 @@ def _to_hours(seconds: float | None) -> float | None:
 # Volume helpers ------------------------------------------------------------------------------------------
 
 
-def _local_date(field: str) -> TruncDate:
-    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+def _series(received: QuerySet[TicketFacts], trunc) -> list[tuple[datetime.date, int]]:
+    bucket = F("received_day") if trunc is None else trunc("received_day", output_field=DateField())
+    rows = received.annotate(bucket=bucket).values("bucket").annotate(n=Count("pk")).order_by("bucket")
+    return [(_as_date(row["bucket"]), row["n"]) for row in rows]
 
 
-def _series(received: QuerySet[Ticket], trunc) -> list[tuple[datetime.date, int]]:
-    tz = timezone.get_current_timezone()
-    rows = (
-        received.annotate(bucket=trunc("created_at", tzinfo=tz))
-        .values("bucket")
-        .annotate(n=Count("pk"))
-        .order_by("bucket")
-    )
-    return [(timezone.localtime(row["bucket"], tz).date(), row["n"]) for row in rows]
+def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def _count_by(received: QuerySet[Ticket], field: str) -> dict[str, int]:
+def _count_by(received: QuerySet[TicketFacts], field: str) -> dict[str, int]:
     rows = received.values(field).annotate(n=Count("pk")).order_by(field)
     return {row[field]: row["n"] for row in rows}
 
 
-def _count_by_named(received: QuerySet[Ticket], relation: str) -> list[tuple[int, str, int]]:
+def _count_by_named(received: QuerySet[TicketFacts], relation: str) -> list[tuple[int, str, int]]:
     rows = (
         received.values(f"{relation}_id", f"{relation}__name")
         .annotate(n=Count("pk"))
         .order_by("-n", f"{relation}__name")
     )
     return [(row[f"{relation}_id"], row[f"{relation}__name"], row["n"]) for row in rows]
-
-
-# Single figures, for the public results (statistics.public): the same definitions, fewer queries. ------
-
-
-def received_count(tickets: QuerySet[Ticket], period: Period) -> int:
-    first, after = period.bounds()
-    return tickets.filter(created_at__gte=first, created_at__lt=after).count()
-
-
-def first_response_working_days(tickets: QuerySet[Ticket], period: Period) -> Distribution:
-    return _working_days(_responded_in(tickets, period))
-
-
-def deadline_share(tickets: QuerySet[Ticket], period: Period) -> Share:
-    outcome = _outcomes(_resolved_in(tickets, period))
-    return Share(count=outcome["on_time"], n=outcome["n"])

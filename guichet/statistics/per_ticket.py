@@ -1,34 +1,33 @@
 """The figures of one ticket, as columns of a list (exports): the same SQL moments as the metrics.
 
 ``with_durations`` annotates each ticket with its first response and resolution moments and the working
-days paused before the resolution, all computed by the database (``sql.py``); ``ResolutionDays`` turns a
+days paused before the resolution, from its facts (``TicketFacts``); ``ResolutionDays`` turns a
 row's dates into working days from one pass over the commune's calendar, by the rule of docs/METRICS.md.
 """
 
 import datetime
 
-from django.db.models import Min, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import F, Min, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from guichet.organisation.models import Commune
-from guichet.statistics import sql
 from guichet.statistics.figures import WorkingDayIndex
 from guichet.tickets.models import Ticket
 
 
 def with_durations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Adds ``first_response_at``, ``resolved_at``, ``received_day``, ``first_response_day``,
-    ``resolved_day`` and ``resolution_paused_days`` (working days waiting for the citizen before it)."""
+    ``resolved_day`` and ``resolution_paused_days`` (working days waiting for the citizen before it), read
+    from the ticket's statistics facts (``TicketFacts``, one join)."""
     tz = timezone.get_current_timezone()
     return tickets.annotate(
-        first_response_at=sql.first_response(),
-        resolved_at=sql.first_status_change_to(sql.RESOLVED_STATUSES),
-    ).annotate(
+        first_response_at=F("facts__first_response_at"),
+        resolved_at=F("facts__resolved_at"),
         received_day=TruncDate("created_at", tzinfo=tz),
-        first_response_day=TruncDate("first_response_at", tzinfo=tz),
-        resolved_day=TruncDate("resolved_at", tzinfo=tz),
-        resolution_paused_days=sql.paused_working_days_before("resolved_at"),
+        first_response_day=F("facts__first_response_day"),
+        resolved_day=F("facts__resolved_day"),
+        resolution_paused_days=Coalesce("facts__resolution_paused_days", 0),
     )
 
 

@@ -9,15 +9,14 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, DateField, F, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
-from django.utils import timezone
 
 from guichet.accounts.models import User
 from guichet.statistics.figures import Distribution, Share, working_day_distribution
-from guichet.statistics.filters import Period, StatsFilter, tickets_for_stats
-from guichet.statistics.metrics import _local_date, _resolved_in, _responded_in, working_days_elapsed
-from guichet.tickets.models import Ticket
+from guichet.statistics.filters import Period, StatsFilter, facts_for_stats
+from guichet.statistics.metrics import FIRST_RESPONSE, RESOLUTION, Moment, working_days_elapsed
+from guichet.tickets.models import TicketFacts
 
 # A period up to this many days is drawn week by week, a longer one month by month.
 WEEKLY_UP_TO_DAYS = 92
@@ -71,28 +70,28 @@ def volume_by_channel_over_time(
     *, user: User, filters: StatsFilter, step: str
 ) -> list[tuple[datetime.date, dict[str, int]]]:
     """Tickets received in each step of the period, per channel (steps with none hold an empty dict)."""
-    first, after = filters.period.bounds()
+    period = filters.period
     trunc = TruncWeek if step == Step.WEEK else TruncMonth
-    tz = timezone.get_current_timezone()
     rows = (
-        tickets_for_stats(user=user, filters=filters)
-        .filter(created_at__gte=first, created_at__lt=after)
-        .annotate(bucket=trunc("created_at", tzinfo=tz))
+        facts_for_stats(user=user, filters=filters)
+        .filter(received_day__gte=period.start, received_day__lte=period.end)
+        .annotate(bucket=trunc("received_day", output_field=DateField()))
         .values("bucket", "channel")
         .annotate(n=Count("pk"))
         .order_by("bucket", "channel")
     )
     counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        counts[timezone.localtime(row["bucket"], tz).date()][row["channel"]] = row["n"]
+        bucket = row["bucket"]
+        counts[bucket.date() if isinstance(bucket, datetime.datetime) else bucket][row["channel"]] = row["n"]
     return [(start, counts.get(start, {})) for start in step_starts(filters.period, step)]
 
 
 def durations_over_time(*, user: User, filters: StatsFilter, step: str) -> list[DurationStep]:
     """First-response and resolution times in working days, per step in which they ended."""
-    tickets = tickets_for_stats(user=user, filters=filters)
-    first_response = _working_days_by_step(_responded_in(tickets, filters.period), step)
-    resolution = _working_days_by_step(_resolved_in(tickets, filters.period), step)
+    facts = facts_for_stats(user=user, filters=filters)
+    first_response = _working_days_by_step(FIRST_RESPONSE, FIRST_RESPONSE.ended_in(facts, filters.period), step)
+    resolution = _working_days_by_step(RESOLUTION, RESOLUTION.ended_in(facts, filters.period), step)
     return [
         DurationStep(
             start=start,
@@ -107,8 +106,7 @@ def within_deadline_by_service(*, user: User, filters: StatsFilter) -> list[Serv
     """% answered within the deadline among the tickets resolved in the period, per service, by name
     (accents ignored, the same on every database whatever its collation)."""
     grouped = (
-        _resolved_in(tickets_for_stats(user=user, filters=filters), filters.period)
-        .annotate(resolved_day=_local_date("moment"))
+        RESOLUTION.ended_in(facts_for_stats(user=user, filters=filters), filters.period)
         .values("service_id", "service__name")
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date"))))
         .order_by()
@@ -124,10 +122,12 @@ def within_deadline_by_service(*, user: User, filters: StatsFilter) -> list[Serv
     ]
 
 
-def _working_days_by_step(cohort: QuerySet[Ticket], step: str) -> dict[datetime.date, Counter[int]]:
+def _working_days_by_step(
+    moment: Moment, cohort: QuerySet[TicketFacts], step: str
+) -> dict[datetime.date, Counter[int]]:
     """The ``metrics`` working-days figures, split by the step of the day the duration ended."""
     by_step: dict[datetime.date, Counter[int]] = defaultdict(Counter)
-    for ended_on, elapsed, n in working_days_elapsed(cohort):
+    for ended_on, elapsed, n in working_days_elapsed(moment, cohort):
         by_step[step_start(ended_on, step)][elapsed] += n
     return by_step
 

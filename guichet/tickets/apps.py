@@ -27,3 +27,13 @@ class TicketsConfig(AppConfig):
         registry.register_context([Template.ACKNOWLEDGEMENT], acknowledgement.notification_context)
         # Every worker escalates the targets about to be missed, beside its recovery sweep.
         registry.register_periodic_job("escalation", escalation.escalation_run)
+
+        # The statistics' working days follow the commune's calendar: recounted by the worker when it changes.
+        from django.db.models.signals import post_delete, post_save
+
+        from guichet.organisation.models import ClosureDay, Commune
+        from guichet.tickets.tasks import calendar_changed
+
+        for model in (ClosureDay, Commune):
+            post_save.connect(calendar_changed, sender=model, dispatch_uid=f"ticket-facts-{model.__name__}-saved")
+            post_delete.connect(calendar_changed, sender=model, dispatch_uid=f"ticket-facts-{model.__name__}-deleted")

@@ -604,3 +604,64 @@ class DocumentRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.completed_at is None
+
+
+class TicketFacts(models.Model):
+    """A ticket's figures for the statistics (issue 14), one narrow row per ticket, kept exact by
+    ``tickets.services`` in the same transaction as every change they depend on (``tickets.facts``).
+
+    The dimensions (service, request type, channel, assignee, status, due date) are copies of the ticket's;
+    the moments are those docs/METRICS.md defines (first response, first resolution), their durations net of
+    the waits for the citizen, in seconds and in working days. Working days depend on the commune's calendar:
+    ``tickets.facts.facts_recount_working_days`` recounts them when it changes (docs/METRICS.md).
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="facts")
+    service = models.ForeignKey(Service, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    request_type = models.ForeignKey(RequestType, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    received_at = models.DateTimeField()
+    received_day = models.DateField()  # local day (TIME_ZONE)
+    due_date = models.DateField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_day = models.DateField(null=True, blank=True)
+    first_response_seconds = models.BigIntegerField(null=True, blank=True)  # net of the pauses ended before it
+    first_response_working_days = models.IntegerField(null=True, blank=True)  # net, never below 0
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_day = models.DateField(null=True, blank=True)
+    resolution_seconds = models.BigIntegerField(null=True, blank=True)
+    resolution_working_days = models.IntegerField(null=True, blank=True)
+    resolution_paused_days = models.IntegerField(default=0)  # working days paused before the resolution
+    first_response_paused_days = models.IntegerField(default=0)
+    reopened = models.BooleanField(default=False)
+    # Running totals of the waits for the citizen that have ended (what the next moment subtracts).
+    paused_seconds = models.BigIntegerField(default=0)
+    paused_working_days = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("chiffres d'une demande")
+        verbose_name_plural = _("chiffres des demandes")
+        indexes = [
+            # Each cohort of the statistics is a range of days; the other columns make index-only scans.
+            models.Index(
+                fields=["received_day", "service", "channel", "status", "request_type", "assignee"],
+                name="ticketfacts_received",
+            ),
+            models.Index(
+                fields=["first_response_day", "service", "first_response_working_days", "first_response_seconds"],
+                name="ticketfacts_first_response",
+                condition=models.Q(first_response_day__isnull=False),
+            ),
+            models.Index(
+                fields=["resolved_day", "service", "resolution_working_days", "resolution_seconds", "due_date"],
+                name="ticketfacts_resolution",
+                condition=models.Q(resolved_day__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}"

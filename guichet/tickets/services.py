@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -37,8 +37,10 @@ from guichet.notifications.services import (
     notify_service_of_new_ticket_later,
 )
 from guichet.organisation import roles
+from guichet.organisation.calendar import WorkingCalendar
 from guichet.organisation.models import Agent, Commune, Priority, Role, Service
 from guichet.surveys.models import SURVEYED_STATUSES, survey_wanted
+from guichet.tickets import facts as ticket_facts
 from guichet.tickets import legal
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
 from guichet.tickets.lifecycle import (
@@ -65,6 +67,7 @@ from guichet.tickets.models import (
     Message,
     TargetKind,
     Ticket,
+    TicketFacts,
     Visibility,
 )
 from guichet.tickets.public_cache import status_page_forget, status_pages_forget
@@ -134,6 +137,7 @@ def ticket_create(
             # Related rows were just read and the reference just drawn: validate the values only.
             ticket.full_clean(exclude=["submission_key", "reference", *RELATED_FIELDS], validate_constraints=False)
             ticket.save()
+            _facts_created(ticket)
             for field_code, upload in uploads:
                 attachment_store(ticket=ticket, upload=upload, field_code=field_code)
             _event(
@@ -143,7 +147,7 @@ def ticket_create(
                 actor_kind=AuthorKind.AGENT if entered_by else AuthorKind.CITIZEN,
                 channel=channel,
                 to_status=Status.RECEIVED,
-                **({"api_key": api_key.name} if api_key else {}),
+                **cast(dict[str, Any], {"api_key": api_key.name} if api_key else {}),
             )
             if acknowledge:
                 notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
@@ -294,6 +298,7 @@ def message_post_by_agent(
     """An agent's reply to the citizen (notified), or an internal note (never shown to the citizen)."""
     with transaction.atomic():
         ticket = _lock(ticket, expected_version=expected_version)
+        now = timezone.now()
         visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
         body = _normalise_text(body)
         message = Message.objects.create(
@@ -302,7 +307,7 @@ def message_post_by_agent(
         for upload in uploads:
             attachment_store(ticket=ticket, upload=upload, message=message)
         kind = EventKind.INTERNAL_NOTE if internal else EventKind.AGENT_REPLY
-        _event(ticket, kind, actor=agent, message=message.pk)
+        _event(ticket, kind, actor=agent, at=now, message=message.pk)
         _append_search_text(ticket, body)
         if not internal:
             _first_response(ticket)
@@ -311,10 +316,11 @@ def message_post_by_agent(
         event = None
         if target and target != ticket.status:
             _check_transition(ticket, target)
-            event = _set_status(ticket, target, actor=agent, outcome=outcome)
+            event = _set_status(ticket, target, actor=agent, outcome=outcome, now=now)
         else:
             _touch(ticket, *([] if internal else ["first_responded_at", "escalation"]))
         if not internal:
+            _facts_public_reply(ticket, now)
             template = Template.INFO_REQUESTED if target == Status.AWAITING_CITIZEN else Template.AGENT_REPLY
             notify_citizen(
                 ticket=ticket, template=template, key=f"message:{message.pk}", context={"message_id": message.pk}
@@ -434,6 +440,7 @@ def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, expecte
         previous = ticket.assignee
         ticket.assignee = assignee
         _touch(ticket, "assignee")
+        _facts_moved(ticket)
         _event(
             ticket,
             EventKind.ASSIGNED,
@@ -453,6 +460,7 @@ def ticket_transfer(
         ticket.service = service
         ticket.assignee = None  # the new service decides who handles it
         _touch(ticket, "service", "assignee")
+        _facts_moved(ticket)
         event = _event(
             ticket, EventKind.TRANSFERRED, actor=actor, reason=reason, previous=previous.slug, service=service.slug
         )
@@ -871,7 +879,8 @@ def ticket_anonymise(*, ticket: Ticket, policy: str, actor: User | None = None, 
         if events:
             Event.objects.bulk_update(events, ["data"], batch_size=500)
         _touch(ticket, "citizen", "household_member", "subject", "answers", "anonymised_at", "search_text")
-        _event(ticket, EventKind.ANONYMISED, actor=actor, policy=policy, **({"reason": reason} if reason else {}))
+        data: dict[str, Any] = {"policy": policy, **({"reason": reason} if reason else {})}
+        _event(ticket, EventKind.ANONYMISED, actor=actor, **data)
         transaction.on_commit(lambda: _delete_files(files))
     return ticket
 
@@ -958,7 +967,9 @@ def _set_status(
     channel: str = "",
     reason: str = "",
     outcome: Outcome | None = None,
+    now: datetime.datetime | None = None,
 ) -> Event:
+    now = now or timezone.now()
     from_status = ticket.status
     data: dict[str, Any] = {"reason": reason} if reason else {}
     if to_status in ENDED_STATUSES:
@@ -973,12 +984,12 @@ def _set_status(
     ticket.closing_outcome = outcome.kind
     ticket.competent_body = outcome.competent_body
     ticket.duplicate_of = outcome.duplicate_of
-    now = timezone.now()
+    commune = Commune.current()
+    calendar = commune.calendar
+    paused = 0
     if from_status == Status.AWAITING_CITIZEN:
         # The clock stops while the town hall waits for the citizen: the deadline moves by that much.
-        commune = Commune.current()
-        calendar = commune.calendar
-        paused = calendar.working_days_between(timezone.localdate(ticket.status_changed_at), timezone.localdate())
+        paused = calendar.working_days_between(timezone.localdate(ticket.status_changed_at), timezone.localdate(now))
         if paused:
             ticket.due_date = calendar.add_working_days(ticket.due_date, paused)
             ticket.target_paused_days += paused
@@ -1017,7 +1028,7 @@ def _set_status(
         "escalation",
         *TARGET_FIELDS,
     )
-    return _event(
+    event = _event(
         ticket,
         EventKind.STATUS_CHANGED,
         actor=actor,
@@ -1025,8 +1036,11 @@ def _set_status(
         channel=channel,
         from_status=from_status,
         to_status=to_status,
+        at=now,
         **data,
     )
+    _facts_status_changed(ticket, from_status=from_status, paused_days=paused, now=now, calendar=calendar)
+    return event
 
 
 # Priorities, targets and escalation (docs/METRICS.md, "Targets") -------------------------------
@@ -1218,8 +1232,10 @@ def _event(
     channel: str = "",
     from_status: str = "",
     to_status: str = "",
+    at: datetime.datetime | None = None,
     **data: Any,
 ) -> Event:
+    # ``at``: the moment the ticket's statistics record for this event (tickets.facts), the same to the microsecond.
     return Event.objects.create(
         ticket=ticket,
         kind=kind,
@@ -1229,4 +1245,45 @@ def _event(
         from_status=from_status,
         to_status=to_status,
         data=data,
+        **({"created_at": at} if at is not None else {}),
+    )
+
+
+# The statistics' per-ticket facts (tickets.facts, issue 14), kept in the transaction of each change. -------
+
+
+def _facts_created(ticket: Ticket) -> None:
+    ticket_facts.on_created(ticket, TicketFacts)
+
+
+def _facts_moved(ticket: Ticket) -> None:
+    ticket_facts.on_moved(ticket, TicketFacts)
+
+
+def _facts_public_reply(ticket: Ticket, now: datetime.datetime) -> None:
+    ticket_facts.on_public_reply(ticket, TicketFacts, now=now, calendar=Commune.current().calendar)
+
+
+def _facts_status_changed(
+    ticket: Ticket, *, from_status: str, paused_days: int, now: datetime.datetime, calendar: WorkingCalendar
+) -> None:
+    pause_started = None
+    if from_status == Status.AWAITING_CITIZEN:
+        # The wait began at the latest change into awaiting_citizen (docs/METRICS.md, "Wait for the citizen").
+        pause_started = (
+            Event.objects.filter(
+                ticket=ticket, kind=EventKind.STATUS_CHANGED, to_status=Status.AWAITING_CITIZEN, created_at__lte=now
+            )
+            .order_by("-created_at", "-pk")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+    ticket_facts.on_status_changed(
+        ticket,
+        TicketFacts,
+        from_status=from_status,
+        pause_started=pause_started,
+        paused_days=paused_days,
+        now=now,
+        calendar=calendar,
     )

@@ -1,11 +1,12 @@
 import io
+import itertools
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
 
 from guichet.citizens.models import Citizen
-from guichet.tickets.lifecycle import Status
+from guichet.tickets.lifecycle import Status, can_transition
 from guichet.tickets.models import Event, EventKind, Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,15 @@ def test_seed_bench_adds_tickets_with_their_threads_and_search_text():
     assert created == Counter({t.pk: 1 for t in tickets})
     # One event per message, pointing at it.
     message_ids = set(Message.objects.values_list("pk", flat=True))
-    event_ids = {e.data["message"] for e in Event.objects.exclude(kind=EventKind.CREATED)}
-    assert event_ids == message_ids
+    thread = Event.objects.exclude(kind__in=[EventKind.CREATED, EventKind.STATUS_CHANGED])
+    assert {e.data["message"] for e in thread} == message_ids
+    # The status changes lead each ticket to its status, by allowed steps, and none for a ticket never handled.
+    for t in tickets:
+        changes = list(t.events.filter(kind=EventKind.STATUS_CHANGED).order_by("created_at", "pk"))
+        path = [Status.RECEIVED] + [c.to_status for c in changes]
+        assert path[-1] == t.status
+        assert all(c.from_status == before for c, before in zip(changes, path, strict=False))
+        assert all(can_transition(a, b) for a, b in itertools.pairwise(path))
 
 
 def test_seed_bench_adds_on_top_of_existing_tickets():

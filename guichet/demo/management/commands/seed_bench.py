@@ -26,9 +26,19 @@ from guichet.citizens.models import Citizen, ContactChannel
 from guichet.citizens.services import citizen_search_text
 from guichet.lib import references
 from guichet.lib.text import fold
-from guichet.organisation.models import Agent, Role
+from guichet.organisation.models import Agent, Commune, Role
+from guichet.tickets import facts
 from guichet.tickets.lifecycle import Channel, Status
-from guichet.tickets.models import ENDED_STATUSES, AuthorKind, Event, EventKind, Message, Ticket, Visibility
+from guichet.tickets.models import (
+    ENDED_STATUSES,
+    AuthorKind,
+    Event,
+    EventKind,
+    Message,
+    Ticket,
+    TicketFacts,
+    Visibility,
+)
 from guichet.tickets.search import build_search_text
 
 # fmt: off
@@ -144,12 +154,19 @@ class Batch:
     events: list[dict[str, Any]] = field(default_factory=list)
     # Each message's event data, to fill in with the message's id once ids are reserved.
     message_event_data: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Generator:
-    def __init__(self, rng: random.Random, *, now: datetime.datetime) -> None:
+    def __init__(
+        self, rng: random.Random, *, now: datetime.datetime, timeline_rng: random.Random | None = None
+    ) -> None:
         self.rng = rng
+        # The status changes draw from their own stream: the tickets and threads stay those of earlier seeds.
+        self.timeline_rng = timeline_rng or random.Random(0)
         self.now = now
+        self.calendar = Commune.current().calendar
+        self.working_days = facts.WorkingDays(self.calendar)
         self.types = [
             TypeInfo(
                 rt.pk,
@@ -268,9 +285,13 @@ class Generator:
         assignee = rng.choice(agents) if agents and rng.random() < 0.3 else None
         answers = self.answers(info, citizen)
         # A reply moves a ticket out of "received": only citizens and internal notes write on those.
+        first_event = len(batch.events)
         bodies = self._thread(batch, ticket_id, channel, agents, created, status_changed, status != Status.RECEIVED)
         last_activity = max(status_changed, batch.messages[-1]["created_at"]) if bodies else status_changed
         searchable = _Searchable(reference, info.name, info, citizen, answers)
+        # Calendar days, not working days: close enough for seeding, and no calendar lookups per row.
+        due_date = timezone.localdate(created) + datetime.timedelta(days=info.deadline_days)
+        due_date = self._status_changes(batch, ticket_id, status, created, status_changed, agents, due_date)
         batch.tickets.append(
             {
                 "id": ticket_id,
@@ -288,8 +309,7 @@ class Generator:
                 "updated_at": last_activity,
                 "status_changed_at": status_changed,
                 "closed_at": status_changed if status in ENDED_STATUSES else None,
-                # Calendar days, not working days: close enough for seeding, and no calendar lookups per row.
-                "due_date": timezone.localdate(created) + datetime.timedelta(days=info.deadline_days),
+                "due_date": due_date,
                 "entered_by_id": entered_by,
                 "version": 1 + len(bodies) + (status != Status.RECEIVED),
             }
@@ -298,6 +318,70 @@ class Generator:
         batch.events.append(
             _event(ticket_id, EventKind.CREATED, actor_kind, entered_by, channel, created, to_status=Status.RECEIVED)
         )
+        # The statistics' facts of the ticket, from the same timeline the rebuild reads (tickets.facts).
+        timeline = [
+            facts.TimelineEvent(
+                i, e["kind"], e["from_status"], e["to_status"], e["created_at"], e["data"].get("due_date_extended_by")
+            )
+            for i, e in enumerate(batch.events[first_event:])
+            if e["kind"] in facts.EVENT_KINDS
+        ]
+        row = batch.tickets[-1]
+        batch.facts.append(facts.facts_from_events(row, timeline, self.working_days))
+
+    def _status_changes(
+        self,
+        batch: Batch,
+        ticket_id: int,
+        status: str,
+        created: datetime.datetime,
+        end: datetime.datetime,
+        agents: Sequence[int],
+        due_date: datetime.date,
+    ) -> datetime.date:
+        """The status changes that led to ``status`` at ``end``: one in five handled tickets waited for the
+        citizen once (the due date moves by the working days of the wait), one in ten answered was reopened.
+        Returns the due date."""
+        if status == Status.RECEIVED:
+            return due_date
+        rng = self.timeline_rng
+        span = end - created
+        actor = rng.choice(agents) if agents else None
+        path: list[tuple[str, float]] = []  # (status, share of the span at which it is reached)
+        current: str = Status.RECEIVED
+        if status not in (Status.AWAITING_CITIZEN, Status.IN_PROGRESS) and rng.random() < 0.2:
+            path += [(Status.AWAITING_CITIZEN, 0.2), (Status.IN_PROGRESS, 0.5)]
+        elif status == Status.IN_PROGRESS and rng.random() < 0.2:
+            path += [(Status.AWAITING_CITIZEN, 0.4)]
+        if status in (Status.ANSWERED, Status.CLOSED) and rng.random() < 0.1:
+            path += [(Status.ANSWERED, 0.6), (Status.IN_PROGRESS, 0.7)]
+        if status == Status.CLOSED:
+            path += [(Status.ANSWERED, 0.8)]
+        path.append((status, 1.0))
+        waiting_since = None
+        for to_status, share in path:
+            when = created + span * share
+            data: dict[str, Any] = {}
+            if current == Status.AWAITING_CITIZEN and waiting_since is not None:
+                paused = self.working_days.between(timezone.localdate(waiting_since), timezone.localdate(when))
+                if paused:
+                    due_date = self.calendar.add_working_days(due_date, paused)
+                    data["due_date_extended_by"] = paused
+            waiting_since = when if to_status == Status.AWAITING_CITIZEN else None
+            kind = AuthorKind.CITIZEN if current == Status.AWAITING_CITIZEN else AuthorKind.AGENT
+            event = _event(
+                ticket_id,
+                EventKind.STATUS_CHANGED,
+                kind,
+                actor if kind == AuthorKind.AGENT else None,
+                "",
+                when,
+                to_status=to_status,
+            )
+            event["from_status"], event["data"] = current, data
+            batch.events.append(event)
+            current = to_status
+        return due_date
 
     def _thread(
         self,
@@ -480,7 +564,7 @@ class Command(BaseCommand):
         if not RequestType.objects.exists():
             call_command("seed_demo", "--no-history", stdout=self.stdout)
         writer = Writer(use_copy=method == "copy" or (method == "auto" and is_pg))
-        generator = Generator(random.Random(seed), now=timezone.now())
+        generator = Generator(random.Random(seed), now=timezone.now(), timeline_rng=random.Random(seed + 1))
         if not generator.types:
             raise CommandError("Aucune démarche dans le catalogue.")
         started = time.monotonic()
@@ -508,7 +592,7 @@ class Command(BaseCommand):
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             self.stdout.write(f"  {command}…")
             with connection.cursor() as cursor:
-                for model in (Citizen, Ticket, Message, Event):
+                for model in (Citizen, Ticket, Message, Event, TicketFacts):
                     cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -544,7 +628,9 @@ class Command(BaseCommand):
         message_ids = writer.reserve_ids(Message, len(batch.messages))
         for message, data, message_id in zip(batch.messages, batch.message_event_data, message_ids, strict=True):
             message["id"] = data["message"] = message_id
-        writer.submit([(Ticket, batch.tickets), (Message, batch.messages), (Event, batch.events)])
+        writer.submit(
+            [(Ticket, batch.tickets), (Message, batch.messages), (Event, batch.events), (TicketFacts, batch.facts)]
+        )
         return len(batch.tickets) + len(batch.messages) + len(batch.events)
 
 

@@ -1,0 +1,329 @@
+"""The per-ticket figures of the statistics (``TicketFacts``): their one definition, kept two ways.
+
+- **As it happens**: ``tickets.services`` calls ``on_created``, ``on_status_changed``, ``on_public_reply``
+  and ``on_moved`` in the transaction of the change, with the moment of the change (the ticket is locked).
+- **From the timeline**: ``facts_from_events`` rebuilds a ticket's row from its events, by the rules of
+  docs/METRICS.md (first response, first resolution, waits for the citizen ended before each moment);
+  ``facts_rebuild`` runs it in batches (data migration, ``rebuild_ticket_facts``, ``seed_bench``).
+
+Working days follow the commune's calendar at the time they are counted: when a closure day is added or
+removed, ``facts_recount_working_days`` recounts them (the worker does it, see ``tasks``); seconds, days and
+paused working days (the due-date extensions recorded in the events) never depend on the calendar.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from guichet.organisation.calendar import WorkingCalendar
+from guichet.organisation.models import Commune
+from guichet.tickets.lifecycle import Status
+
+ONE_DAY = datetime.timedelta(days=1)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+# The first of these status changes is the ticket's resolution.
+RESOLVED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED})
+# A change to one of these tells the citizen where their request stands (each one notifies them).
+RESPONSE_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
+# Back in the agent's hands after the service had answered or closed it.
+REOPENED_FROM = frozenset({Status.ANSWERED, Status.CLOSED})
+STATUS_CHANGED = "status_changed"  # EventKind values (the models import this module's callers, not the reverse)
+AGENT_REPLY = "agent_reply"
+EVENT_KINDS = (STATUS_CHANGED, AGENT_REPLY)
+BATCH = 5_000
+
+
+def epoch_seconds(moment: datetime.datetime) -> int:
+    """Whole seconds since 1970, floored: the database's ``FLOOR(EXTRACT(EPOCH …))``."""
+    return (moment - EPOCH) // datetime.timedelta(seconds=1)
+
+
+def local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment)
+
+
+class WorkingDays:
+    """Working days between two dates, by difference of a running count kept per day (grows as needed)."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+        self._first = datetime.date.max
+        self._running: list[int] = []
+
+    def _cover(self, low: datetime.date, high: datetime.date) -> None:
+        last = self._first + datetime.timedelta(days=len(self._running) - 1) if self._running else low
+        if self._running and self._first <= low and high <= last:
+            return
+        margin = datetime.timedelta(days=400)
+        first = min(low, self._first if self._running else low) - margin
+        current, stop, running, counts = first, max(high, last) + margin, 0, []
+        while current <= stop:
+            running += self.calendar.is_working_day(current)
+            counts.append(running)
+            current += ONE_DAY
+        self._first, self._running = first, counts
+
+    def between(self, start: datetime.date, end: datetime.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (``WorkingCalendar.working_days_between``)."""
+        if end <= start:
+            return 0
+        self._cover(start, end)
+        return self._running[(end - self._first).days] - self._running[(start - self._first).days]
+
+    def net(self, start: datetime.date, end: datetime.date, paused: int) -> int:
+        return max(0, self.between(start, end) - paused)
+
+
+# As it happens (called by tickets.services, the ticket row locked) ----------------------------------------
+
+
+def _dimensions(ticket: Any) -> dict[str, Any]:
+    return {
+        "service_id": ticket.service_id,
+        "request_type_id": ticket.request_type_id,
+        "channel": ticket.channel,
+        "assignee_id": ticket.assignee_id,
+        "status": ticket.status,
+        "due_date": ticket.due_date,
+    }
+
+
+def on_created(ticket: Any, facts_model: type[models.Model]) -> None:
+    facts_model._default_manager.create(
+        ticket_id=ticket.pk,
+        received_at=ticket.created_at,
+        received_day=local_day(ticket.created_at),
+        **_dimensions(ticket),
+    )
+
+
+def _current(ticket: Any, facts_model: type[models.Model]) -> Any | None:
+    """The ticket's facts row, or None when there was none: then it is rebuilt from the timeline, which
+    already holds the event being recorded (the caller has nothing left to add)."""
+    facts = facts_model._default_manager.filter(pk=ticket.pk).first()
+    if facts is None:  # a ticket older than the facts, or written by a seeder
+        facts_rebuild(facts_model, ticket_ids=[ticket.pk])
+    return facts
+
+
+def on_moved(ticket: Any, facts_model: type[models.Model]) -> None:
+    """Service, assignee or another dimension changed."""
+    if not facts_model._default_manager.filter(pk=ticket.pk).update(**_dimensions(ticket)):
+        facts_rebuild(facts_model, ticket_ids=[ticket.pk])
+
+
+def on_status_changed(
+    ticket: Any,
+    facts_model: type[models.Model],
+    *,
+    from_status: str,
+    pause_started: datetime.datetime | None,
+    paused_days: int,
+    now: datetime.datetime,
+    calendar: WorkingCalendar,
+) -> None:
+    """``ticket`` already carries its new status and due date; ``pause_started`` is the moment of the status
+    change into ``awaiting_citizen`` that this change ends (None if it ends no wait)."""
+    facts = _current(ticket, facts_model)
+    if facts is None:
+        return
+    if from_status == Status.AWAITING_CITIZEN:
+        if pause_started is not None:
+            facts.paused_seconds += epoch_seconds(now) - epoch_seconds(pause_started)
+        facts.paused_working_days += paused_days
+    days = WorkingDays(calendar)
+    if ticket.status in RESPONSE_STATUSES and facts.first_response_at is None:
+        _set_first_response(facts, now, days)
+    if ticket.status in RESOLVED_STATUSES and facts.resolved_at is None:
+        facts.resolved_at = now
+        facts.resolved_day = local_day(now)
+        facts.resolution_seconds = epoch_seconds(now) - epoch_seconds(facts.received_at) - facts.paused_seconds
+        facts.resolution_paused_days = facts.paused_working_days
+        facts.resolution_working_days = days.net(facts.received_day, facts.resolved_day, facts.paused_working_days)
+    if from_status in REOPENED_FROM and ticket.status == Status.IN_PROGRESS:
+        facts.reopened = True
+    for name, value in _dimensions(ticket).items():
+        setattr(facts, name, value)
+    facts.save()
+
+
+def on_public_reply(
+    ticket: Any, facts_model: type[models.Model], *, now: datetime.datetime, calendar: WorkingCalendar
+) -> None:
+    facts = _current(ticket, facts_model)
+    if facts is not None and facts.first_response_at is None:
+        _set_first_response(facts, now, WorkingDays(calendar))
+        facts.save()
+
+
+def _set_first_response(facts: Any, now: datetime.datetime, days: WorkingDays) -> None:
+    facts.first_response_at = now
+    facts.first_response_day = local_day(now)
+    facts.first_response_seconds = epoch_seconds(now) - epoch_seconds(facts.received_at) - facts.paused_seconds
+    facts.first_response_paused_days = facts.paused_working_days
+    facts.first_response_working_days = days.net(
+        facts.received_day, facts.first_response_day, facts.paused_working_days
+    )
+
+
+# From the timeline ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEvent:
+    pk: int
+    kind: str
+    from_status: str
+    to_status: str
+    created_at: datetime.datetime
+    extended_by: int | None
+
+
+@dataclass
+class _Pause:
+    ended_at: datetime.datetime
+    seconds: int | None
+    days: int | None
+
+
+def facts_from_events(ticket: dict[str, Any], events: Sequence[TimelineEvent], days: WorkingDays) -> dict[str, Any]:
+    """The facts row of one ticket (``ticket``: its id, dimensions and ``created_at``) from its status changes
+    and public agent replies, by the definitions of docs/METRICS.md."""
+    events = sorted(events, key=lambda e: (e.created_at, e.pk))
+    changes = [e for e in events if e.kind == STATUS_CHANGED]
+    pauses = []
+    for end in changes:
+        if end.from_status != Status.AWAITING_CITIZEN:
+            continue
+        # The wait began at the latest change into awaiting_citizen not after the one that ends it.
+        starts = [c for c in changes if c.to_status == Status.AWAITING_CITIZEN and c.created_at <= end.created_at]
+        start = max(starts, key=lambda c: (c.created_at, c.pk)) if starts else None
+        seconds = None if start is None else epoch_seconds(end.created_at) - epoch_seconds(start.created_at)
+        pauses.append(_Pause(end.created_at, seconds, end.extended_by))
+
+    def paused(moment: datetime.datetime) -> tuple[int, int]:
+        ended = [p for p in pauses if p.ended_at <= moment]
+        return sum(p.seconds or 0 for p in ended), sum(p.days or 0 for p in ended)
+
+    received_at = ticket["created_at"]
+    received_day = local_day(received_at)
+    row = {
+        "ticket_id": ticket["id"],
+        "service_id": ticket["service_id"],
+        "request_type_id": ticket["request_type_id"],
+        "channel": ticket["channel"],
+        "assignee_id": ticket["assignee_id"],
+        "status": ticket["status"],
+        "due_date": ticket["due_date"],
+        "received_at": received_at,
+        "received_day": received_day,
+        "reopened": any(c.from_status in REOPENED_FROM and c.to_status == Status.IN_PROGRESS for c in changes),
+    }
+    responses = [e for e in events if e.kind == AGENT_REPLY or e.to_status in RESPONSE_STATUSES]
+    resolutions = [c for c in changes if c.to_status in RESOLVED_STATUSES]
+    for prefix, moments in (("first_response", responses), ("resolved", resolutions)):
+        name = "resolution" if prefix == "resolved" else prefix
+        if not moments:
+            row.update({f"{prefix}_at": None, f"{prefix}_day": None, f"{name}_seconds": None})
+            row.update({f"{name}_working_days": None, f"{name}_paused_days": 0})
+            continue
+        moment = moments[0].created_at
+        paused_seconds, paused_days = paused(moment)
+        row[f"{prefix}_at"] = moment
+        row[f"{prefix}_day"] = local_day(moment)
+        row[f"{name}_seconds"] = epoch_seconds(moment) - epoch_seconds(received_at) - paused_seconds
+        row[f"{name}_working_days"] = days.net(received_day, local_day(moment), paused_days)
+        row[f"{name}_paused_days"] = paused_days
+    row["paused_seconds"], row["paused_working_days"] = paused(max((e.created_at for e in events), default=received_at))
+    return row
+
+
+TICKET_COLUMNS = ("id", "service_id", "request_type_id", "channel", "assignee_id", "status", "due_date", "created_at")
+
+
+def _id_batches(ticket_model: type[models.Model], ticket_ids: Iterable[int] | None) -> Iterator[list[int]]:
+    if ticket_ids is not None:
+        ids = sorted(ticket_ids)
+        for offset in range(0, len(ids), BATCH):
+            yield ids[offset : offset + BATCH]
+        return
+    last = 0
+    while True:
+        ids = list(
+            ticket_model._default_manager.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def facts_rebuild(
+    facts_model: type[models.Model],
+    *,
+    ticket_ids: Iterable[int] | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> int:
+    """Rebuild the facts of these tickets (all of them by default) from their timeline, one transaction per
+    batch of 5,000 tickets: the tickets table is only read, never locked. Returns the number of rows."""
+    ticket_model = cast(type[models.Model], facts_model._meta.get_field("ticket").related_model)
+    event_model = cast(type[models.Model], ticket_model._meta.get_field("events").related_model)
+    if calendar is None:
+        calendar = Commune.current().calendar
+    days = WorkingDays(calendar)
+    done = 0
+    for ids in _id_batches(ticket_model, ticket_ids):
+        tickets = list(ticket_model._default_manager.filter(pk__in=ids).values(*TICKET_COLUMNS))
+        events: dict[int, list[TimelineEvent]] = defaultdict(list)
+        rows = (
+            event_model._default_manager.filter(ticket_id__in=ids, kind__in=EVENT_KINDS)
+            .order_by()
+            .values_list("ticket_id", "pk", "kind", "from_status", "to_status", "created_at", "data")
+        )
+        for ticket_id, pk, kind, from_status, to_status, created_at, data in rows:
+            extended = data.get("due_date_extended_by") if isinstance(data, dict) else None
+            events[ticket_id].append(
+                TimelineEvent(pk, kind, from_status, to_status, created_at, int(extended) if extended else None)
+            )
+        built = [facts_model(**facts_from_events(t, events[t["id"]], days)) for t in tickets]
+        with transaction.atomic():
+            facts_model._default_manager.filter(pk__in=ids).delete()
+            facts_model._default_manager.bulk_create(built, batch_size=1000)
+        done += len(built)
+    return done
+
+
+def facts_recount_working_days(facts_model: type[models.Model], *, calendar: WorkingCalendar | None = None) -> int:
+    """The commune's calendar changed: recount every working-day duration (the days themselves, and the paused
+    working days recorded when each wait ended, stay). One grouped read and one update per changed group of
+    (receipt day, end day, paused days): as many as there are distinct triples, not tickets. Returns the
+    number of groups updated."""
+    if calendar is None:
+        Commune.forget_cached()
+        calendar = Commune.current().calendar
+    days = WorkingDays(calendar)
+    changed = 0
+    for day_field, paused_field, target in (
+        ("first_response_day", "first_response_paused_days", "first_response_working_days"),
+        ("resolved_day", "resolution_paused_days", "resolution_working_days"),
+    ):
+        groups = (
+            facts_model._default_manager.filter(**{f"{day_field}__isnull": False})
+            .values("received_day", day_field, paused_field, target)
+            .annotate(n=models.Count("pk"))
+            .order_by()
+        )
+        for group in groups:
+            expected = days.net(group["received_day"], group[day_field], group[paused_field])
+            if expected != group[target]:
+                facts_model._default_manager.filter(
+                    received_day=group["received_day"],
+                    **{day_field: group[day_field], paused_field: group[paused_field]},
+                ).update(**{target: expected})
+                changed += 1
+    return changed
