@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         # Imported here, not at the top: Django loads the models after the app configs.
         from guichet.notifications import registry
         from guichet.notifications.models import CITIZEN_TEMPLATES, Template
-        from guichet.tickets import acknowledgement, credentials, escalation, services, surveys
+        from guichet.tickets import acknowledgement, credentials, escalation, implicit, services, surveys
 
         # A citizen's message carries a fresh personal link; an access code message, its code.
         personal_link = registry.Secret("token", credentials.personal_link_mint, credentials.personal_link_withdraw)
@@ -27,6 +27,8 @@ class TicketsConfig(AppConfig):
         registry.register_context([Template.ACKNOWLEDGEMENT], acknowledgement.notification_context)
         # Every worker escalates the targets about to be missed, beside its recovery sweep.
         registry.register_periodic_job("escalation", escalation.escalation_run)
+        # The implicit-decision clock (CRPA L231-1, L231-4): warnings and decisions, once a day.
+        registry.register_daily_task(implicit.implicit_decisions_daily)
 
         # The statistics' working days follow the commune's calendar: recounted by the worker when it changes.
         from django.db.models.signals import post_delete, post_save

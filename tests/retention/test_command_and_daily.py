@@ -86,7 +86,7 @@ def test_the_workers_queue_the_daily_run_once_a_day(db):
     assert DBTaskResult.objects.filter(task_path=retention_daily.module_path).count() == 1
     tomorrow = now + datetime.timedelta(days=1)
     DBTaskResult.objects.update(enqueued_at=now)
-    assert daily_tasks_enqueue(now=tomorrow) == [retention_daily.module_path]
+    assert retention_daily.module_path in daily_tasks_enqueue(now=tomorrow)  # beside the other apps' daily tasks
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from guichet.catalogue.models import LegalRegime
+from guichet.notifications import registry
+from guichet.notifications.daily import daily_tasks_enqueue
 from guichet.notifications.models import DeliveryStatus, Notification, Template
 from guichet.organisation.models import AlertMode, ClosureDay, Commune
 from guichet.tickets import selectors, services
 from guichet.tickets.exceptions import InvalidTransition
-from guichet.tickets.implicit import implicit_decisions_run
+from guichet.tickets.implicit import implicit_decisions_daily, implicit_decisions_run
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import AuthorKind, Decision, DocumentRequest, EventKind, Message, Ticket
 from tests import factories
@@ -184,6 +186,17 @@ def test_an_acceptance_is_recorded_once_the_day_after_the_date(sva, clock):
     system = ticket.messages.get(author_kind=AuthorKind.SYSTEM)
     assert "ACCEPTÉE" in system.body and "L232-3" in system.body and "15 mai 2026" in system.body
     assert Notification.objects.filter(ticket=ticket, template=Template.IMPLICIT_DECISION).count() == 1
+
+
+def test_the_workers_queue_the_clock_once_a_day_and_it_decides(sva, clock):
+    ticket = received(sva, D(2026, 3, 15), clock)
+    clock.set(D(2026, 5, 16), hour=0)
+    assert implicit_decisions_daily.module_path in [task.module_path for task in registry.daily_tasks()]
+    assert implicit_decisions_daily.module_path in daily_tasks_enqueue(now=timezone.now())
+    assert implicit_decisions_daily.module_path not in daily_tasks_enqueue(now=timezone.now())  # once a day
+    assert implicit_decisions_daily.call().startswith("1 implicit decision(s) recorded")
+    ticket.refresh_from_db()
+    assert ticket.decision == Decision.IMPLICIT_ACCEPTANCE
 
 
 def test_a_rejection_tells_the_appeal_routes_and_delays(svr, clock):
