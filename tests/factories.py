@@ -1,4 +1,5 @@
 import importlib
+from pathlib import Path
 
 import factory
 from django.utils import timezone
@@ -153,8 +154,12 @@ def raw_ticket(**kwargs) -> Ticket:
     return ticket
 
 
+ORGANISATION_MIGRATIONS = Path(__file__).resolve().parent.parent / "guichet" / "organisation" / "migrations"
+
+
 def default_priorities() -> None:
     """The priorities the migration seeds, again: a transactional test's flush removes migrated rows."""
-    seeded = importlib.import_module("guichet.organisation.migrations.0005_priorities_opening_hours")
+    [name] = [path.stem for path in ORGANISATION_MIGRATIONS.glob("*_priorities_opening_hours.py")]  # any number
+    seeded = importlib.import_module(f"guichet.organisation.migrations.{name}")
     for values in seeded.DEFAULT_PRIORITIES:
         Priority.objects.get_or_create(slug=values["slug"], defaults=values)
