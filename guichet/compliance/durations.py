@@ -5,15 +5,17 @@ Until retention policies exist (per request type, issue 16's retention part), th
 points ``request_retention_months`` at the policies.
 """
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guichet.catalogue.models import RequestType
+from guichet.retention.policies import commune_policy
 
 
 def request_retention_months(request_type: RequestType | None = None) -> int:
-    return settings.GUICHET_PERSONAL_DATA_RETENTION_MONTHS
+    # The commune's retention policy, the one the job applies by default (guichet.retention; no query: the
+    # commune is cached). A request type's own policy is not read here yet: see the issue note.
+    return commune_policy().months
 
 
 def months_text(months: int) -> str:

@@ -97,7 +97,7 @@ def test_administrators_are_warned_of_an_outdated_audit(client, commune, admin_u
 
 
 def test_the_full_notice_names_controller_dpo_purposes_rights_and_the_cnil(client, commune, request_type, settings):
-    settings.GUICHET_PERSONAL_DATA_RETENTION_MONTHS = 12
+    commune.retention_months = 12  # the retention policy the job applies
     commune.dpo_name = "Centre de gestion du Loiret"
     commune.dpo_email = "dpo@mairie.test"
     commune.privacy_notice_extra = "Les appels au standard ne sont pas enregistrés."
@@ -112,7 +112,7 @@ def test_the_full_notice_names_controller_dpo_purposes_rights_and_the_cnil(clien
 
 
 def test_forms_collecting_personal_data_show_the_short_notice(client, commune, request_type, settings):
-    settings.GUICHET_PERSONAL_DATA_RETENTION_MONTHS = 30
+    commune.retention_months = 30
     commune.dpo_email = "dpo@mairie.test"
     commune.save()
     form = client.get(reverse("portal:request_form", args=[request_type.slug])).content.decode()

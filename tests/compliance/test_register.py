@@ -30,7 +30,8 @@ def test_the_navigation_shows_the_link_to_the_dpo_only(client, agent, dpo):
 def test_each_active_request_type_is_an_activity_with_its_service_data_and_retention(
     request_type, other_service, settings
 ):
-    settings.GUICHET_PERSONAL_DATA_RETENTION_MONTHS = 18
+    Commune.objects.filter(pk=Commune.current().pk).update(retention_months=18)
+    Commune.forget_cached()
     settings.GUICHET_ACCESS_LOG_DAYS = 200
     family = factories.RequestTypeFactory(
         service=other_service, name="Inscription cantine", requires_family_member=True
