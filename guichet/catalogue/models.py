@@ -35,6 +35,15 @@ class LegalRegime(models.TextChoices):
     SVR = "svr", _("Silence vaut rejet")
 
 
+class LocationMode(models.TextChoices):
+    """Whether a request type asks where (issue 17). The address path always works without the map."""
+
+    NONE = "", _("Pas de localisation")
+    ADDRESS = "address", _("Adresse")
+    MAP = "map", _("Point sur une carte (ou adresse)")
+    BOTH = "both", _("Adresse et point sur une carte")
+
+
 class RequestType(models.Model):
     """A démarche: what a citizen can ask for, which service handles it and how fast."""
 
@@ -93,6 +102,14 @@ class RequestType(models.Model):
         _("dispensée d'accusé de réception"),
         default=False,
         help_text=_("Cas prévus par décret (article L112-3 du CRPA)."),
+    )
+    location_mode = models.CharField(
+        _("localisation"), max_length=10, choices=LocationMode.choices, blank=True, default=LocationMode.NONE
+    )
+    duplicate_radius_m = models.PositiveSmallIntegerField(
+        _("rayon des demandes semblables (mètres)"),
+        default=50,
+        help_text=_("Les demandes ouvertes de ce type à moins de cette distance sont proposées avant le dépôt."),
     )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     # Open311 clients refresh their copy of the catalogue when this moves (discovery "changeset").

@@ -199,6 +199,13 @@ class Ticket(models.Model):
     # Makes a double click or a re-POST of the same form land on the same ticket.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Where (issue 17): WGS 84 degrees, the address as the citizen chose or typed it, the commune's INSEE
+    # code, and whether the address was found in the national address base (BAN or its offline index).
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    address_label = models.CharField(_("adresse"), max_length=300, blank=True, default="")
+    address_citycode = models.CharField(_("code INSEE"), max_length=5, blank=True, default="")
+    address_in_base = models.BooleanField(_("adresse connue de la BAN"), null=True, blank=True)
     # Retention (guichet.retention): when its personal data was removed, and a legal hold that suspends it.
     anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True, editable=False)
     legal_hold_reason = models.CharField(_("motif du gel"), max_length=300, blank=True, editable=False)
@@ -240,6 +247,17 @@ class Ticket(models.Model):
                 & ~models.Q(escalation=""),
                 name="ticket_open_escalated",
             ),
+            # Located open tickets (nearby requests, the inbox's map, Open311's bounding box).
+            models.Index(
+                fields=["latitude", "longitude", "request_type"],
+                condition=models.Q(
+                    status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN], latitude__isnull=False
+                ),
+                name="ticket_open_located",
+            ),
+            models.Index(
+                fields=["latitude", "longitude"], condition=models.Q(latitude__isnull=False), name="ticket_located"
+            ),
             # The escalation job's candidates: open tickets whose warning moment has come.
             models.Index(
                 fields=["first_response_warn_at"],
@@ -259,6 +277,19 @@ class Ticket(models.Model):
             ),
         ]
         constraints = [
+            # A position is both coordinates, within WGS 84's ranges, or none (NULL spelled out: a CHECK passes on NULL).
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="ticket_position_whole",
+            ),
             # Closed and rejected tickets carry the moment they ended; no other does (see _set_status).
             models.CheckConstraint(
                 condition=models.Q(status__in=sorted(ENDED_STATUSES), closed_at__isnull=False)

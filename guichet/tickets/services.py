@@ -846,6 +846,8 @@ def ticket_anonymise(*, ticket: Ticket, policy: str, actor: User | None = None, 
         ticket.household_member = None
         ticket.subject = ticket.request_type.name[:200]
         ticket.answers = [_anonymised_answer(answer) for answer in ticket.answers]
+        # The place may be the citizen's home: only the commune (address_citycode) stays.
+        ticket.address_label, ticket.latitude, ticket.longitude, ticket.address_in_base = "", None, None, None
         ticket.anonymised_at = timezone.now()
         ticket.search_text = build_search_text(ticket)
         # One query says which of the ticket's rows exist: most old tickets have no files, links or codes left.
@@ -878,7 +880,19 @@ def ticket_anonymise(*, ticket: Ticket, policy: str, actor: User | None = None, 
             event.data = {key: value for key, value in event.data.items() if key in KEPT_EVENT_DATA}
         if events:
             Event.objects.bulk_update(events, ["data"], batch_size=500)
-        _touch(ticket, "citizen", "household_member", "subject", "answers", "anonymised_at", "search_text")
+        _touch(
+            ticket,
+            "citizen",
+            "household_member",
+            "subject",
+            "answers",
+            "address_label",
+            "latitude",
+            "longitude",
+            "address_in_base",
+            "anonymised_at",
+            "search_text",
+        )
         data: dict[str, Any] = {"policy": policy, **({"reason": reason} if reason else {})}
         _event(ticket, EventKind.ANONYMISED, actor=actor, **data)
         transaction.on_commit(lambda: _delete_files(files))
