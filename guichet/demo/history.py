@@ -316,7 +316,9 @@ def _play(plan: Plan, machine: TimeMachine, cast: _Cast) -> Ticket:
     codes = {field["code"]: field for field in spec["fields"]}
     answers = []
     if "adresse" in codes:
-        answers.append(_answer(codes["adresse"], plan.address))
+        # An address answer is the form's three parts (catalogue.forms), here in the demo commune.
+        place = {"street": plan.address, "postcode": "45270", "city": "Villebrune-sur-Loire"}
+        answers.append(_answer(codes["adresse"], place))
     text_field = next((f for f in spec["fields"] if f["kind"] == "long_text"), None)
     answers.append(
         _answer(text_field, plan.text)
@@ -346,7 +348,7 @@ def _play(plan: Plan, machine: TimeMachine, cast: _Cast) -> Ticket:
     return ticket
 
 
-def _answer(field: demo_data.FieldSpec, value: str) -> dict[str, str]:
+def _answer(field: demo_data.FieldSpec, value: str | dict[str, str]) -> dict[str, object]:
     return {"code": field["code"], "label": field["label"], "kind": str(field["kind"]), "value": value}
 
 

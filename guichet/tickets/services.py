@@ -799,8 +799,14 @@ def ticket_notification_event(*, ticket: Ticket, kind: str, data: dict[str, str]
     would turn stale the form the agent has just been shown (the status page is forgotten all the same).
     """
     # The data names the notification's own channel: it is not the event's (which is how the ticket came in).
+    # The moment is read here, not left to the column's default: the acknowledgement below is dated with it.
     event = Event.objects.create(
-        ticket=ticket, kind=kind, actor=actor, actor_kind=AuthorKind.AGENT if actor else AuthorKind.SYSTEM, data=data
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        actor_kind=AuthorKind.AGENT if actor else AuthorKind.SYSTEM,
+        data=data,
+        created_at=timezone.now(),
     )
     if kind == EventKind.NOTIFICATION_SENT and data.get("template") == Template.ACKNOWLEDGEMENT:
         ticket_acknowledged(ticket=ticket, at=event.created_at)

@@ -257,6 +257,14 @@ def test_every_moment_is_in_the_past_and_in_order(monkeypatch) -> None:
         assert all(ticket.created_at <= moment <= now for moment in moments), ticket.subject
         assert ticket.created_at <= ticket.updated_at <= now
         assert (ticket.closed_at is not None) == (ticket.status in {Status.CLOSED, Status.REJECTED})
+        # The acknowledgement left with its notification, back then, not when the demo was seeded.
+        if ticket.acknowledged_at is not None:
+            assert ticket.created_at <= ticket.acknowledged_at < ticket.created_at + datetime.timedelta(hours=1)
+        # An address is answered as the form answers it: street, postcode and city.
+        for answer in ticket.answers:
+            if answer["kind"] == "address":
+                assert answer["value"]["street"] and answer["value"]["postcode"] == "45270", answer
+    assert Ticket.objects.filter(acknowledged_at__isnull=False).exists()
     # Agents act in opening hours, on weekdays.
     for event in Event.objects.filter(kind=EventKind.AGENT_REPLY):
         local = timezone.localtime(event.created_at)
