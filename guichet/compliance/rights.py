@@ -2,7 +2,8 @@
 
 Each answer writes an entry in the access log (who answered, for whom, when); erasure also writes a
 ``personal_data_erased`` event on each of the citizen's tickets. ``erase_citizen`` is the one entry point for
-« anonymiser maintenant »: it uses the account-deletion anonymisation today, the retention service later.
+« anonymiser maintenant »: the record is emptied as an account deletion does, then each ticket is anonymised by
+the retention service as the job would at expiry.
 """
 
 from typing import Any
