@@ -143,7 +143,8 @@ def citizen_data_access(*, citizen: Citizen, actor: User, pdf: bool, path: str =
     if not pdf:
         return data
     html = render_to_string("compliance/citizen_data.html", {"data": data, "commune": Commune.current()})
-    return weasyprint().HTML(string=html).write_pdf()
+    module = weasyprint()
+    return module.HTML(string=html, url_fetcher=module.URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
 def citizen_rectify(*, citizen: Citizen, actor: User, changes: dict[str, Any], path: str = "") -> list[str]:
