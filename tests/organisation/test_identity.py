@@ -212,9 +212,10 @@ def test_the_pages_link_the_commune_s_stylesheet_versioned_by_its_colours(client
     commune.primary_color = "#1b4d6a"
     commune.save()
     newer = client.get(reverse("portal:home")).content.decode()
-    assert href not in newer
-    moved = client.get(href)  # a page cached before the change
-    assert moved.status_code == 302 and moved["Location"] in newer
+    assert href not in newer and reverse("portal:theme", args=[Commune.current().identity_version]) in newer
+    stale = client.get(href)  # a page cached before the change: today's colours, not to be kept
+    assert stale.status_code == 200 and stale["Cache-Control"] == "no-cache"
+    assert "--brand: #1b4d6a" in stale.content.decode()
 
 
 def test_the_logo_is_served_by_the_app_cached_and_inert(client):
@@ -224,7 +225,8 @@ def test_the_logo_is_served_by_the_app_cached_and_inert(client):
     assert response.status_code == 200 and b"".join(response.streaming_content) == data
     assert response["Content-Type"] == "image/png" and "immutable" in response["Cache-Control"]
     assert "sandbox" in response["Content-Security-Policy"]
-    assert client.get(reverse("portal:logo", args=["0" * 12])).status_code == 302
+    stale = client.get(reverse("portal:logo", args=["0" * 12]))
+    assert stale.status_code == 200 and stale["Cache-Control"] == "no-cache"
 
 
 def test_no_logo_is_a_404(client):
