@@ -398,6 +398,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "guichet.tickets.lifecycle.Channel",
         "AuthorKindEnum": "guichet.tickets.models.AuthorKind",
         "ClosingOutcomeEnum": "guichet.tickets.lifecycle.ClosingOutcome",
+        "TargetUnitEnum": "guichet.organisation.models.TargetUnit",  # a priority's two targets
     },
     # Swagger UI and Redoc come from drf-spectacular-sidecar, served by the app: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
