@@ -398,6 +398,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "guichet.tickets.lifecycle.Channel",
         "AuthorKindEnum": "guichet.tickets.models.AuthorKind",
         "ClosingOutcomeEnum": "guichet.tickets.lifecycle.ClosingOutcome",
+        "TargetUnitEnum": "guichet.organisation.models.TargetUnit",  # a priority's two targets
     },
     # Swagger UI and Redoc come from drf-spectacular-sidecar, served by the app: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -469,10 +470,9 @@ GUICHET_STATS_MIN_CELL = env_int("GUICHET_STATS_MIN_CELL", 10)
 GUICHET_EXPORT_STREAM_MAX_ROWS = env_int("GUICHET_EXPORT_STREAM_MAX_ROWS", 50_000)
 GUICHET_EXPORT_FILE_HOURS = env_int("GUICHET_EXPORT_FILE_HOURS", 24)
 GUICHET_EXPORT_CHUNK_ROWS = env_int("GUICHET_EXPORT_CHUNK_ROWS", 2_000)
-# Personal data (issue 16): the access log keeps its entries this many days (``purge_access_log``); a closed
-# request keeps its personal data this many months, as the register and the information notice say.
+# Personal data (issue 16): the access log keeps its entries this many days (``purge_access_log``). How long a
+# closed request keeps its personal data is no setting: the retention policies, in the admin (guichet.retention).
 GUICHET_ACCESS_LOG_DAYS = env_int("GUICHET_ACCESS_LOG_DAYS", 365)
-GUICHET_PERSONAL_DATA_RETENTION_MONTHS = env_int("GUICHET_PERSONAL_DATA_RETENTION_MONTHS", 24)
 
 # The public results page (/resultats/) is recomputed at most this often (seconds), per language.
 GUICHET_PUBLIC_RESULTS_CACHE_SECONDS = env_int("GUICHET_PUBLIC_RESULTS_CACHE_SECONDS", 3600)

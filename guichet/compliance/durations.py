@@ -1,24 +1,33 @@
 """How long personal data is kept, in words, for the register and the information notice.
 
-Until retention policies exist (per request type, issue 16's retention part), the one setting
-``GUICHET_PERSONAL_DATA_RETENTION_MONTHS`` says how long a closed request keeps its personal data; the merger
-points ``request_retention_months`` at the policies.
+A request type's retention is the one the retention job applies (``guichet.retention``): its own
+``RetentionPolicy``, else the commune's default; read from the policies cached with the commune, so the short
+notice on a form costs no query.
 """
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guichet.catalogue.models import RequestType
-from guichet.retention.policies import commune_policy
+from guichet.organisation.models import RetentionAction
+from guichet.retention.policies import Policy, policy_for_type
+
+
+def request_policy(request_type: RequestType | None = None) -> Policy:
+    return policy_for_type(request_type.pk if request_type is not None else None)
 
 
 def request_retention_months(request_type: RequestType | None = None) -> int:
-    # The commune's retention policy, the one the job applies by default (guichet.retention; no query: the
-    # commune is cached). A request type's own policy is not read here yet: see the issue note.
-    return commune_policy().months
+    return request_policy(request_type).months
 
 
-def months_text(months: int) -> str:
+def months_text(months: int, action: str = RetentionAction.ANONYMISE) -> str:
+    if action == RetentionAction.DELETE:
+        return ngettext(
+            "%(count)d mois après la clôture de la demande, puis suppression de la demande.",
+            "%(count)d mois après la clôture de la demande, puis suppression de la demande.",
+            months,
+        ) % {"count": months}
     return ngettext(
         "%(count)d mois après la clôture de la demande, puis anonymisation.",
         "%(count)d mois après la clôture de la demande, puis anonymisation.",
@@ -27,10 +36,12 @@ def months_text(months: int) -> str:
 
 
 def request_retention_text(request_type: RequestType | None = None) -> str:
-    return months_text(request_retention_months(request_type))
+    policy = request_policy(request_type)
+    return months_text(policy.months, policy.action)
 
 
 def requests_default_text() -> str:
+    """The commune's default, for what is not tied to one request type (scans, received emails)."""
     return request_retention_text(None)
 
 

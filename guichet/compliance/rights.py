@@ -2,7 +2,8 @@
 
 Each answer writes an entry in the access log (who answered, for whom, when); erasure also writes a
 ``personal_data_erased`` event on each of the citizen's tickets. ``erase_citizen`` is the one entry point for
-« anonymiser maintenant »: it uses the account-deletion anonymisation today, the retention service later.
+« anonymiser maintenant »: the record is emptied as an account deletion does, then each ticket is anonymised by
+the retention service as the job would at expiry.
 """
 
 from typing import Any
@@ -142,7 +143,8 @@ def citizen_data_access(*, citizen: Citizen, actor: User, pdf: bool, path: str =
     if not pdf:
         return data
     html = render_to_string("compliance/citizen_data.html", {"data": data, "commune": Commune.current()})
-    return weasyprint().HTML(string=html).write_pdf()
+    module = weasyprint()
+    return module.HTML(string=html, url_fetcher=module.URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
 def citizen_rectify(*, citizen: Citizen, actor: User, changes: dict[str, Any], path: str = "") -> list[str]:

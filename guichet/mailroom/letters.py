@@ -27,10 +27,12 @@ from guichet.lib.pdf import weasyprint as weasyprint_module
 from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import Letter, LetterStatus
 from guichet.organisation.models import Commune
+from guichet.surveys.models import REOPENED_FROM, InvitationChannel, Survey
 from guichet.tickets.acknowledgement import acknowledgement
-from guichet.tickets.lifecycle import Channel
-from guichet.tickets.models import Message, Ticket
+from guichet.tickets.lifecycle import Channel, Status
+from guichet.tickets.models import Event, EventKind, Message, Ticket
 from guichet.tickets.services import ticket_sent_by_post
+from guichet.tickets.surveys import survey_paper_code, survey_withdraw_code
 
 # Window of a DL window envelope, on the A4 sheet, in mm (see the module docstring).
 WINDOW = {"left": 90.0, "top": 50.0, "width": 100.0, "height": 45.0}
@@ -38,6 +40,8 @@ ADDRESS = {"left": 100.0, "top": 55.0, "width": 85.0, "left_in_area": 80.0}  # t
 ADDRESS_MAX_LINES = 6
 ADDRESS_MAX_CHARS = 38
 POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested"})
+# The satisfaction survey goes by post only on the answer's letter, never in an envelope of its own.
+SURVEY_TEMPLATE = "survey"
 # A letter received by post is acknowledged by post when there is no email or SMS to send.
 POSTAL_ACKNOWLEDGED_CHANNELS = frozenset({Channel.MAIL})
 
@@ -55,6 +59,8 @@ def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Le
     The post's transport, registered with notifications (``MailroomConfig.ready``): ``notify_citizen`` calls it.
     """
     citizen = ticket.citizen
+    if template == SURVEY_TEMPLATE:
+        return _letter_add_survey(ticket) if citizen is not None and citizen_wants_post(citizen) else None
     wanted = template in POSTAL_TEMPLATES or (
         template == "acknowledgement" and ticket.channel in POSTAL_ACKNOWLEDGED_CHANNELS
     )
@@ -78,6 +84,36 @@ def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Le
     return letter
 
 
+def _letter_add_survey(ticket: Ticket) -> Letter | None:
+    """The survey invitation of a citizen answered by post: its code goes on the answer's letter, queued just before
+    in the same transaction (``tickets.services`` offers the survey right after the reply). Nothing when no answer
+    letter waits, or when a printed code of this round of handling is still unanswered (counter receipt, letter)."""
+    letter = (
+        Letter.objects.filter(ticket=ticket, template__in=POSTAL_TEMPLATES, status=LetterStatus.TO_PRINT, pdf="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if letter is None or letter.carries_survey:
+        return None
+    reopened = (
+        Event.objects.filter(
+            ticket=ticket, kind=EventKind.STATUS_CHANGED, from_status__in=REOPENED_FROM, to_status=Status.IN_PROGRESS
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    codes = Survey.objects.filter(ticket=ticket, channel=InvitationChannel.PAPER, answered_at__isnull=True)
+    pending = Letter.objects.filter(ticket=ticket, carries_survey=True, pdf="")
+    if reopened is not None:
+        codes = codes.filter(created_at__gt=reopened)
+    if codes.exists() or pending.exists():
+        return None
+    letter.carries_survey = True
+    letter.save(update_fields=["carries_survey"])
+    return letter
+
+
 def _address_lines(citizen: Citizen) -> list[str]:
     # La Poste wants the last line (postcode and town) in capitals. A line longer than the norm's 38
     # characters is wrapped inside the window by the layout, never cut: a truncated address is lost mail.
@@ -85,7 +121,7 @@ def _address_lines(citizen: Citizen) -> list[str]:
     return [line for line in lines if line][:ADDRESS_MAX_LINES]
 
 
-def letter_pdf(letter: Letter) -> bytes:
+def letter_pdf(letter: Letter, *, survey_code: str = "") -> bytes:
     weasyprint = weasyprint_module()
     message = (
         Message.objects.select_related("author").filter(pk=letter.message_id).first() if letter.message_id else None
@@ -102,6 +138,8 @@ def letter_pdf(letter: Letter) -> bytes:
         "tracking_url": settings.SITE_URL + reverse("portal:track"),
         "window": WINDOW,
         "address": ADDRESS,
+        "survey_code": survey_code,
+        "survey_url": settings.SITE_URL + reverse("portal:survey_code"),
     }
     with translation.override("fr"):
         if letter.template == "acknowledgement":
@@ -115,12 +153,16 @@ def letter_render(letter: Letter) -> Letter:
     """The letter's PDF, made once and kept: what is printed is what was stored."""
     if letter.pdf:
         return letter
-    pdf = letter_pdf(letter)
+    # The survey's secret is drawn here, printed, and only its hash kept.
+    code = survey_paper_code(ticket=letter.ticket) if letter.carries_survey else ""
+    pdf = letter_pdf(letter, survey_code=code)
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         if not locked.pdf:
             locked.pdf.save(f"{letter.ticket.reference}.pdf", ContentFile(pdf), save=False)
             locked.save(update_fields=["pdf"])
+        elif code:
+            survey_withdraw_code(code)  # another process made the letter first: this code is printed nowhere
     letter.refresh_from_db()
     return letter
 

@@ -146,6 +146,8 @@ class Letter(models.Model):
     recipient_name = models.CharField(_("destinataire"), max_length=200)
     address_lines = models.JSONField(_("adresse"), default=list)
     pdf = models.FileField(upload_to=_letter_path, max_length=200, blank=True)
+    # The satisfaction survey's code is printed on it (an answer by post): drawn when the PDF is made.
+    carries_survey = models.BooleanField(_("avec le questionnaire de satisfaction"), default=False)
     status = models.CharField(_("statut"), max_length=10, choices=LetterStatus.choices, default=LetterStatus.TO_PRINT)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("posté le"), null=True, blank=True)

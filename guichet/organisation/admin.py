@@ -1,5 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -15,11 +16,30 @@ class OpeningHoursInline(admin.TabularInline):
     extra = 0
 
 
+COLOUR_FIELDS = ("primary_color", "primary_text_color")
+
+
 @admin.register(Commune)
 class CommuneAdmin(AcknowledgementWarningMixin):
     list_display = ["name", "email", "phone"]
     inlines = [OpeningHoursInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The browser's colour picker (its value is #rrggbb, checked again by the model: format and contrast).
+        if db_field.name in COLOUR_FIELDS:
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        elif db_field.name == "logo":
+            kwargs["widget"] = forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Commune, form, change: bool) -> None:
+        previous = Commune.objects.filter(pk=obj.pk).values_list("logo", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if previous and previous != obj.logo.name:
+            # The former logo, replaced or cleared: its URL changed with the version, nothing names it any more.
+            storage = obj.logo.storage
+            transaction.on_commit(lambda: storage.delete(previous))
 
     def has_add_permission(self, request) -> bool:
         return not Commune.objects.exists()

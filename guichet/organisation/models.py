@@ -1,14 +1,17 @@
 import datetime
 import time
+import uuid
 from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from guichet.organisation import identity
 from guichet.organisation.calendar import DEFAULT_OPENING, OpeningRange, WorkingCalendar
 
 
@@ -17,10 +20,42 @@ class RetentionAction(models.TextChoices):
     DELETE = "delete", _("Supprimer la demande")
 
 
+def _logo_path(instance: "Commune", filename: str) -> str:
+    # A new name for every upload: the logo's URL is versioned by it (organisation.identity).
+    extension = "jpg" if filename.lower().endswith((".jpg", ".jpeg")) else "png"
+    return f"identite/logo-{uuid.uuid4().hex[:12]}.{extension}"
+
+
 class Commune(models.Model):
     """The town hall running this instance (one row)."""
 
     name = models.CharField(_("nom"), max_length=200, default="Mairie")
+    # Its identity (organisation.identity): on every page, email and PDF. Not the State's design system.
+    logo = models.FileField(
+        _("logo"),
+        upload_to=_logo_path,
+        max_length=200,
+        blank=True,
+        validators=[identity.validate_logo],
+        help_text=_(
+            "PNG ou JPEG, 500 Ko et 2000 pixels de côté au plus ; affiché dans l’en-tête des pages, des courriels "
+            "et des documents PDF, avec le nom de la commune comme texte de remplacement."
+        ),
+    )
+    primary_color = models.CharField(
+        _("couleur principale"),
+        max_length=7,
+        default=identity.DEFAULT_PRIMARY,
+        validators=[identity.validate_colour],
+        help_text=_("Bandeau d’en-tête et boutons principaux, au format #rrvvbb."),
+    )
+    primary_text_color = models.CharField(
+        _("couleur du texte sur la couleur principale"),
+        max_length=7,
+        default=identity.DEFAULT_PRIMARY_TEXT,
+        validators=[identity.validate_colour],
+        help_text=_("Contraste d’au moins 4,5:1 avec la couleur principale (WCAG 2.1 AA)."),
+    )
     address = models.TextField(_("adresse postale"), blank=True)
     email = models.EmailField(_("courriel de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
@@ -127,6 +162,28 @@ class Commune(models.Model):
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
         type(self).forget_cached()
+
+    def clean(self) -> None:
+        super().clean()
+        if identity.HEX_COLOUR.match(self.primary_color or "") and identity.HEX_COLOUR.match(
+            self.primary_text_color or ""
+        ):
+            try:
+                identity.check_text_contrast(self.primary_color, self.primary_text_color)
+            except ValidationError as error:
+                raise ValidationError({"primary_text_color": error}) from None
+
+    @cached_property
+    def palette(self) -> identity.Palette:
+        """The colours derived from the two the commune sets, for emails and PDFs (pages read its stylesheet)."""
+        return identity.palette(self.primary_color, self.primary_text_color)
+
+    @cached_property
+    def identity_version(self) -> str:
+        """In the URLs of the commune's stylesheet and logo: they change when the colours or the logo do."""
+        return identity.identity_version(
+            primary=self.primary_color, text=self.primary_text_color, logo_name=self.logo.name or ""
+        )
 
     # Read on every page: kept per process for a short while (an admin edit shows within this delay).
     CACHE_SECONDS: ClassVar[float] = 30.0

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from guichet.portal.views import catalogue, results, survey, tracking
+from guichet.portal.views import catalogue, identity, results, survey, tracking
 
 app_name = "portal"
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("demarches/<slug:slug>/", catalogue.request_form, name="request_form"),
     path("resultats/", results.results, name="results"),
+    path("identite/theme-<slug:version>.css", identity.theme, name="theme"),
+    path("identite/logo-<slug:version>", identity.logo, name="logo"),
     path("avis/", survey.survey_code, name="survey_code"),
     path("avis/<str:token>/", survey.survey, name="survey"),
     path("avis/<str:token>/refuser/", survey.survey_refuse_view, name="survey_refuse"),

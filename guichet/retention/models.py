@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guichet.catalogue.models import RequestType
-from guichet.organisation.models import RetentionAction
+from guichet.organisation.models import Commune, RetentionAction
 
 
 class RetentionPolicy(models.Model):
@@ -29,3 +29,13 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_type} : {self.months} mois"
+
+    # The notices read the policies cached on the commune (retention.policies.cached_policies_by_type).
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Commune.forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Commune.forget_cached()
+        return result

@@ -164,3 +164,10 @@ def survey_receipt_code(*, ticket: Ticket) -> str:
 def survey_paper_code(*, ticket: Ticket) -> str:
     """A code printed for a citizen without email or SMS (counter receipt): it opens once the ticket is answered."""
     return survey_secret_display(survey_issue(ticket=ticket, channel=InvitationChannel.PAPER))
+
+
+def survey_withdraw_code(code: str) -> None:
+    """Forget a printed code that will not be printed after all (a letter made twice at once)."""
+    secret = survey_secret_normalise(code)
+    if secret is not None:
+        Survey.objects.filter(token_hash=token_hash(secret), answered_at__isnull=True).delete()

@@ -189,6 +189,7 @@ def test_extensions_add_the_public_status_history_as_notes(client, pothole, agen
     [item] = client.get(f"/open311/v2/requests/{ticket.reference_display}.json", {"extensions": "true"}).json()
     assert item["extended_attributes"] == {
         "guichet_status": "in_progress", "guichet_status_label": "En cours", "channel": "phone",
+        "priority": "normale", "priority_label": ticket.priority.name,
     }  # fmt: skip
     notes = item["notes"]
     assert [(n["type"], n["extended_attributes"]["guichet_status"]) for n in notes] == [

@@ -132,8 +132,67 @@ def test_the_short_notice_costs_no_query(commune, request_type, django_assert_nu
 
     loaded = RequestType.objects.select_related("service").get(pk=request_type.pk)  # as the form's view loads it
     Commune.current()
+    with django_assert_num_queries(1):  # the first one in a cache period reads the retention policies
+        Template("{% load compliance %}{% privacy_notice 'traiter la demande' rt %}").render(Context({"rt": loaded}))
     with django_assert_num_queries(0):
         html = Template("{% load compliance %}{% privacy_notice 'traiter la demande' rt %}").render(
             Context({"rt": loaded})
         )
     assert "pour traiter la demande" in html and "Voirie" in html
+
+
+def test_the_notices_state_the_request_type_s_own_retention_else_the_commune_s(client, commune, request_type, service):
+    from guichet.organisation.models import RetentionAction
+    from guichet.retention.models import RetentionPolicy
+
+    commune.retention_months = 18
+    commune.save()
+    other = factories.RequestTypeFactory(service=service, name="Stationnement gênant")
+    RetentionPolicy.objects.create(request_type=request_type, months=6, action=RetentionAction.DELETE)
+    own = "6 mois après la clôture de la demande, puis suppression de la demande."
+    default = "18 mois après la clôture de la demande, puis anonymisation."
+
+    form = client.get(reverse("portal:request_form", args=[request_type.slug])).content.decode()
+    assert own in form and default not in form
+    assert default in client.get(reverse("portal:request_form", args=[other.slug])).content.decode()
+
+    html = client.get(reverse("compliance:privacy")).content.decode()
+    mine = html[html.index(f"Démarche « {request_type.name} »") :]
+    assert own in mine[: mine.index("</div>")]
+    theirs = html[html.index(f"Démarche « {other.name} »") :]
+    assert default in theirs[: theirs.index("</div>")]
+
+
+def test_the_cached_policies_follow_a_policy_or_the_commune_changing(commune, request_type):
+    from guichet.compliance.durations import request_retention_text
+    from guichet.retention.models import RetentionPolicy
+
+    commune.retention_months = 18
+    commune.save()
+    assert request_retention_text(request_type).startswith("18 mois")
+    policy = RetentionPolicy.objects.create(request_type=request_type, months=6)
+    assert request_retention_text(request_type).startswith("6 mois")
+    policy.months = 9
+    policy.save()
+    assert request_retention_text(request_type).startswith("9 mois")
+    policy.delete()
+    assert request_retention_text(request_type).startswith("18 mois")
+    commune = Commune.current()
+    commune.retention_months = 24
+    commune.save()
+    assert request_retention_text(request_type).startswith("24 mois")
+
+
+def test_deleting_policies_in_bulk_from_the_admin_forgets_the_cache(client, commune, request_type, admin_user):
+    from guichet.compliance.durations import request_retention_text
+    from guichet.retention.models import RetentionPolicy
+
+    policy = RetentionPolicy.objects.create(request_type=request_type, months=6)
+    assert request_retention_text(request_type).startswith("6 mois")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:retention_retentionpolicy_changelist"),
+        {"action": "delete_selected", "_selected_action": [policy.pk], "post": "yes"},
+    )
+    assert response.status_code == 302 and not RetentionPolicy.objects.exists()
+    assert request_retention_text(request_type).startswith(f"{Commune.current().retention_months} mois")

@@ -202,3 +202,69 @@ def test_reply_form_says_the_answer_goes_by_post(client, agent, postal_ticket, r
     assert "il ne sera pas prévenu de votre réponse" in page.text
     page = client.get(reverse("backoffice:ticket", args=[ticket.reference]))
     assert "courrier postal" not in page.text and "pas prévenu" not in page.text
+
+
+def _letter_text(letter: Letter) -> str:
+    from guichet.mailroom.letters import letter_render
+
+    letter = letter_render(letter)
+    with letter.pdf.open("rb") as handle:
+        return extract_text(io.BytesIO(handle.read()))
+
+
+def test_the_answer_letter_carries_the_survey_code_and_address(client, postal_ticket, agent, settings):
+    import re
+
+    from guichet.surveys.models import InvitationChannel, Survey
+    from guichet.tickets.lifecycle import Status
+
+    message_post_by_agent(ticket=postal_ticket, agent=agent, body="La lampe est remplacée.", new_status=Status.ANSWERED)
+    letter = Letter.objects.get()
+    assert letter.carries_survey and not Survey.objects.exists()  # drawn when the PDF is made, only then
+    text = _letter_text(letter)
+    assert "Votre avis" in text and settings.SITE_URL + reverse("portal:survey_code") in text
+    code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", text).group(0)
+    survey = Survey.objects.get()
+    assert (survey.ticket, survey.channel) == (postal_ticket, InvitationChannel.PAPER)
+    # The printed code, typed on /avis/, opens the survey.
+    typed = client.get(reverse("portal:survey_code"), {"code": code.lower()})
+    assert client.get(typed["Location"]).status_code == 200
+    assert _letter_text(Letter.objects.get()) == text  # made once: the same code on every print
+
+
+def test_a_reply_that_does_not_answer_carries_no_survey(postal_ticket, agent):
+    reply(postal_ticket, agent)  # in progress: the survey comes with the answer
+    letter = Letter.objects.get()
+    assert not letter.carries_survey and "Votre avis" not in _letter_text(letter)
+
+
+def test_one_printed_code_per_round_of_handling(postal_ticket, agent):
+    from guichet.surveys.models import Survey
+    from guichet.tickets.lifecycle import Status
+
+    message_post_by_agent(ticket=postal_ticket, agent=agent, body="Réponse.", new_status=Status.ANSWERED)
+    first = Letter.objects.get()
+    _letter_text(first)
+    message_post_by_agent(ticket=postal_ticket, agent=agent, body="Dossier clos.", new_status=Status.CLOSED)
+    second = Letter.objects.exclude(pk=first.pk).get()
+    assert not second.carries_survey and "Votre avis" not in _letter_text(second)
+    assert Survey.objects.count() == 1
+
+
+def test_no_survey_letter_of_its_own_when_the_ticket_is_closed_without_a_letter(postal_ticket, agent):
+    from guichet.tickets.lifecycle import Status
+    from guichet.tickets.services import ticket_change_status
+
+    reply(postal_ticket, agent)
+    _letter_text(Letter.objects.get())
+    ticket_change_status(ticket=postal_ticket, to_status=Status.ANSWERED, actor=agent)
+    assert Letter.objects.count() == 1 and not Letter.objects.get().carries_survey
+
+
+def test_a_citizen_who_refused_surveys_gets_no_code_on_the_letter(postal_ticket, agent):
+    from guichet.surveys.models import SurveyRefusal
+    from guichet.tickets.lifecycle import Status
+
+    SurveyRefusal.objects.create(citizen=postal_ticket.citizen)
+    message_post_by_agent(ticket=postal_ticket, agent=agent, body="Réponse.", new_status=Status.ANSWERED)
+    assert not Letter.objects.get().carries_survey

@@ -3,7 +3,8 @@
 Published: the public reference, the request type, the service, dates, the Open311 status and
 Guichet's own, and the location the partner sent as Open311's location (lat/long, address_string,
 address_id). Never published: the citizen (name, email, phone, address), the form's answers, the
-description, media, the thread and internal notes. ``extensions=true`` adds the status history.
+description, media, the thread and internal notes. ``extensions=true`` adds the status history and the
+priority (``extended_attributes``: the spec has no field for it).
 """
 
 import datetime
@@ -90,6 +91,10 @@ def request_payload(ticket: Ticket, *, extensions: bool = False) -> dict[str, An
             payload["extended_attributes"]["implicit_decision_date"] = ticket.implicit_decision_on.isoformat()
         if ticket.decision:
             payload["extended_attributes"]["decision"] = ticket.decision
+        # GeoReport v2 has no priority: it goes with Guichet's other attributes (selected with extensions only).
+        if ticket.priority_id is not None and ticket.priority is not None:
+            payload["extended_attributes"]["priority"] = ticket.priority.slug
+            payload["extended_attributes"]["priority_label"] = ticket.priority.name
         # Prefetched by selectors.public_tickets(extensions=True).
         payload["notes"] = [_note(event) for event in ticket.public_history]  # type: ignore[attr-defined]
     return {name: value for name, value in payload.items() if value not in (None, "")}

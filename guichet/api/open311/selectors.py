@@ -119,6 +119,8 @@ def public_tickets(*, extensions: bool = False) -> QuerySet[Ticket]:
         .only(*COLUMNS)
     )
     if extensions:
+        # The priority, an extended attribute: Open311 GeoReport v2 has no field for it (docs/API.md).
+        tickets = tickets.select_related("priority").only(*COLUMNS, "priority__slug", "priority__name")
         history = Event.objects.filter(kind__in=PUBLIC_EVENT_KINDS).only(
             "ticket_id", "kind", "from_status", "to_status", "created_at"
         )

@@ -1,4 +1,4 @@
-"""Read-only catalogue: services, themes, request types with their fields; and the agents (to assign)."""
+"""Read-only catalogue: services, themes, priorities, request types with their fields; and the agents (to assign)."""
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -12,7 +12,7 @@ from guichet.api.models import Scope
 from guichet.api.rest import serializers as s
 from guichet.api.rest.schema import errors
 from guichet.catalogue.models import Field, RequestType, Theme
-from guichet.organisation.models import Service
+from guichet.organisation.models import Priority, Service
 
 
 def _request_types():
@@ -44,6 +44,16 @@ class ThemeList(CatalogueView):
     )
     def get(self, request: Request) -> Response:
         return Response(s.ThemeSerializer(Theme.objects.all(), many=True).data)
+
+
+class PriorityList(CatalogueView):
+    @extend_schema(
+        operation_id="priorities_list",
+        summary="Priorités et leurs objectifs (de la moins à la plus urgente)",
+        responses={200: s.PrioritySerializer(many=True), **errors(401, 403, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(s.PrioritySerializer(Priority.objects.all(), many=True).data)
 
 
 class RequestTypeList(CatalogueView):

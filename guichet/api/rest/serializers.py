@@ -19,7 +19,7 @@ from guichet.lib import dates
 from guichet.lib.dates import validate_in_range
 from guichet.lib.submission_keys import parse_submission_key
 from guichet.lib.uploads import MultipleAttachmentField
-from guichet.organisation.models import Role, Service
+from guichet.organisation.models import Priority, Role, Service
 from guichet.tickets.lifecycle import Channel, ClosingOutcome, Status
 from guichet.tickets.models import ENDED_STATUSES, Attachment, Event, Message, Ticket
 
@@ -140,6 +140,15 @@ class TicketSerializer(serializers.ModelSerializer):
     assignee = AgentRefSerializer(read_only=True, allow_null=True)
     citizen = CitizenSummarySerializer(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    priority = NamedSerializer(
+        read_only=True, allow_null=True, help_text=_("Priorité de la demande ; ses objectifs suivent.")
+    )
+    first_response_due = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("Objectif de première réponse (temps ouvré de la mairie).")
+    )
+    resolution_due = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("Objectif de résolution (temps ouvré de la mairie).")
+    )
 
     class Meta:
         model = Ticket
@@ -162,6 +171,9 @@ class TicketSerializer(serializers.ModelSerializer):
             "is_overdue",
             "implicit_decision_on",
             "decision",
+            "priority",
+            "first_response_due",
+            "resolution_due",
             "version",
         ]
 
@@ -561,6 +573,27 @@ class AssignSerializer(VersionedSerializer):
         if user is None:
             raise serializers.ValidationError(_("Aucun agent avec cet identifiant."))
         return user
+
+
+class PriorityChangeSerializer(VersionedSerializer):
+    priority = SlugLookupField(
+        slug_field="slug", queryset=Priority.objects.all(), help_text=_("Priorité (slug), voir /api/v1/priorities/.")
+    )
+
+
+class PrioritySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Priority
+        fields = [
+            "slug",
+            "name",
+            "order",
+            "is_default",
+            "first_response_target",
+            "first_response_unit",
+            "resolution_target",
+            "resolution_unit",
+        ]
 
 
 class TransferSerializer(VersionedSerializer):

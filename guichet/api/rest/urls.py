@@ -39,6 +39,7 @@ urlpatterns = [
     path("tickets/<segment:reference>/status/", views.TicketStatus.as_view(), name="ticket_status"),
     path("tickets/<segment:reference>/assign/", views.TicketAssign.as_view(), name="ticket_assign"),
     path("tickets/<segment:reference>/transfer/", views.TicketTransfer.as_view(), name="ticket_transfer"),
+    path("tickets/<segment:reference>/priority/", views.TicketPriority.as_view(), name="ticket_priority"),
     path(
         "tickets/<segment:reference>/attachments/<segment:public_id>/",
         views.TicketAttachment.as_view(),
@@ -47,6 +48,7 @@ urlpatterns = [
     path("services/", catalogue.ServiceList.as_view(), name="services"),
     path("agents/", catalogue.AgentList.as_view(), name="agents"),
     path("themes/", catalogue.ThemeList.as_view(), name="themes"),
+    path("priorities/", catalogue.PriorityList.as_view(), name="priorities"),
     path("request-types/", catalogue.RequestTypeList.as_view(), name="request_types"),
     path("request-types/<segment:slug>/", catalogue.RequestTypeDetail.as_view(), name="request_type"),
     path("stats/", stats.Stats.as_view(), name="stats"),

@@ -38,7 +38,7 @@ from guichet.tickets.files import attachment_response
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.permissions import Action, can
 
-LIST_RELATED = ("request_type", "service", "assignee", "citizen")
+LIST_RELATED = ("request_type", "service", "assignee", "citizen", "priority")
 DETAIL_RELATED = (*LIST_RELATED, "entered_by", "household_member", "api_key", "duplicate_of")
 
 
@@ -295,6 +295,28 @@ class TicketAssign(TicketAction):
     def perform(self, request: Request, ticket: Ticket, data: dict) -> None:
         services.ticket_assign(
             ticket=ticket, assignee=data["assignee"], actor=_user(request), expected_version=data["version"]
+        )
+
+
+class TicketPriority(TicketAction):
+    input_serializer = s.PriorityChangeSerializer
+    action = Action.CHANGE_PRIORITY
+
+    @_action_schema(
+        "tickets_priority_create",
+        "Changer la priorité (les objectifs sont recalculés depuis la réception)",
+        s.PriorityChangeSerializer,
+    )
+    def post(self, request: Request, reference: str) -> HttpResponse:
+        return super().post(request, reference)
+
+    def perform(self, request: Request, ticket: Ticket, data: dict) -> None:
+        if data["priority"].pk == ticket.priority_id:
+            raise Conflict(
+                _("La demande a déjà la priorité « %(name)s ».") % {"name": data["priority"].name}, code="same_priority"
+            )
+        services.ticket_change_priority(
+            ticket=ticket, priority=data["priority"], actor=_user(request), expected_version=data["version"]
         )
 
 
