@@ -13,8 +13,10 @@ SITE_URL ?= http://$(HOST):$(PORT)
 # poppler-utils (pdftoppm) and libzbar0 (pyzbar) to check the receipts' QR codes in tests, dovecot-imapd
 # for the IMAP tests (each test run starts its own server on a free port); tesseract-ocr and its French model
 # for the mail room's OCR (optional at run time: without them scans are kept, marked "OCR unavailable");
-# nginx-light to check deploy/nginx/ (`nginx -t`, and served in front of gunicorn on free ports by the tests).
-APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0 dovecot-imapd tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd nginx-light
+# nginx-light to check deploy/nginx/ (`nginx -t`, and served in front of gunicorn on free ports by the tests);
+# libldap2-dev and libsasl2-dev to build python-ldap (agents' LDAP sign-in), slapd and ldap-utils for its tests
+# (each test starts its own slapd on a free port; the package's own server is not used).
+APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0 dovecot-imapd tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd nginx-light libldap2-dev libsasl2-dev slapd ldap-utils
 
 .PHONY: deps setup run worker test lint format messages clean
 

@@ -21,6 +21,10 @@ from guichet.accounts.models import User
 from guichet.organisation.models import Agent, Role, Service
 from guichet.signin.models import DirectoryAccount, DirectoryGroupMapping, FailureReason
 
+# The LDAP backend (``signin.ldap_directory``, which needs python-ldap, loaded only when configured) and the
+# request attribute on which it tells the sign-in form why the directory's groups refused someone.
+LDAP_BACKEND = "guichet.signin.ldap_directory.DirectoryLDAPBackend"
+REFUSAL_ATTRIBUTE = "guichet_directory_refusal"
 # When an agent is in several groups, the role that reaches furthest wins.
 ROLE_PRECEDENCE = (Role.ADMINISTRATOR, Role.SUPERVISOR, Role.MAIL_ROOM, Role.RECEPTION, Role.SERVICE_AGENT)
 
