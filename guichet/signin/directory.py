@@ -98,7 +98,7 @@ def directory_grants(groups: tuple[str, ...] | list[str]) -> Grants | None:
     return Grants(role=role, service_ids=frozenset(service_ids))
 
 
-def _account_for(identity: DirectoryIdentity) -> DirectoryAccount | None:
+def _account_for(identity: DirectoryIdentity) -> DirectoryAccount:
     account = (
         DirectoryAccount.objects.select_for_update()
         .select_related("user")

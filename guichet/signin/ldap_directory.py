@@ -62,6 +62,8 @@ def _first(attrs: dict[str, list[str]], name: str) -> str:
 
 
 class DirectoryLDAPBackend(LDAPBackend):
+    _settings: LDAPSettings | None
+
     @property
     def settings(self) -> LDAPSettings:
         if self._settings is None:

@@ -33,4 +33,4 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         if login is None:
             return response
-        return redirect(single_logout.logout_redirect_url(request, login, next_url=response.url))
+        return redirect(single_logout.logout_redirect_url(request, login, next_url=response["Location"]))
