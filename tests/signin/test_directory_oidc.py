@@ -233,3 +233,35 @@ def test_without_a_provider_the_page_has_no_button_and_the_start_is_not_found(cl
     page = client.get("/agent/connexion/")
     assert BUTTON not in page.text and "Mot de passe" in page.text
     assert client.post(START).status_code == 404
+
+
+def test_a_next_address_elsewhere_is_not_followed(live_server, directory, mapping):
+    groups(directory, "voirie")
+    page = agent_sign_in(live_server, directory, next_url="https://ailleurs.example/piege")
+    assert page.url == f"{live_server.url}/agent/"
+
+
+def test_starting_needs_a_post_and_the_directory_pages_are_rate_limited(client, settings, commune):
+    settings.GUICHET_AGENT_SIGNIN_METHODS = ["oidc"]
+    settings.GUICHET_AGENT_OIDC_SERVER_URL = "http://127.0.0.1:9/openid"
+    settings.GUICHET_AGENT_OIDC_CLIENT_ID = CLIENT_ID
+    settings.GUICHET_SIGNIN_IP_RATE = "3/m"
+    assert client.get(START).status_code == 405
+    answers = [client.get(f"{CALLBACK}?state=x&code=y", REMOTE_ADDR="203.0.113.9").status_code for _ in range(4)]
+    assert answers == [403, 403, 403, 429]
+    page = client.get("/agent/connexion/")
+    assert BUTTON in page.text and "Mot de passe" not in page.text  # oidc alone: no password form
+
+
+def test_the_admin_shows_where_each_agent_comes_from(client, commune, service, django_assert_max_num_queries):
+    admin = factories.UserFactory(username="admin", is_staff=True, is_superuser=True)
+    factories.AgentFactory(user__username="local", services=[service])
+    for n in range(3):
+        user = factories.AgentFactory(user__username=f"annuaire{n}").user
+        DirectoryAccount.objects.create(user=user, source=DirectorySource.OIDC, issuer="https://sso", subject=str(n))
+    client.force_login(admin)
+    with django_assert_max_num_queries(12):
+        page = client.get("/admin/organisation/agent/")
+    assert page.status_code == 200
+    assert page.text.count("Annuaire OpenID Connect (rôle et services repris à chaque connexion)") == 3
+    assert "Compte local" in page.text
