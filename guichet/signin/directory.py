@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from guichet.accounts.models import User
@@ -133,6 +133,14 @@ def directory_agent_sync(*, identity: DirectoryIdentity) -> User:
     grants = directory_grants(identity.groups)
     if grants is None:
         raise DirectoryRefused(FailureReason.NO_GROUP)
+    try:
+        return _sync(identity, grants)
+    except IntegrityError:
+        # Two first sign-ins of one person at once: the other created the account; this one updates it.
+        return _sync(identity, grants)
+
+
+def _sync(identity: DirectoryIdentity, grants: Grants) -> User:
     with transaction.atomic():
         account = _account_for(identity)
         user = account.user

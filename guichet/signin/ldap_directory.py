@@ -88,7 +88,8 @@ class DirectoryLDAPBackend(LDAPBackend):
         attrs = ldap_user.attrs
         identity = DirectoryIdentity(
             source=DirectorySource.LDAP,
-            issuer=settings.GUICHET_AGENT_LDAP_URI,
+            # The base DN, not the server's address: moving to ldaps:// or another replica keeps the accounts.
+            issuer=settings.GUICHET_AGENT_LDAP_USER_BASE.lower(),
             subject=username.strip().lower(),
             username=username.strip().lower(),
             email=_first(attrs, settings.GUICHET_AGENT_LDAP_ATTR_EMAIL),

@@ -77,7 +77,7 @@ class DirectoryAccount(models.Model):
         verbose_name=_("compte"),
     )
     source = models.CharField(_("origine"), max_length=10, choices=DirectorySource.choices)
-    # OIDC: the issuer and the ``sub`` claim; LDAP: the server's address and the entry's DN.
+    # OIDC: the issuer and the ``sub`` claim; LDAP: the users' base DN and the user name.
     issuer = models.CharField(_("émetteur"), max_length=255)
     subject = models.CharField(_("identifiant dans l’annuaire"), max_length=255)
     groups = models.JSONField(_("groupes à la dernière connexion"), default=list, blank=True)

@@ -62,7 +62,7 @@ def test_the_directory_password_signs_in_and_creates_the_agent_from_its_groups(c
     assert agent.role == Role.SERVICE_AGENT
     assert [s.slug for s in agent.services.all()] == ["voirie"]
     account = DirectoryAccount.objects.get(user=user)
-    assert (account.source, account.issuer, account.subject) == (DirectorySource.LDAP, directory.uri, "egarnier")
+    assert (account.source, account.issuer, account.subject) == (DirectorySource.LDAP, PEOPLE, "egarnier")
     assert f"cn=voirie,{GROUPS}" in account.groups and "voirie" in account.groups
 
 
