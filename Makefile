@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt requirements-ldap.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in the emails sent by `make run` must point at the server it starts.
@@ -13,8 +13,10 @@ SITE_URL ?= http://$(HOST):$(PORT)
 # poppler-utils (pdftoppm) and libzbar0 (pyzbar) to check the receipts' QR codes in tests, dovecot-imapd
 # for the IMAP tests (each test run starts its own server on a free port); tesseract-ocr and its French model
 # for the mail room's OCR (optional at run time: without them scans are kept, marked "OCR unavailable");
-# nginx-light to check deploy/nginx/ (`nginx -t`, and served in front of gunicorn on free ports by the tests).
-APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0 dovecot-imapd tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd nginx-light
+# nginx-light to check deploy/nginx/ (`nginx -t`, and served in front of gunicorn on free ports by the tests);
+# libldap2-dev, libsasl2-dev, python3-dev and build-essential to build python-ldap (requirements-ldap.txt: agents' LDAP sign-in), slapd and ldap-utils for its tests
+# (each test starts its own slapd on a free port; the package's own server is not used).
+APT_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext poppler-utils libzbar0 dovecot-imapd tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd nginx-light libldap2-dev libsasl2-dev python3-dev build-essential slapd ldap-utils
 
 .PHONY: deps setup run worker test lint format messages clean
 
@@ -34,7 +36,7 @@ deps:
 		else echo "Paquets système manquants : $$missing — lancez d'abord : sudo make deps"; exit 1; fi; \
 	fi
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-ldap.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt

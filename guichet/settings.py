@@ -433,6 +433,47 @@ GUICHET_SIGNIN_LOCK_MAX_MINUTES = env_int("GUICHET_SIGNIN_LOCK_MAX_MINUTES", 60)
 # and /admin/ staff when on; any other agent may enrol. The authenticator app shows the issuer's name.
 GUICHET_2FA_REQUIRED = env_bool("GUICHET_2FA_REQUIRED", True)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Guichet")
+# How agents sign in (docs/INSTALL.md, « Annuaire de la commune »): "password" (local accounts, the default),
+# "oidc" (the commune's OpenID Connect provider: a button on /agent/connexion/), "ldap" (the same form, checked
+# against the directory). Groups become roles and services through the admin's « Groupes de l'annuaire », with
+# GUICHET_AGENT_DIRECTORY_GROUPS as defaults: "group=role:service-slug,service-slug;other=role".
+GUICHET_AGENT_SIGNIN_METHODS = env_list("GUICHET_AGENT_SIGNIN_METHODS", ["password"])
+GUICHET_AGENT_DIRECTORY_GROUPS = env_str("GUICHET_AGENT_DIRECTORY_GROUPS")
+GUICHET_AGENT_OIDC_SERVER_URL = env_str("GUICHET_AGENT_OIDC_SERVER_URL").rstrip("/")  # the issuer
+GUICHET_AGENT_OIDC_CLIENT_ID = env_str("GUICHET_AGENT_OIDC_CLIENT_ID")
+GUICHET_AGENT_OIDC_SECRET = env_secret("GUICHET_AGENT_OIDC_SECRET")
+GUICHET_AGENT_OIDC_SCOPES = env_str("GUICHET_AGENT_OIDC_SCOPES", "openid profile email").split()
+GUICHET_AGENT_OIDC_GROUPS_CLAIM = env_str("GUICHET_AGENT_OIDC_GROUPS_CLAIM", "groups")
+GUICHET_AGENT_OIDC_USERNAME_CLAIM = env_str("GUICHET_AGENT_OIDC_USERNAME_CLAIM", "preferred_username")
+GUICHET_AGENT_OIDC_ACR_VALUES = env_str("GUICHET_AGENT_OIDC_ACR_VALUES")
+# The provider's word that the agent used a second factor skips Guichet's TOTP step: any of these amr values,
+# or an acr among these.
+GUICHET_AGENT_OIDC_TRUST_MFA = env_bool("GUICHET_AGENT_OIDC_TRUST_MFA", True)
+GUICHET_AGENT_OIDC_MFA_AMR = env_list("GUICHET_AGENT_OIDC_MFA_AMR", ["mfa", "otp", "hwk", "fido"])
+GUICHET_AGENT_OIDC_MFA_ACR = env_list("GUICHET_AGENT_OIDC_MFA_ACR", [])
+# LDAP (django-auth-ldap): a search for the user (after a bind as GUICHET_AGENT_LDAP_BIND_DN, or anonymous), then
+# a bind with their password; groups by name or DN. Group types: groupOfNames, groupOfUniqueNames, posixGroup,
+# activeDirectory (nested membership).
+GUICHET_AGENT_LDAP_URI = env_str("GUICHET_AGENT_LDAP_URI")  # ldap://… or ldaps://…
+GUICHET_AGENT_LDAP_START_TLS = env_bool("GUICHET_AGENT_LDAP_START_TLS", False)
+GUICHET_AGENT_LDAP_BIND_DN = env_str("GUICHET_AGENT_LDAP_BIND_DN")
+GUICHET_AGENT_LDAP_BIND_PASSWORD = env_secret("GUICHET_AGENT_LDAP_BIND_PASSWORD")
+GUICHET_AGENT_LDAP_USER_BASE = env_str("GUICHET_AGENT_LDAP_USER_BASE")
+GUICHET_AGENT_LDAP_USER_FILTER = env_str("GUICHET_AGENT_LDAP_USER_FILTER", "(uid=%(user)s)")
+GUICHET_AGENT_LDAP_GROUP_BASE = env_str("GUICHET_AGENT_LDAP_GROUP_BASE", GUICHET_AGENT_LDAP_USER_BASE)
+GUICHET_AGENT_LDAP_GROUP_FILTER = env_str("GUICHET_AGENT_LDAP_GROUP_FILTER", "(objectClass=groupOfNames)")
+GUICHET_AGENT_LDAP_GROUP_TYPE = env_str("GUICHET_AGENT_LDAP_GROUP_TYPE", "groupOfNames")
+GUICHET_AGENT_LDAP_ATTR_FIRST_NAME = env_str("GUICHET_AGENT_LDAP_ATTR_FIRST_NAME", "givenName")
+GUICHET_AGENT_LDAP_ATTR_LAST_NAME = env_str("GUICHET_AGENT_LDAP_ATTR_LAST_NAME", "sn")
+GUICHET_AGENT_LDAP_ATTR_EMAIL = env_str("GUICHET_AGENT_LDAP_ATTR_EMAIL", "mail")
+if "ldap" in GUICHET_AGENT_SIGNIN_METHODS:
+    if not (GUICHET_AGENT_LDAP_URI and GUICHET_AGENT_LDAP_USER_BASE):
+        raise ImproperlyConfigured("GUICHET_AGENT_SIGNIN_METHODS has ldap: set GUICHET_AGENT_LDAP_URI and _USER_BASE")
+    AUTHENTICATION_BACKENDS.insert(0, "guichet.signin.ldap_directory.DirectoryLDAPBackend")  # needs python-ldap
+if "oidc" in GUICHET_AGENT_SIGNIN_METHODS and not (GUICHET_AGENT_OIDC_SERVER_URL and GUICHET_AGENT_OIDC_CLIENT_ID):
+    raise ImproperlyConfigured(
+        "GUICHET_AGENT_SIGNIN_METHODS has oidc: set GUICHET_AGENT_OIDC_SERVER_URL and _CLIENT_ID"
+    )
 GUICHET_NOTIFICATION_MAX_ATTEMPTS = env_int("GUICHET_NOTIFICATION_MAX_ATTEMPTS", 6)
 # Retention (guichet.retention, docs/RETENTION.md): a citizen with an email is told this many days before a
 # ticket's personal data is erased (0: never), with a download link valid this many days.

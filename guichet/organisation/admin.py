@@ -4,6 +4,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guichet.catalogue.admin import AcknowledgementWarningMixin
 from guichet.compliance.accessibility import audit_outdated
@@ -99,11 +100,22 @@ class ServiceAdmin(AcknowledgementWarningMixin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "role", "is_dpo"]
-    list_filter = ["role", "is_dpo", "services"]
+    list_display = ["__str__", "role", "is_dpo", "origin"]
+    list_filter = ["role", "is_dpo", "services", "user__directory_account__source"]
     filter_horizontal = ["services"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "user__directory_account"]
+    readonly_fields = ["origin"]
+
+    @admin.display(description=gettext_lazy("origine du compte"))
+    def origin(self, obj: Agent) -> str:
+        """Local password, or the directory that created the account (it sets the role and services again)."""
+        account = getattr(obj.user, "directory_account", None)
+        if account is None:
+            return str(_("Compte local"))
+        return str(
+            _("%(source)s (rôle et services repris à chaque connexion)") % {"source": account.get_source_display()}
+        )
 
 
 @admin.register(ClosureDay)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
+from guichet.signin.directory import LDAP_BACKEND, REFUSAL_ATTRIBUTE
 from guichet.signin.models import FailureReason
 from guichet.signin.services import signin_failure_record, signin_locked_until, signin_succeeded
 
@@ -20,6 +21,17 @@ LOCKED_MESSAGE = _(
     "Trop d’essais infructueux pour cet identifiant : par sécurité, il est bloqué jusqu’à %(time)s. "
     "Réessayez ensuite, ou demandez à un administrateur de le débloquer."
 )
+
+DIRECTORY_REFUSALS = {
+    FailureReason.NO_GROUP: _(
+        "L’annuaire de la commune vous a bien reconnu, mais vous n’êtes dans aucun groupe qui donne accès à Guichet. "
+        "Demandez à l’administrateur de l’annuaire de vous ajouter au groupe de votre service."
+    ),
+    FailureReason.DEACTIVATED: _("Votre compte Guichet est désactivé. Adressez-vous à un administrateur de Guichet."),
+    FailureReason.DIRECTORY_ERROR: _(
+        "Un autre compte porte déjà cet identifiant dans Guichet. Adressez-vous à un administrateur de Guichet."
+    ),
+}
 
 
 class LockoutMixin:
@@ -40,15 +52,25 @@ class LockoutMixin:
         try:
             cleaned = super().clean()  # type: ignore[misc]
         except forms.ValidationError as error:
-            if getattr(error, "code", None) == "invalid_login":
-                signin_failure_record(request=self.request, username=username, reason=FailureReason.BAD_PASSWORD)
+            if getattr(error, "code", None) != "invalid_login":
+                raise
+            if refusal := getattr(self.request, REFUSAL_ATTRIBUTE, None):
+                # The LDAP directory knows the password, but its groups (or Guichet) refuse this person.
+                signin_failure_record(request=self.request, username=username, reason=refusal)
+                self.lock_message = str(DIRECTORY_REFUSALS.get(refusal, DIRECTORY_REFUSALS[FailureReason.NO_GROUP]))
+                raise forms.ValidationError(self.lock_message, code="directory_refused") from error
+            signin_failure_record(request=self.request, username=username, reason=FailureReason.BAD_PASSWORD)
             raise
         signin_succeeded(username=username)
         return cleaned
 
 
 class AgentSignInForm(LockoutMixin, AuthenticationForm):
-    pass
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        # Local passwords off: only the directory's check (LDAP) lets an agent in through this form.
+        if "password" not in settings.GUICHET_AGENT_SIGNIN_METHODS and getattr(user, "backend", "") != LDAP_BACKEND:
+            raise self.get_invalid_login_error()
 
 
 class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):

@@ -19,6 +19,8 @@ from guichet.signin.models import FailureReason, SignInFailure, SignInLock
 
 logger = logging.getLogger("guichet.signin")
 FORGET_AFTER = datetime.timedelta(days=1)
+# Guesses count toward the lock; a refusal by the directory (no group, deactivated…) is only logged.
+COUNTED = frozenset({FailureReason.BAD_PASSWORD, FailureReason.BAD_CODE})
 
 
 def _key(username: str) -> str:
@@ -45,7 +47,7 @@ def signin_failure_record(*, request: HttpRequest | None, username: str, reason:
         username=username[:150], user=user, ip_address=ip, reason=reason, path=request.path[:200] if request else ""
     )
     logger.warning("sign-in refused: user=%r ip=%s reason=%s", key, ip, reason)
-    if reason == FailureReason.LOCKED or not key:
+    if reason not in COUNTED or not key:
         return
     with transaction.atomic():
         lock, _ = SignInLock.objects.select_for_update().get_or_create(username=key)

@@ -126,3 +126,8 @@ def twofactor_step_at_login(sender: object, request: HttpRequest | None, user: U
     if request is not None and hasattr(request, "session"):
         request.session.pop(SESSION_KEY, None)  # a new sign-in checks again
         twofactor_step(request, user)
+
+
+def twofactor_vouched_by_provider(request: HttpRequest) -> None:
+    """The directory's provider asserted a second factor (``amr``/``acr``): ours is not asked again."""
+    request.session[SESSION_KEY] = _stamp()

@@ -4,6 +4,7 @@ The provider is a small Django project started as a subprocess on a free port (o
 Guichet runs under pytest-django's live server.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +28,11 @@ USER_PASSWORD = "mot-de-passe-fournisseur"
 @dataclass
 class Provider:
     url: str
+    database: Path  # the provider's SQLite file (its RSA key, to forge tokens in tests)
+    claims_file: Path  # extra ID token claims per user name (tests.oidc_op.claims.idtoken_hook)
+
+    def set_claims(self, claims: dict[str, dict]) -> None:
+        self.claims_file.write_text(json.dumps(claims))
 
     @property
     def issuer(self) -> str:
@@ -42,11 +48,13 @@ def run_oidc_provider(live_server) -> Iterator[Provider]:
             "DJANGO_SETTINGS_MODULE": "tests.oidc_op.settings",
             "OP_SITE_URL": url,
             "OP_DATABASE": str(Path(tmp) / "op.sqlite3"),
+            "OP_CLAIMS_FILE": str(Path(tmp) / "claims.json"),
             # Exact match, port included: computed from the live server's address.
             "OP_REDIRECT_URIS": " ".join(
                 [
                     f"{live_server.url}/compte/oidc/mairie/login/callback/",
                     f"{live_server.url}/compte/franceconnect/login/callback/",
+                    f"{live_server.url}/agent/securite/annuaire/retour/",
                 ]
             ),
             "OP_POST_LOGOUT_REDIRECT_URIS": f"{live_server.url}/compte/deconnexion/retour/",
@@ -71,7 +79,7 @@ def run_oidc_provider(live_server) -> Iterator[Provider]:
             else:
                 log.seek(0)
                 raise RuntimeError(f"the OIDC provider did not start: {log.read()}")
-            yield Provider(url=url)
+            yield Provider(url=url, database=Path(tmp) / "op.sqlite3", claims_file=Path(tmp) / "claims.json")
         finally:
             process.terminate()
             process.wait(timeout=10)
