@@ -191,5 +191,25 @@ def nearby_tickets(
             continue
         duplicate = ticket.request_type_id == probe.request_type_id and score >= DUPLICATE_THRESHOLD
         ranked.append(Nearby(ticket, distance, similarity, score, duplicate))
-    ranked.sort(key=lambda item: (-item.score, item.distance_m))
+    # The category first (same type, then same service), the score within it.
+    ranked.sort(key=lambda item: (item.ticket.request_type_id != probe.request_type_id, -item.score, item.distance_m))
     return ranked[:limit]
+
+
+_HOUSE_NUMBER = re.compile(r"^\s*\d+\s*(?:bis|ter|quater|[a-d])?\b[\s,]*", re.IGNORECASE)
+
+
+def street_of(address_label: str) -> str:
+    """The address without its house number: what the public may read of where a request is."""
+    return _HOUSE_NUMBER.sub("", address_label).strip()
+
+
+def coordinates(latitude: str | None, longitude: str | None) -> tuple[float, float] | None:
+    """Degrees read from a form, or None when missing, malformed or out of WGS 84's ranges."""
+    try:
+        lat, lon = float(latitude or ""), float(longitude or "")
+    except ValueError:
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
