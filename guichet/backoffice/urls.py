@@ -1,6 +1,16 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from guichet.backoffice.views import auth, inbox, intake, notifications, pilotage, preferences, quarantine, ticket
+from guichet.backoffice.views import (
+    auth,
+    duplicates,
+    inbox,
+    intake,
+    notifications,
+    pilotage,
+    preferences,
+    quarantine,
+    ticket,
+)
 from guichet.backoffice.views import citizens as citizen_views
 
 app_name = "backoffice"
@@ -18,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("demandes/<str:reference>/transferer/", ticket.transfer, name="transfer"),
     path("demandes/<str:reference>/priorite/", ticket.change_priority, name="priority"),
     path("demandes/<str:reference>/pieces/<str:public_id>/", ticket.attachment, name="attachment"),
+    path("demandes/<str:reference>/fusionner/", duplicates.merge, name="merge"),
+    path("demandes/<str:reference>/fusionner/annuler/", duplicates.merge_undo, name="merge_undo"),
     path("demandes/<str:reference>/pieces-manquantes/", ticket.documents_request, name="documents_request"),
     path("demandes/<str:reference>/pieces-manquantes/recues/", ticket.documents_received, name="documents_received"),
 ]

@@ -1349,6 +1349,8 @@ def ticket_merge(*, duplicate: Ticket, kept: Ticket, actor: User) -> Ticket:
         first, second = sorted((duplicate, kept), key=lambda ticket: ticket.pk)
         locked = {ticket.pk: _lock(ticket) for ticket in (first, second)}
         duplicate, kept = locked[duplicate.pk], locked[kept.pk]
+        if not duplicate.is_open and duplicate.status != Status.ANSWERED:
+            raise ValidationError(_("Cette demande est déjà terminée : rouvrez-la pour la fusionner."))
         outcome = outcome_for(ticket=duplicate, kind=ClosingOutcome.DUPLICATE, duplicate_reference=kept.reference)
         if not kept.is_open and kept.status != Status.ANSWERED:
             raise ValidationError(_("La demande conservée est terminée : rouvrez-la d’abord."))
