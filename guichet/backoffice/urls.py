@@ -4,6 +4,7 @@ from guichet.backoffice.views import (
     auth,
     duplicates,
     inbox,
+    inbox_map,
     intake,
     notifications,
     pilotage,
@@ -16,6 +17,8 @@ from guichet.backoffice.views import citizens as citizen_views
 app_name = "backoffice"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", inbox.inbox_view, name="inbox"),
+    path("carte/", inbox_map.map_page, name="inbox_map"),
+    path("carte/demandes.geojson", inbox_map.map_points, name="inbox_map_points"),
     path("connexion/", auth.LoginView.as_view(), name="login"),
     path("deconnexion/", auth.LogoutView.as_view(), name="logout"),
     path("preferences/", preferences.preferences, name="preferences"),

@@ -29,7 +29,7 @@ def inbox_view(request: SignedInRequest) -> HttpResponse:
     if view not in views:
         view = inbox.DEFAULT_VIEW
     form = InboxFilterForm(request.GET)
-    filters = form.filters()
+    filters = inbox.resolve_near(request.user, form.filters())
     if filters.search and (ticket := inbox.ticket_for_reference_search(request.user, filters.search)):
         return _redirect_to_ticket(request, ticket.reference)
     queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
