@@ -144,10 +144,6 @@ class TypeInfo(NamedTuple):
 # its types had a location mode); their tickets sit on a few thousand addresses around the commune's centre,
 # so that some are next to each other as in real life (the same street light reported twice).
 LOCATED_SLUGS = frozenset({"nid-de-poule", "eclairage-public", "depot-sauvage", "graffiti", "vehicule-ventouse"})
-STREETS = (
-    "rue de la République", "avenue Jean Jaurès", "rue Victor Hugo", "place de la Mairie", "rue des Écoles",
-    "boulevard Gambetta", "rue du Moulin", "chemin des Vignes", "allée des Tilleuls", "rue Pasteur",
-)  # fmt: skip
 ADDRESS_COUNT = 4000
 # Every row names the same columns (COPY writes the first row's).
 UNLOCATED: dict[str, Any] = {"latitude": None, "longitude": None, "address_label": "", "address_in_base": None}
