@@ -64,8 +64,8 @@ def test_the_panel_lists_open_requests_of_the_type_nearby_and_nothing_personal(c
     response = panel(client, located_type, f_description="lampadaire")
     assert response.status_code == 200
     text = response.text
-    assert text.count("Moi aussi</a>") + text.count("Moi aussi<span") == 1
-    assert reverse("portal:me_too", args=[located_type.slug, ticket.reference]) in text
+    assert text.count("formaction=") == 1
+    assert f'formaction="{reverse("portal:me_too", args=[located_type.slug, ticket.reference])}"' in text
     assert "Rue de la République 69001 Lyon" in text and "12 bis" not in text
     for personal in ("Hélène", "Premier", "06 12 34 56 78", "Lampadaire éteint", "helene"):
         assert personal not in text
@@ -147,3 +147,19 @@ def test_me_too_is_rate_limited(client, located_type, settings):
     response = client.post(url, contact(**{"contact-email": "autre@example.org"}))
     assert response.status_code == 429
     assert TicketFollower.objects.count() == 1
+
+
+def test_the_panel_button_posts_the_whole_request_form_to_me_too(client, located_type):
+    """The panel sits inside the request form: its button sends the form, contact details included."""
+    ticket = located(located_type, 10)
+    form = {
+        "submission_key": "0f9a3c1e-8a4b-4a57-9a0c-1d2e3f405162",
+        "f_description": "Le lampadaire ne marche plus",
+        "location_lat": str(HERE[0]),
+        "location_lon": str(HERE[1]),
+        **contact(),
+    }
+    response = client.post(reverse("portal:me_too", args=[located_type.slug, ticket.reference]), form)
+    assert response.status_code == 302
+    assert TicketFollower.objects.get().citizen.email == "paul@example.org"
+    assert Ticket.objects.count() == 1
