@@ -15,7 +15,7 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -1388,3 +1388,14 @@ def ticket_merge_undo(*, duplicate: Ticket, actor: User) -> Ticket:
         _event(kept, EventKind.MERGE_UNDONE, actor=actor, duplicate=duplicate.reference, follower=bool(removed))
         _touch(kept)
     return duplicate
+
+
+def followers_move_to_citizen(*, keep: Citizen, merge: Citizen) -> int:
+    """Two citizen records merge: ``merge``'s follows go to ``keep``, except where ``keep`` already follows the
+    ticket or is its author (one link is enough). Returns the follows moved."""
+    with transaction.atomic():
+        follows = TicketFollower.objects.filter(citizen=merge)
+        follows.filter(
+            Exists(TicketFollower.objects.filter(ticket=OuterRef("ticket"), citizen=keep)) | Q(ticket__citizen=keep)
+        ).delete()
+        return follows.update(citizen=keep)

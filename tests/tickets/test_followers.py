@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from guichet.notifications.delivery import deliver
 from guichet.notifications.models import Notification, Template
-from guichet.retention.services import anonymise_ticket
+from guichet.retention.services import anonymise_ticket, citizens_delete_orphans
 from guichet.tickets import selectors, services
 from guichet.tickets.lifecycle import ClosingOutcome, Status
 from guichet.tickets.models import Event, EventKind, FollowerHow, TicketFollower
@@ -116,3 +116,26 @@ def test_anonymising_a_ticket_drops_its_followers(ticket, neighbour, supervisor)
     anonymise_ticket(ticket, actor=supervisor, reason="test")
     assert not TicketFollower.objects.filter(ticket=ticket).exists()
     assert selectors.people_affected(ticket) == 1
+
+
+def test_a_follower_record_is_no_orphan_for_retention(ticket, neighbour):
+    services.ticket_follow(ticket=ticket, citizen=neighbour)
+    assert citizens_delete_orphans(ids=[neighbour.pk]) == 0
+    assert TicketFollower.objects.filter(citizen=neighbour).exists()
+
+
+def test_merging_citizen_records_keeps_one_follow_per_ticket(request_type, ticket, citizen, neighbour, supervisor):
+    from guichet.citizens.services import citizens_merge
+
+    other = factories.make_ticket(request_type=request_type, citizen=None)
+    twin = factories.CitizenFactory(first_name="Paul", last_name="Martin", email="paul.m@example.org")
+    services.ticket_follow(ticket=ticket, citizen=neighbour)
+    services.ticket_follow(ticket=ticket, citizen=twin)
+    services.ticket_follow(ticket=other, citizen=twin)
+    citizens_merge(keep=neighbour, merge=twin, actor=supervisor)
+    assert sorted(TicketFollower.objects.values_list("ticket_id", "citizen_id")) == sorted(
+        [(ticket.pk, neighbour.pk), (other.pk, neighbour.pk)]
+    )
+    # The author absorbing a follower of their own ticket: the follow goes.
+    citizens_merge(keep=citizen, merge=neighbour, actor=supervisor)
+    assert list(TicketFollower.objects.values_list("ticket_id", "citizen_id")) == [(other.pk, citizen.pk)]
