@@ -36,6 +36,7 @@ def configure() -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("CACHE_URL", "locmem://")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("GUICHET_2FA_REQUIRED", "false")  # force_login is no second factor
     hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
     os.environ["ALLOWED_HOSTS"] = ",".join({*hosts, "testserver"})
 
@@ -124,7 +125,7 @@ def main() -> None:
             dlat, dlon = half / 111_195, half / 78_000
             box = f"{lon - dlon:.6f},{lat - dlat:.6f},{lon + dlon:.6f},{lat + dlat:.6f}"
             response = client.get(url, {"vue": "toutes", "bbox": box})
-            assert response.status_code == 200, response.status_code
+            assert response.status_code == 200, (response.status_code, response.get("Location"))
             data = response.json()
             sizes.append(f"{'grid' if data['grid'] else 'points'} {len(data['features'])}")
 

@@ -12,6 +12,8 @@ from django.db.models import Avg, Count, F, Max, Min, QuerySet
 from django.db.models.functions import Floor
 from django.urls import reverse
 
+from guichet.lib import references
+from guichet.tickets.lifecycle import Status
 from guichet.tickets.models import Ticket
 
 MAX_POINTS = 1000
@@ -63,9 +65,9 @@ def _ticket_feature(reference: str, latitude: Any, longitude: Any, status: str, 
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(longitude, 6), round(latitude, 6)]},
         "properties": {
-            "reference": Ticket(reference=reference).reference_display,
+            "reference": references.display(reference),
             "url": reverse("backoffice:ticket", args=[reference]),
-            "status": str(Ticket(status=status).get_status_display()),
+            "status": str(Status(status).label),
             "type": type_name,
         },
     }
