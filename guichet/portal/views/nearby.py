@@ -42,7 +42,9 @@ def _located_type(slug: str) -> RequestType:
 def nearby_panel(request: HttpRequest, slug: str) -> HttpResponse:
     request_type = _located_type(slug)
     if throttle.nearby_blocked(request):
-        return render(request, "portal/_nearby.html", {"request_type": request_type, "blocked": True}, status=429)
+        # htmx swaps only successful answers: the panel must say why it stays empty.
+        status = 200 if request.headers.get("HX-Request") else 429
+        return render(request, "portal/_nearby.html", {"request_type": request_type, "blocked": True}, status=status)
     point = nearby.coordinates(request.GET.get("location_lat"), request.GET.get("location_lon"))
     items = []
     if point is not None:
