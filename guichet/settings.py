@@ -412,6 +412,16 @@ GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
 GUICHET_ATTACHMENT_MAX_TOTAL_BYTES = env_int("GUICHET_ATTACHMENT_MAX_TOTAL_MB", 25) * 1024 * 1024
 GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
+# Nearby open requests asked by the request form (issue 17): one call per move of the pin.
+GUICHET_NEARBY_RATE = env_str("GUICHET_NEARBY_RATE", "60/m")
+# The map's tiles (Leaflet): the server's URL template and the attribution its licence asks for.
+GUICHET_MAP_TILES_URL = env_str("GUICHET_MAP_TILES_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png")
+GUICHET_MAP_ATTRIBUTION = env_str(
+    "GUICHET_MAP_ATTRIBUTION",
+    '&copy; les contributeurs d’<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+)
+# Where the demo and an empty map start (the commune's centre).
+GUICHET_MAP_CENTER = env_list("GUICHET_MAP_CENTER", ["45.1885", "5.7245"])
 # Personal links stop working after this many days without use; each use starts the count again.
 GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)
 # Satisfaction surveys: a link or a printed code works this many days after the answer or closing of its ticket.

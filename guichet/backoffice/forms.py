@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
-from guichet.backoffice.inbox import DEFAULT_SORT, InboxFilters
+from guichet.backoffice.inbox import DEFAULT_NEAR_RADIUS_M, DEFAULT_SORT, MAX_NEAR_RADIUS_M, InboxFilters
 from guichet.catalogue.models import RequestType
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Priority, Service
@@ -56,6 +56,16 @@ class InboxFilterForm(forms.Form):
         required=False,
     )
     tri = forms.ChoiceField(label=_("Trier par"), choices=SORT_CHOICES, required=False)
+    pres_de = forms.CharField(label=_("À proximité de la demande"), required=False, max_length=20)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    rayon = forms.IntegerField(
+        label=_("Rayon (mètres)"),
+        required=False,
+        min_value=10,
+        max_value=MAX_NEAR_RADIUS_M,
+        initial=DEFAULT_NEAR_RADIUS_M,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +87,11 @@ class InboxFilterForm(forms.Form):
             escalation=data.get("escalade") or "",
             search=(data.get("q") or "").strip(),
             sort=data.get("tri") or DEFAULT_SORT,
+            near_reference=(data.get("pres_de") or "").strip(),
+            near_point=(data["lat"], data["lon"])
+            if data.get("lat") is not None and data.get("lon") is not None
+            else None,
+            near_radius_m=data.get("rayon") or DEFAULT_NEAR_RADIUS_M,
         )
 
 

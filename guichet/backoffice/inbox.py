@@ -1,9 +1,11 @@
 """The agents' inbox: named views, filters and sorts over the tickets an agent may see."""
 
+import dataclasses
 import datetime
+import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ from guichet.accounts.models import User
 from guichet.lib import references
 from guichet.organisation import roles
 from guichet.organisation.models import Commune
+from guichet.tickets import nearby
 from guichet.tickets.models import EscalationStep, Ticket, TicketQuerySet, overdue_condition
 from guichet.tickets.search import apply_search
 from guichet.tickets.selectors import implicit_decision_near_limit
@@ -34,6 +37,8 @@ DEFAULT_SORT = "echeance"
 DUE_SOON_WORKING_DAYS = 2
 # The « Escalade » filter: URL values (never translated) to the step the escalation job marked.
 ESCALATION_FILTERS = {"bientot-depasse": EscalationStep.WARNING, "depasse": EscalationStep.MISSED}
+DEFAULT_NEAR_RADIUS_M = 200
+MAX_NEAR_RADIUS_M = 5000
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ class InboxFilters:
     escalation: str = ""
     search: str = ""
     sort: str = DEFAULT_SORT
+    # « À proximité » (issue 17): within ``near_radius_m`` of a point, or of a ticket (its reference).
+    near_reference: str = ""
+    near_point: tuple[float, float] | None = None
+    near_radius_m: int = DEFAULT_NEAR_RADIUS_M
 
 
 def views_for(user: User) -> dict[str, str | Promise]:
@@ -113,8 +122,50 @@ def apply_filters(queryset: TicketQuerySet, filters: InboxFilters) -> QuerySet[T
         queryset = queryset.implicit_decision_pending().filter(implicit_decision_on__lte=limit)
     if step := ESCALATION_FILTERS.get(filters.escalation):
         queryset = queryset.filter(escalation=step)  # index ticket_open_escalated
+    if filters.near_point is not None:
+        queryset = within(queryset, *filters.near_point, radius_m=filters.near_radius_m)
     found = apply_search(queryset, filters.search) if filters.search else queryset
     return found.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]), "pk")
+
+
+def within(queryset: TicketQuerySet, latitude: float, longitude: float, *, radius_m: float) -> TicketQuerySet:
+    """Located tickets within ``radius_m``: the bounding box (index ``ticket_located``), then the circle.
+
+    The circle is the equirectangular approximation, plain arithmetic on every database: within a few
+    kilometres it errs by far less than a metre.
+    """
+    south, north, west, east = nearby.bounding_box(latitude, longitude, radius_m)
+    x_scale = nearby.METRES_PER_DEGREE_LAT * math.cos(math.radians(latitude))
+    dx = (F("longitude") - longitude) * x_scale
+    dy = (F("latitude") - latitude) * nearby.METRES_PER_DEGREE_LAT
+    return (
+        queryset.filter(
+            latitude__isnull=False,
+            latitude__gte=south,
+            latitude__lte=north,
+            longitude__gte=west,
+            longitude__lte=east,
+        )
+        .alias(distance_squared=ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField()))
+        .filter(distance_squared__lte=radius_m * radius_m)
+    )
+
+
+def resolve_near(user: User, filters: InboxFilters) -> InboxFilters:
+    """« À proximité d'une demande »: the point of that ticket, if the user may see it and it is located."""
+    if not filters.near_reference:
+        return filters
+    reference = references.normalise(filters.near_reference)
+    place = (
+        Ticket.objects.visible_to(user)
+        .filter(reference=reference, latitude__isnull=False)
+        .values_list("latitude", "longitude")
+        .first()
+        if reference
+        else None
+    )
+    # An unknown or unlocated reference matches nothing rather than everything.
+    return dataclasses.replace(filters, near_point=place or (91.0, 0.0))
 
 
 def ticket_for_reference_search(user: User, text: str) -> Ticket | None:

@@ -1,11 +1,24 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from guichet.backoffice.views import auth, inbox, intake, notifications, pilotage, preferences, quarantine, ticket
+from guichet.backoffice.views import (
+    auth,
+    duplicates,
+    inbox,
+    inbox_map,
+    intake,
+    notifications,
+    pilotage,
+    preferences,
+    quarantine,
+    ticket,
+)
 from guichet.backoffice.views import citizens as citizen_views
 
 app_name = "backoffice"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", inbox.inbox_view, name="inbox"),
+    path("carte/", inbox_map.map_page, name="inbox_map"),
+    path("carte/demandes.geojson", inbox_map.map_points, name="inbox_map_points"),
     path("connexion/", auth.LoginView.as_view(), name="login"),
     path("deconnexion/", auth.LogoutView.as_view(), name="logout"),
     path("preferences/", preferences.preferences, name="preferences"),
@@ -18,6 +31,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("demandes/<str:reference>/transferer/", ticket.transfer, name="transfer"),
     path("demandes/<str:reference>/priorite/", ticket.change_priority, name="priority"),
     path("demandes/<str:reference>/pieces/<str:public_id>/", ticket.attachment, name="attachment"),
+    path("demandes/<str:reference>/fusionner/", duplicates.merge, name="merge"),
+    path("demandes/<str:reference>/fusionner/annuler/", duplicates.merge_undo, name="merge_undo"),
     path("demandes/<str:reference>/pieces-manquantes/", ticket.documents_request, name="documents_request"),
     path("demandes/<str:reference>/pieces-manquantes/recues/", ticket.documents_received, name="documents_received"),
 ]

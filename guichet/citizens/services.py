@@ -26,8 +26,8 @@ from guichet.citizens.models import Citizen, ContactChannel
 from guichet.lib.phones import is_mobile, parse_phone, phone_search_forms, to_e164
 from guichet.lib.text import fold
 from guichet.organisation.roles import may_merge_citizens
-from guichet.tickets.models import AuthorKind, EventKind, Ticket
-from guichet.tickets.services import tickets_move_to_citizen, tickets_search_reindex
+from guichet.tickets.models import AuthorKind, EventKind, Ticket, TicketFollower
+from guichet.tickets.services import followers_move_to_citizen, tickets_move_to_citizen, tickets_search_reindex
 
 ADDRESS_FIELDS = ("street", "postcode", "city")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", *ADDRESS_FIELDS)
@@ -308,6 +308,7 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
                 code="two_accounts",
             )
         plan = merge_plan(keep=keep, merge=merge)
+        followers_move_to_citizen(keep=keep, merge=merge)
         _move_other_relations(keep=keep, merge=merge)
         data = {
             "merged_citizen_id": merge.pk,
@@ -349,8 +350,8 @@ def citizens_merge(*, keep: Citizen, merge: Citizen, actor: User) -> Citizen:
 def _move_other_relations(*, keep: Citizen, merge: Citizen) -> None:
     """Rows other apps point at a citizen with follow it; a relation this code cannot move stops the merge."""
     for relation in Citizen._meta.related_objects:
-        if relation.related_model is Ticket:
-            continue
+        if relation.related_model in (Ticket, TicketFollower):
+            continue  # moved by tickets.services
         if not relation.one_to_many:
             raise NotImplementedError(f"citizens_merge cannot move {relation.related_model.__name__} rows")
         manager = relation.related_model._base_manager

@@ -30,6 +30,8 @@ class Template(models.TextChoices):
     TARGET_AT_RISK = "target_at_risk", _("Alerte agent : objectif bientôt dépassé")
     TARGET_MISSED = "target_missed", _("Alerte responsable : objectif dépassé")
     RETENTION_NOTICE = "retention_notice", _("Avis avant effacement des données de la demande")
+    FOLLOWER_ADDED = "follower_added", _("« Moi aussi » : vous suivez une demande")
+    FOLLOWER_UPDATE = "follower_update", _("Une demande que vous suivez a avancé")
 
 
 # These go to the citizen and carry a fresh personal link.
@@ -43,6 +45,9 @@ CITIZEN_TEMPLATES = frozenset(
         Template.IMPLICIT_DECISION,
     }
 )
+# These go to a ticket's followers (tickets.TicketFollower, issue 17): no personal link, since the ticket's
+# thread is its author's; the public tracking page only. The follower's Citizen is ``context["follower"]``.
+FOLLOWER_TEMPLATES = frozenset({Template.FOLLOWER_ADDED, Template.FOLLOWER_UPDATE})
 # These go to the citizen with the link of a satisfaction survey instead of a personal link.
 SURVEY_TEMPLATES = frozenset({Template.SURVEY})
 # These go to agents and link to the back office.

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import linebreaks
 
+from guichet.citizens.models import Citizen
 from guichet.lib.sms import gsm7_fold
 from guichet.notifications import registry
 from guichet.notifications.models import Notification, NotificationChannel, TemplateOverride
@@ -78,6 +79,9 @@ def render_notification(
     }
     if ticket is not None:
         context["citizen"] = ticket.citizen
+        if follower_id := notification.context.get("follower"):
+            # A follower's message greets the follower, never the ticket's author (issue 17).
+            context["citizen"] = Citizen.objects.filter(pk=follower_id).first()
         context.update(registry.context_for(notification.template, ticket))
         context["tracking_url"] = absolute(reverse("portal:ticket", args=[ticket.reference]))
         if access_token:

@@ -10,7 +10,7 @@ from guichet.notifications import registry
 from guichet.notifications.delivery import deliver_notification
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
 from guichet.organisation.models import Agent, AlertMode, Role
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import Ticket, TicketFollower
 
 
 def notification_queue(
@@ -71,6 +71,37 @@ def notify_citizen(
         )
         for channel, recipient in targets
     ]
+
+
+def notify_followers(
+    *, ticket: Ticket, template: str, key: str, followers: list[TicketFollower] | None = None
+) -> list[Notification]:
+    """Tell the ticket's followers (issue 17), each through the channels they chose, like its author.
+
+    ``followers``: only these (a new follower's confirmation); else every follower of the ticket.
+    """
+    if followers is None:
+        followers = list(TicketFollower.objects.filter(ticket=ticket).select_related("citizen").order_by("pk"))
+    sent = []
+    for follower in followers:
+        citizen = follower.citizen
+        targets = []
+        if citizen.wants_email:
+            targets.append((NotificationChannel.EMAIL, citizen.email))
+        if citizen.wants_sms:
+            targets.append((NotificationChannel.SMS, citizen.phone))
+        sent += [
+            notification_queue(
+                ticket=ticket,
+                template=template,
+                channel=channel,
+                recipient=recipient,
+                idempotency_key=f"{ticket.reference}:{key}:follower:{citizen.pk}:{channel}",
+                context={"follower": citizen.pk},
+            )
+            for channel, recipient in targets
+        ]
+    return sent
 
 
 def alert_agent(

@@ -26,3 +26,8 @@ def access_code_without_proof_blocked(request: HttpRequest) -> bool:
     """Access-code requests without a proof of work (no JavaScript) get a stricter limit per address."""
     rate = settings.GUICHET_ACCESS_CODE_NOPROOF_RATE
     return is_ratelimited(request, group="code-no-proof", key="ip", rate=rate, increment=True)
+
+
+def nearby_blocked(request: HttpRequest) -> bool:
+    """The request form's nearby panel: every call counts (it reads the database)."""
+    return is_ratelimited(request, group="nearby", key="ip", rate=settings.GUICHET_NEARBY_RATE, increment=True)

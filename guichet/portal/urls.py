@@ -1,11 +1,14 @@
 from django.urls import path
 
-from guichet.portal.views import catalogue, identity, results, survey, tracking
+from guichet.portal.views import catalogue, identity, nearby, results, survey, tracking
 
 app_name = "portal"
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("demarches/<slug:slug>/", catalogue.request_form, name="request_form"),
+    path("demarches/<slug:slug>/a-proximite/", nearby.nearby_panel, name="nearby"),
+    path("demarches/<slug:slug>/moi-aussi/<str:reference>/", nearby.me_too, name="me_too"),
+    path("demarches/<slug:slug>/moi-aussi/<str:reference>/merci/", nearby.me_too_done, name="me_too_done"),
     path("resultats/", results.results, name="results"),
     path("identite/theme-<slug:version>.css", identity.theme, name="theme"),
     path("identite/logo-<slug:version>", identity.logo, name="logo"),

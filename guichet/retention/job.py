@@ -143,7 +143,9 @@ def _run_queue(queue, policies, report: RetentionReport, *, batch: int, limit: i
 def _forget_orphans(report: RetentionReport, *, now: datetime.datetime, dry_run: bool) -> None:
     """What no ticket holds: idle citizen records, emails left in quarantine or ignored, unqualified scans."""
     cutoff = commune_policy().cutoff(now)
-    citizens = Citizen.objects.filter(user__isnull=True, tickets__isnull=True, updated_at__lt=cutoff)
+    citizens = Citizen.objects.filter(
+        user__isnull=True, tickets__isnull=True, followed_tickets__isnull=True, updated_at__lt=cutoff
+    )
     emails = InboundEmail.objects.filter(ticket__isnull=True, received_at__lt=cutoff).exclude(
         message_id__startswith=FORGOTTEN
     )

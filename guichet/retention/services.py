@@ -23,7 +23,7 @@ from guichet.notifications.services import notifications_withdraw
 from guichet.retention.policies import Policy
 from guichet.surveys.models import Survey
 from guichet.tickets import services as ticket_services
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import Ticket, TicketFollower
 
 WITHDRAWN = "Données effacées (durée de conservation)"
 FORGOTTEN = "effacé:"  # the Message-ID of a received email whose content is gone, kept as its hash
@@ -93,7 +93,12 @@ def anonymise_citizen(citizen: Citizen, *, actor: User, reason: str) -> list[str
 
 def citizens_delete_orphans(*, ids: Iterable[int] | None = None, idle_before: datetime.datetime | None = None) -> int:
     """Delete the citizen records with no ticket and no account: ``ids``, or every one idle since ``idle_before``."""
-    orphans = Citizen.objects.filter(user__isnull=True).exclude(Exists(Ticket.objects.filter(citizen=OuterRef("pk"))))
+    orphans = (
+        Citizen.objects.filter(user__isnull=True)
+        .exclude(Exists(Ticket.objects.filter(citizen=OuterRef("pk"))))
+        # A follower (« moi aussi ») is told of the ticket's answer: their record stays while they follow one.
+        .exclude(Exists(TicketFollower.objects.filter(citizen=OuterRef("pk"))))
+    )
     if ids is not None:
         orphans = orphans.filter(pk__in=list(ids))
     else:

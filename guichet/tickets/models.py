@@ -464,6 +464,9 @@ class EventKind(models.TextChoices):
     LEGAL_HOLD_SET = "legal_hold_set", _("Gel de conservation posé")
     LEGAL_HOLD_RELEASED = "legal_hold_released", _("Gel de conservation levé")
     PERSONAL_DATA_ERASED = "personal_data_erased", _("Données personnelles effacées à la demande de l'usager")
+    FOLLOWER_ADDED = "follower_added", _("« Moi aussi » : une personne de plus concernée")
+    MERGED = "merged", _("Doublon fusionné")
+    MERGE_UNDONE = "merge_undone", _("Fusion de doublon annulée")
 
 
 PUBLIC_EVENT_KINDS = frozenset(
@@ -518,6 +521,41 @@ class Event(models.Model):
     @property
     def citizen_status_label(self) -> str:
         return str(CITIZEN_STATUS_LABELS.get(self.to_status, ""))
+
+
+class FollowerHow(models.TextChoices):
+    ME_TOO = "me_too", _("« Moi aussi »")
+    MERGED = "merged", _("Demande fusionnée")
+
+
+class TicketFollower(models.Model):
+    """Someone else affected by a ticket (issue 17): told of its answer and closing like its author.
+
+    The contact details stay on the ``Citizen`` row; a merged duplicate's author follows the kept ticket
+    with ``source`` naming the duplicate, so that undoing the merge removes exactly that link.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="followed_tickets")
+    how = models.CharField(_("comment"), max_length=10, choices=FollowerHow.choices)
+    source = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("demande fusionnée")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personne concernée")
+        verbose_name_plural = _("personnes concernées")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "citizen"], name="ticket_follower_once"),
+            models.CheckConstraint(
+                condition=models.Q(how="me_too", source__isnull=True) | models.Q(how="merged", source__isnull=False),
+                name="ticket_follower_source_when_merged",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} · {self.get_how_display()}"
 
 
 class Escalation(models.Model):

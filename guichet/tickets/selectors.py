@@ -6,7 +6,16 @@ from django.db import models
 from django.db.models import Prefetch, QuerySet
 
 from guichet.organisation.models import Commune
-from guichet.tickets.models import Attachment, DocumentRequest, Event, EventKind, Message, Ticket, Visibility
+from guichet.tickets.models import (
+    Attachment,
+    DocumentRequest,
+    Event,
+    EventKind,
+    Message,
+    Ticket,
+    TicketFollower,
+    Visibility,
+)
 
 CITIZEN_TIMELINE_KINDS = (
     EventKind.CREATED,
@@ -82,3 +91,8 @@ def acknowledgements_late_for(user) -> QuerySet[Ticket]:
         .select_related("service", "request_type", "citizen")
         .order_by("created_at", "pk")
     )
+
+
+def people_affected(ticket: Ticket) -> int:
+    """The author and everyone who said « moi aussi » or whose duplicate was merged into it (issue 17)."""
+    return 1 + TicketFollower.objects.filter(ticket=ticket).count()

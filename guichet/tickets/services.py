@@ -15,7 +15,7 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -34,6 +34,7 @@ from guichet.notifications.services import (
     notify_agents_of_citizen_message,
     notify_citizen,
     notify_escalation,
+    notify_followers,
     notify_service_of_new_ticket_later,
 )
 from guichet.organisation import roles
@@ -64,10 +65,12 @@ from guichet.tickets.models import (
     EscalationStep,
     Event,
     EventKind,
+    FollowerHow,
     Message,
     TargetKind,
     Ticket,
     TicketFacts,
+    TicketFollower,
     Visibility,
 )
 from guichet.tickets.public_cache import status_page_forget, status_pages_forget
@@ -325,6 +328,8 @@ def message_post_by_agent(
             notify_citizen(
                 ticket=ticket, template=template, key=f"message:{message.pk}", context={"message_id": message.pk}
             )
+            if target in NOTIFIED_STATUSES:
+                notify_followers(ticket=ticket, template=Template.FOLLOWER_UPDATE, key=f"message:{message.pk}")
         if event is not None:
             _offer_survey(ticket, event)
     return message
@@ -346,6 +351,7 @@ def ticket_change_status(
         event = _set_status(ticket, to_status, actor=actor, reason=reason, outcome=outcome)
         if to_status in NOTIFIED_STATUSES:
             notify_citizen(ticket=ticket, template=Template.STATUS_CHANGED, key=f"status:{event.pk}")
+            notify_followers(ticket=ticket, template=Template.FOLLOWER_UPDATE, key=f"status:{event.pk}")
         _offer_survey(ticket, event)
     return ticket
 
@@ -854,6 +860,8 @@ def ticket_anonymise(*, ticket: Ticket, policy: str, actor: User | None = None, 
         ticket.answers = [_anonymised_answer(answer) for answer in ticket.answers]
         # The place may be the citizen's home: only the commune (address_citycode) stays.
         ticket.address_label, ticket.latitude, ticket.longitude, ticket.address_in_base = "", None, None, None
+        # The people who said « moi aussi » or whose duplicate was merged here are no longer linked to it.
+        TicketFollower.objects.filter(ticket=ticket).delete()
         ticket.anonymised_at = timezone.now()
         ticket.search_text = build_search_text(ticket)
         # One query says which of the ticket's rows exist: most old tickets have no files, links or codes left.
@@ -1307,3 +1315,93 @@ def _facts_status_changed(
         now=now,
         calendar=calendar,
     )
+
+
+# Followers and merged duplicates (issue 17) ----------------------------------------------------
+
+
+def ticket_follow(*, ticket: Ticket, citizen: Citizen, channel: str = Channel.WEB) -> TicketFollower:
+    """« Moi aussi »: ``citizen`` is affected by this open ticket and is told of its answer and closing.
+
+    Saying it twice keeps one link (and one confirmation); the ticket's own author is refused. The event
+    names no one: the follower's contact details stay on their citizen record.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if not ticket.is_open:
+            raise ValidationError(
+                _("Cette demande est terminée : déposez une nouvelle demande si le problème persiste.")
+            )
+        if ticket.citizen_id == citizen.pk:
+            raise ValidationError(_("Vous avez vous-même déposé cette demande."))
+        follower, created = TicketFollower.objects.get_or_create(
+            ticket=ticket, citizen=citizen, defaults={"how": FollowerHow.ME_TOO}
+        )
+        if not created:
+            return follower
+        _event(ticket, EventKind.FOLLOWER_ADDED, actor_kind=AuthorKind.CITIZEN, channel=channel, how=FollowerHow.ME_TOO)
+        _touch(ticket)
+        notify_followers(ticket=ticket, template=Template.FOLLOWER_ADDED, key="followed", followers=[follower])
+    return follower
+
+
+def ticket_merge(*, duplicate: Ticket, kept: Ticket, actor: User) -> Ticket:
+    """Close ``duplicate`` as a duplicate of ``kept``: its author follows ``kept`` and is told; one event each side.
+
+    Both threads stay as they are. An open duplicate ends « sans suite » (the lifecycle allows no other end
+    before an answer), an answered one is closed; either way its outcome is « doublon » with the link.
+    """
+    with transaction.atomic():
+        first, second = sorted((duplicate, kept), key=lambda ticket: ticket.pk)
+        locked = {ticket.pk: _lock(ticket) for ticket in (first, second)}
+        duplicate, kept = locked[duplicate.pk], locked[kept.pk]
+        if not duplicate.is_open and duplicate.status != Status.ANSWERED:
+            raise ValidationError(_("Cette demande est déjà terminée : rouvrez-la pour la fusionner."))
+        outcome = outcome_for(ticket=duplicate, kind=ClosingOutcome.DUPLICATE, duplicate_reference=kept.reference)
+        if not kept.is_open and kept.status != Status.ANSWERED:
+            raise ValidationError(_("La demande conservée est terminée : rouvrez-la d’abord."))
+        to_status = Status.CLOSED if duplicate.status == Status.ANSWERED else Status.REJECTED
+        _check_transition(duplicate, to_status)
+        event = _set_status(duplicate, to_status, actor=actor, outcome=outcome)
+        notify_citizen(ticket=duplicate, template=Template.STATUS_CHANGED, key=f"status:{event.pk}")
+        notify_followers(ticket=duplicate, template=Template.FOLLOWER_UPDATE, key=f"status:{event.pk}")
+        _event(duplicate, EventKind.MERGED, actor=actor, kept=kept.reference)
+        follower = None
+        if duplicate.citizen_id is not None and duplicate.citizen_id != kept.citizen_id:
+            follower, created = TicketFollower.objects.get_or_create(
+                ticket=kept, citizen_id=duplicate.citizen_id, defaults={"how": FollowerHow.MERGED, "source": duplicate}
+            )
+            follower = follower if created else None
+        _event(kept, EventKind.MERGED, actor=actor, duplicate=duplicate.reference, follower=follower is not None)
+        _touch(kept)
+        if follower is not None:
+            notify_followers(ticket=kept, template=Template.FOLLOWER_ADDED, key="followed", followers=[follower])
+    return duplicate
+
+
+def ticket_merge_undo(*, duplicate: Ticket, actor: User) -> Ticket:
+    """Undo ``ticket_merge``: the duplicate is back in progress, its author no longer follows the kept ticket."""
+    with transaction.atomic():
+        duplicate = _lock(duplicate)
+        kept = duplicate.duplicate_of
+        if kept is None or duplicate.closing_outcome != ClosingOutcome.DUPLICATE:
+            raise ValidationError(_("Cette demande n’est pas un doublon fusionné."))
+        kept = _lock(kept)
+        _check_transition(duplicate, Status.IN_PROGRESS)
+        _set_status(duplicate, Status.IN_PROGRESS, actor=actor, reason=_("Fusion de doublon annulée"))
+        _event(duplicate, EventKind.MERGE_UNDONE, actor=actor, kept=kept.reference)
+        removed, _count = TicketFollower.objects.filter(ticket=kept, source=duplicate).delete()
+        _event(kept, EventKind.MERGE_UNDONE, actor=actor, duplicate=duplicate.reference, follower=bool(removed))
+        _touch(kept)
+    return duplicate
+
+
+def followers_move_to_citizen(*, keep: Citizen, merge: Citizen) -> int:
+    """Two citizen records merge: ``merge``'s follows go to ``keep``, except where ``keep`` already follows the
+    ticket or is its author (one link is enough). Returns the follows moved."""
+    with transaction.atomic():
+        follows = TicketFollower.objects.filter(citizen=merge)
+        follows.filter(
+            Exists(TicketFollower.objects.filter(ticket=OuterRef("ticket"), citizen=keep)) | Q(ticket__citizen=keep)
+        ).delete()
+        return follows.update(citizen=keep)

@@ -41,3 +41,15 @@ def test_seed_bench_adds_on_top_of_existing_tickets():
     call_command("seed_bench", tickets=10, verbosity=0, stdout=io.StringIO())
     call_command("seed_bench", tickets=10, seed=7, verbosity=0, stdout=io.StringIO())
     assert Ticket.objects.count() == 20
+
+
+def test_seed_bench_locates_the_tickets_of_place_types_near_the_centre(settings):
+    call_command("seed_bench", tickets=200, verbosity=0, stdout=io.StringIO())
+    located = Ticket.objects.filter(latitude__isnull=False).select_related("request_type")
+    assert 0 < located.count() < 200
+    slugs = {t.request_type.slug for t in located}
+    assert slugs and slugs <= {"nid-de-poule", "eclairage-public", "depot-sauvage", "graffiti", "vehicule-ventouse"}
+    centre = [float(value) for value in settings.GUICHET_MAP_CENTER]
+    assert all(abs(t.latitude - centre[0]) < 0.05 and abs(t.longitude - centre[1]) < 0.07 for t in located)
+    assert all(t.address_label for t in located)
+    assert not Ticket.objects.filter(latitude__isnull=True).exclude(address_label="").exists()

@@ -29,7 +29,7 @@ def inbox_view(request: SignedInRequest) -> HttpResponse:
     if view not in views:
         view = inbox.DEFAULT_VIEW
     form = InboxFilterForm(request.GET)
-    filters = form.filters()
+    filters = inbox.resolve_near(request.user, form.filters())
     if filters.search and (ticket := inbox.ticket_for_reference_search(request.user, filters.search)):
         return _redirect_to_ticket(request, ticket.reference)
     queryset = inbox.apply_filters(inbox.view_queryset(request.user, view), filters)
@@ -50,12 +50,15 @@ def inbox_view(request: SignedInRequest) -> HttpResponse:
         "form": form,
         **results,
         "filters_active": any(k for k in request.GET if k not in {"vue", "page"}),
+        "map_query": _query(request, view=view),
     }
     return render(request, "backoffice/inbox.html", context)
 
 
-def _query(request: HttpRequest) -> str:
-    """The filters of this page, for the pagination links."""
+def _query(request: HttpRequest, view: str | None = None) -> str:
+    """The filters of this page, for the pagination links (and the map's, with the view actually shown)."""
     query = request.GET.copy()
     query.pop("page", None)
+    if view is not None:
+        query["vue"] = view
     return query.urlencode()

@@ -24,6 +24,7 @@ from guichet.backoffice.guards import agent_required, get_ticket_for_agent
 from guichet.backoffice.intake_forms import RelayedMessageForm
 from guichet.backoffice.models import ReplyTemplate
 from guichet.backoffice.replies import reply_template_render
+from guichet.backoffice.views.duplicates import likely_duplicates
 from guichet.compliance.access_log import access_attachment, access_ticket
 from guichet.tickets import selectors, services
 from guichet.tickets.exceptions import TicketActionError
@@ -68,6 +69,8 @@ def _render_ticket(request: SignedInRequest, ticket: Ticket, status: int = 200, 
         "form_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True),
         "allowed": {action: can(request.user, action, ticket) for action in Action},
         "document_request": selectors.open_document_request(ticket),
+        "likely_duplicates": likely_duplicates(request, ticket),
+        "people_affected": selectors.people_affected(ticket),
         **_forms(ticket, bound, reply_body),
     }
     return render(request, "backoffice/ticket.html", context, status=status)

@@ -7,6 +7,7 @@ than ``bulk_create``, see docs/BENCHMARKS.md), other databases ``bulk_create``. 
 
 import datetime
 import json
+import math
 import random
 import secrets
 import time
@@ -15,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections, models, transaction
@@ -135,6 +137,17 @@ class TypeInfo(NamedTuple):
     service_id: int
     deadline_days: int
     fields: tuple[tuple[str, str, str, bool, tuple[str, ...]], ...]  # code, label, kind, required, choices
+    located: bool = False
+
+
+# Located requests (issue 17): the démarches about a place when the catalogue marks none (the demo's, before
+# its types had a location mode); their tickets sit on a few thousand addresses around the commune's centre,
+# so that some are next to each other as in real life (the same street light reported twice).
+LOCATED_SLUGS = frozenset({"nid-de-poule", "eclairage-public", "depot-sauvage", "graffiti", "vehicule-ventouse"})
+ADDRESS_COUNT = 4000
+# Every row names the same columns (COPY writes the first row's).
+UNLOCATED: dict[str, Any] = {"latitude": None, "longitude": None, "address_label": "", "address_in_base": None}
+CITY_RADIUS_M = 3000
 
 
 class _Searchable(NamedTuple):
@@ -167,6 +180,9 @@ class Generator:
         self.now = now
         self.calendar = Commune.current().calendar
         self.working_days = facts.WorkingDays(self.calendar)
+        located = set(RequestType.objects.exclude(location_mode="").values_list("pk", flat=True)) or set(
+            RequestType.objects.filter(slug__in=LOCATED_SLUGS).values_list("pk", flat=True)
+        )
         self.types = [
             TypeInfo(
                 rt.pk,
@@ -174,9 +190,13 @@ class Generator:
                 rt.service_id,
                 rt.deadline_days,
                 tuple((f.code, f.label, f.kind, f.required, tuple(f.choice_list)) for f in rt.fields.all()),
+                rt.pk in located,
             )
             for rt in RequestType.objects.prefetch_related("fields").order_by("pk")
         ]
+        # Their own stream: the other draws stay those of earlier seeds.
+        self.place_rng = random.Random(17)
+        self.addresses = self._addresses()
         # Some démarches are far more frequent than others (potholes versus civil-status corrections).
         self.type_weights = [rng.choice((1, 2, 4, 8)) for _ in self.types]
         self.agents_by_service: dict[int, list[int]] = {}
@@ -189,6 +209,31 @@ class Generator:
         self.mail_room = list(Agent.objects.filter(role=Role.MAIL_ROOM).values_list("user_id", flat=True))
         self.channels = list(CHANNEL_WEIGHTS)
         self.channel_weights = list(CHANNEL_WEIGHTS.values())
+
+    def _addresses(self) -> list[tuple[float, float, str]]:
+        rng = self.place_rng
+        centre_lat, centre_lon = (float(value) for value in settings.GUICHET_MAP_CENTER[:2])
+        metres_per_degree = 111_195.0
+        addresses = []
+        for _ in range(ADDRESS_COUNT):
+            distance, bearing = CITY_RADIUS_M * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+            latitude = centre_lat + distance * math.cos(bearing) / metres_per_degree
+            longitude = centre_lon + distance * math.sin(bearing) / (
+                metres_per_degree * math.cos(math.radians(centre_lat))
+            )
+            addresses.append((latitude, longitude, f"{rng.randrange(1, 120)} {rng.choice(STREETS)}"))
+        return addresses
+
+    def place(self) -> dict[str, Any]:
+        """A located ticket's columns: an address of the commune, a few metres off (several people, one spot)."""
+        rng = self.place_rng
+        latitude, longitude, label = self.addresses[int(len(self.addresses) * rng.random() ** 2)]
+        return {
+            "latitude": round(latitude + rng.uniform(-15, 15) / 111_195.0, 7),
+            "longitude": round(longitude + rng.uniform(-15, 15) / 78_000.0, 7),
+            "address_label": label,
+            "address_in_base": True,
+        }
 
     def citizen(self, citizen_id: int) -> dict[str, Any]:
         rng = self.rng
@@ -312,6 +357,7 @@ class Generator:
                 "due_date": due_date,
                 "entered_by_id": entered_by,
                 "version": 1 + len(bodies) + (status != Status.RECEIVED),
+                **(self.place() if info.located else UNLOCATED),
             }
         )
         actor_kind = AuthorKind.AGENT if entered_by else AuthorKind.CITIZEN
