@@ -14,6 +14,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from guichet.organisation.models import Commune, Role
 from tests import factories
+from tests.s3 import any_storage, s3_server, s3_storage  # noqa: F401 (fixtures: files on disk and on S3)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
