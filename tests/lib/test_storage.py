@@ -48,9 +48,12 @@ def test_credentials_from_their_own_variables_win_and_aws_is_virtual_hosted():
     )
     assert (backend["OPTIONS"]["access_key"], backend["OPTIONS"]["secret_key"]) == ("AKIA", "from-a-file")
     assert backend["OPTIONS"]["addressing_style"] == "virtual"
-    assert storage_from_url("s3://h:81/b?secure=0", media_root=ROOT, access_key="a", secret_key="s")[0]["OPTIONS"][
-        "endpoint_url"
-    ] == "http://h:81"
+    assert (
+        storage_from_url("s3://h:81/b?secure=0", media_root=ROOT, access_key="a", secret_key="s")[0]["OPTIONS"][
+            "endpoint_url"
+        ]
+        == "http://h:81"
+    )
 
 
 @pytest.mark.parametrize(
