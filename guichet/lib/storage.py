@@ -101,6 +101,8 @@ def is_local_disk(storages: dict[str, Any]) -> bool:
 @contextmanager
 def local_copy(stored: "FieldFile", *, suffix: str = "") -> Iterator[str]:
     """The path of a temporary copy of a stored file, deleted on leaving, for tools that only read paths."""
+    if not stored.name:
+        raise ValueError("no file to copy")
     with (
         stored.storage.open(stored.name, "rb") as source,
         tempfile.NamedTemporaryFile(prefix="guichet-", suffix=suffix) as target,
