@@ -56,9 +56,13 @@ def _fresh_commune_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_files(settings, tmp_path) -> None:
+def _isolated_files(request, settings, tmp_path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     settings.MEDIA_ROOT = tmp_path / "media"
+    # `make test` runs the file tests marked with `any_storage` on both; GUICHET_TEST_STORAGE=s3 runs every test's
+    # files in a bucket of the local S3 server (tests that read MEDIA_ROOT themselves then fail: they are disk-only).
+    if os.environ.get("GUICHET_TEST_STORAGE") == "s3" and "any_storage" not in request.fixturenames:
+        request.getfixturevalue("s3_storage")
     settings.SMS_FILE_PATH = tmp_path / "sms"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     settings.CACHES = {
