@@ -15,7 +15,7 @@ import pytest
 from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
 
-from guichet.lib.storage import storage_from_url
+from guichet.lib.storage import storage_from_url, stored_files
 
 ACCESS_KEY, SECRET_KEY, REGION = "guichet-test", "guichet-test-secret", "eu-west-3"
 
@@ -72,12 +72,4 @@ def any_storage(request) -> str | S3Bucket:
 
 def stored_names(directory: str = "") -> set[str]:
     """Every file of the default storage under ``directory``, through the storage API (disk or S3)."""
-    try:
-        subdirs, files = default_storage.listdir(directory)
-    except FileNotFoundError:
-        return set()
-    prefix = f"{directory}/" if directory else ""
-    names = {prefix + name for name in files}
-    for sub in subdirs:
-        names |= stored_names(prefix + sub)
-    return names
+    return set(stored_files(default_storage, directory))

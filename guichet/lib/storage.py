@@ -10,8 +10,8 @@ Files are served by the application after its permission checks, never by a publ
 - ``file:///var/lib/guichet/media``: that folder;
 - ``s3://ACCESS:SECRET@host:port/bucket?region=fr-par&secure=0&location=guichet&addressing=path``: the bucket
   (keep it private), reached at ``https://host:port`` (``secure=0``: plain http, for a store on the same
-  private network); ``GUICHET_S3_ACCESS_KEY`` and ``GUICHET_S3_SECRET_KEY`` (or ``…_FILE``) replace the
-  credentials of the URL, so that the secret need not be written in it.
+  private network); without credentials in it, ``GUICHET_S3_ACCESS_KEY`` and ``GUICHET_S3_SECRET_KEY`` (or
+  ``…_FILE``) give them, so that the secret need not be written in the URL.
 """
 
 import shutil
@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:  # settings.py reads this module: no model machinery at import
+    from django.core.files.storage import Storage
     from django.db.models.fields.files import FieldFile
 
 FILE_SYSTEM_BACKEND = "django.core.files.storage.FileSystemStorage"
@@ -33,6 +34,7 @@ S3_BACKEND = "storages.backends.s3.S3Storage"
 SIGNED_URL_SECONDS = 60
 _S3_QUERY = {"region", "secure", "location", "addressing"}
 COPY_CHUNK = 1024 * 1024
+READ_MEMORY_BYTES = 2 * 1024 * 1024
 
 
 def storage_from_url(
@@ -69,8 +71,8 @@ def _s3_options(parts, access_key: str, secret_key: str) -> dict[str, Any]:
     addressing = query.get("addressing") or ("virtual" if host.endswith(".amazonaws.com") else "path")
     if addressing not in {"path", "virtual"}:
         raise ImproperlyConfigured("STORAGE_URL: addressing must be path or virtual")
-    access_key = access_key or unquote(parts.username or "")
-    secret_key = secret_key or unquote(parts.password or "")
+    access_key = unquote(parts.username or "") or access_key  # the address's own credentials first
+    secret_key = unquote(parts.password or "") or secret_key
     if not access_key or not secret_key:
         raise ImproperlyConfigured(
             "STORAGE_URL: s3:// needs credentials, in the address or in GUICHET_S3_ACCESS_KEY and GUICHET_S3_SECRET_KEY"
@@ -91,11 +93,27 @@ def _s3_options(parts, access_key: str, secret_key: str) -> dict[str, Any]:
         "default_acl": None,
         "querystring_auth": True,
         "querystring_expire": SIGNED_URL_SECONDS,
+        # A file opened for reading is downloaded into a temporary file: in memory up to this size only (the
+        # library's default keeps it all in memory, a 50 MB scan per download).
+        "max_memory_size": READ_MEMORY_BYTES,
     }
 
 
 def is_local_disk(storages: dict[str, Any]) -> bool:
     return storages["default"]["BACKEND"] == FILE_SYSTEM_BACKEND
+
+
+def stored_files(storage: "Storage", directory: str = "") -> Iterator[str]:
+    """Every file's name under ``directory``, through the storage's listing (folders on a disk, prefixes in a bucket)."""
+    try:
+        subdirs, files = storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    prefix = f"{directory}/" if directory else ""
+    for name in files:
+        yield prefix + name
+    for sub in subdirs:
+        yield from stored_files(storage, prefix + sub)
 
 
 @contextmanager

@@ -1,7 +1,6 @@
 """Copying every stored file from one storage to another: moving from the local disk to an object store, backing
 up a bucket to a folder, restoring it. Names are kept, so the rows still find their files."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from django.core.files.storage.filesystem import FileSystemStorage
 from django.utils.module_loading import import_string
 
 from guichet.lib.env import env_secret
-from guichet.lib.storage import storage_from_url
+from guichet.lib.storage import storage_from_url, stored_files
 
 
 @dataclass
@@ -33,19 +32,6 @@ def storage_at(url: str) -> Storage:
     if "OPTIONS" not in backend:
         return FileSystemStorage(location=root)
     return import_string(backend["BACKEND"])(**backend["OPTIONS"])
-
-
-def stored_files(storage: Storage, directory: str = "") -> Iterator[str]:
-    """Every file's name, through the storage's listing (folders on a disk, prefixes in a bucket)."""
-    try:
-        subdirs, files = storage.listdir(directory)
-    except FileNotFoundError:
-        return
-    prefix = f"{directory}/" if directory else ""
-    for name in files:
-        yield prefix + name
-    for sub in subdirs:
-        yield from stored_files(storage, prefix + sub)
 
 
 def storage_copy(*, source: Storage, target: Storage) -> CopyReport:

@@ -37,9 +37,10 @@ def test_an_s3_url_gives_a_private_bucket_with_short_signed_addresses():
     assert options["default_acl"] is None and options["querystring_auth"] is True
     assert options["querystring_expire"] == SIGNED_URL_SECONDS == 60
     assert options["file_overwrite"] is False
+    assert options["max_memory_size"] == 2 * 1024 * 1024  # a big scan read from the bucket spills to disk
 
 
-def test_credentials_from_their_own_variables_win_and_aws_is_virtual_hosted():
+def test_credentials_from_their_own_variables_and_aws_is_virtual_hosted():
     backend, _root = storage_from_url(
         "s3://s3.eu-west-3.amazonaws.com/guichet?secure=1",
         media_root=ROOT,
@@ -48,6 +49,8 @@ def test_credentials_from_their_own_variables_win_and_aws_is_virtual_hosted():
     )
     assert (backend["OPTIONS"]["access_key"], backend["OPTIONS"]["secret_key"]) == ("AKIA", "from-a-file")
     assert backend["OPTIONS"]["addressing_style"] == "virtual"
+    in_the_url = storage_from_url("s3://U:P@h/b", media_root=ROOT, access_key="AKIA", secret_key="autre")
+    assert (in_the_url[0]["OPTIONS"]["access_key"], in_the_url[0]["OPTIONS"]["secret_key"]) == ("U", "P")
     assert (
         storage_from_url("s3://h:81/b?secure=0", media_root=ROOT, access_key="a", secret_key="s")[0]["OPTIONS"][
             "endpoint_url"

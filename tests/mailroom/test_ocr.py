@@ -139,7 +139,8 @@ def test_a_letter_fed_sideways_upside_down_or_askew_is_read_and_stored_upright(t
 
         with Image.open(page.image) as image:
             assert abs(_skew(image)) < 0.5  # its lines are level
-    assert "Lefèvre" in extract_text(item.searchable_pdf.path)
+    with item.searchable_pdf.open("rb") as searchable:
+        assert "Lefèvre" in extract_text(io.BytesIO(searchable.read()))
 
 
 def test_a_page_without_text_is_kept_as_it_is(tmp_path):

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management import CommandError, call_command
 
-from guichet.operations.files import stored_files
+from guichet.lib.storage import stored_files
 
 FILES = {
     "attachments/2026/11/a1b2": b"photo",
