@@ -13,7 +13,6 @@ from pathlib import Path
 import boto3
 import pytest
 from django.core.files.storage import default_storage
-from moto.server import ThreadedMotoServer
 
 from guichet.lib.storage import storage_from_url, stored_files
 
@@ -42,6 +41,8 @@ class S3Bucket:
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer  # Flask and moto's models load only for the runs that use it
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
