@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.env import env_bool, env_int, env_list, env_secret, env_str, persistent_secret_key
 from guichet.lib.production import production_problems
+from guichet.lib.storage import storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("GUICHET_VAR_DIR", str(BASE_DIR / "var")))
@@ -278,10 +279,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files (attachments, scans, letters, exports…): the local disk, or an S3-compatible object store shared by every
+# node with STORAGE_URL=s3://… (guichet/lib/storage.py, docs/INSTALL.md). Served only through the app's checks.
+_DEFAULT_STORAGE, MEDIA_ROOT = storage_from_url(
+    env_str("STORAGE_URL"),
+    media_root=Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media"))),
+    access_key=env_secret("GUICHET_S3_ACCESS_KEY"),
+    secret_key=env_secret("GUICHET_S3_SECRET_KEY"),
+)
 MEDIA_URL = "/media-non-public/"  # never served directly: attachments go through permission checks
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG

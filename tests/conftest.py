@@ -14,6 +14,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from guichet.organisation.models import Commune, Role
 from tests import factories
+from tests.s3 import any_storage, s3_server, s3_storage  # noqa: F401 (fixtures: files on disk and on S3)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -55,9 +56,13 @@ def _fresh_commune_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_files(settings, tmp_path) -> None:
+def _isolated_files(request, settings, tmp_path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     settings.MEDIA_ROOT = tmp_path / "media"
+    # `make test` runs the file tests marked with `any_storage` on both; GUICHET_TEST_STORAGE=s3 runs every test's
+    # files in a bucket of the local S3 server (tests that read MEDIA_ROOT themselves then fail: they are disk-only).
+    if os.environ.get("GUICHET_TEST_STORAGE") == "s3" and "any_storage" not in request.fixturenames:
+        request.getfixturevalue("s3_storage")
     settings.SMS_FILE_PATH = tmp_path / "sms"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     settings.CACHES = {

@@ -24,6 +24,7 @@ from django_tasks import task
 from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
 from guichet.lib.pdf import weasyprint as weasyprint_module
+from guichet.lib.storage import local_copy
 from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import Letter, LetterStatus
 from guichet.organisation.models import Commune
@@ -181,9 +182,10 @@ def letters_batch_pdf(letters: Iterable[Letter]) -> bytes:
     try:
         for letter in letters:
             letter_render(letter)
-            source = pypdfium2.PdfDocument(letter.pdf.path)
-            output.import_pages(source)
-            source.close()
+            with local_copy(letter.pdf, suffix=".pdf") as path:  # pypdfium2 reads a file, not the storage
+                source = pypdfium2.PdfDocument(path)
+                output.import_pages(source)
+                source.close()
         buffer = io.BytesIO()
         output.save(buffer)
         return buffer.getvalue()

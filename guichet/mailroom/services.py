@@ -16,6 +16,7 @@ from django_tasks import task
 from PIL import Image
 
 from guichet.accounts.models import User
+from guichet.lib.storage import local_copy
 from guichet.lib.text import fold
 from guichet.lib.uploads import check_scan
 from guichet.mailroom.models import MailItem, MailPage, MailSource, MailStatus, OcrStatus
@@ -76,7 +77,8 @@ def mail_item_read(*, item_id: int) -> str:
     if item is None:
         return "gone"
     try:
-        reading = read_scan(item.file.path, item.content_type)
+        with local_copy(item.file) as path:  # Tesseract and pypdfium2 read a file: a temporary copy of the stored one
+            reading = read_scan(path, item.content_type)
     except Exception as error:  # noqa: BLE001 (any failure is shown on the item; the scan itself is kept)
         logger.exception("Reading mail item %s failed", item_id)
         message = _("Lecture impossible : %(error)s") % {"error": str(error) or type(error).__name__}
@@ -187,23 +189,22 @@ def mail_item_split(*, item: MailItem, ranges: list[tuple[int, int]], agent: Use
 def _pages_as_pdf(item: MailItem, start: int, end: int) -> bytes:
     """Pages start..end (1-based) of the scan as a PDF: copied from a PDF, converted from an image."""
     buffer = io.BytesIO()
-    pdf_path = item.searchable_pdf.path if item.searchable_pdf else None
-    if pdf_path is None and item.content_type == "application/pdf":
-        pdf_path = item.file.path
-    if pdf_path is not None:
-        original = pypdfium2.PdfDocument(pdf_path)
-        output = pypdfium2.PdfDocument.new()
-        try:
-            output.import_pages(original, list(range(start - 1, end)))
-            output.save(buffer)
-        finally:
-            output.close()
-            original.close()
-        return buffer.getvalue()
-    with Image.open(item.file.path) as image:
-        frames = []
-        for index in range(start - 1, end):
-            image.seek(index)
-            frames.append(image.convert("RGB") if image.mode not in {"1", "L", "RGB"} else image.copy())
-        frames[0].save(buffer, format="PDF", save_all=True, append_images=frames[1:], resolution=300.0)
+    stored = item.searchable_pdf or item.file
+    with local_copy(stored) as path:
+        if item.searchable_pdf or item.content_type == "application/pdf":
+            original = pypdfium2.PdfDocument(path)
+            output = pypdfium2.PdfDocument.new()
+            try:
+                output.import_pages(original, list(range(start - 1, end)))
+                output.save(buffer)
+            finally:
+                output.close()
+                original.close()
+            return buffer.getvalue()
+        with Image.open(path) as image:
+            frames = []
+            for index in range(start - 1, end):
+                image.seek(index)
+                frames.append(image.convert("RGB") if image.mode not in {"1", "L", "RGB"} else image.copy())
+            frames[0].save(buffer, format="PDF", save_all=True, append_images=frames[1:], resolution=300.0)
     return buffer.getvalue()

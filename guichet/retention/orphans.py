@@ -8,6 +8,8 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
+from guichet.lib.storage import stored_files
+
 # Where the apps store personal files (tickets, mail room, email intake, letters).
 PREFIXES = ("attachments", "mail", "courriels", "letters")
 GRACE = datetime.timedelta(days=1)
@@ -23,24 +25,13 @@ def referenced_files() -> set[str]:
     return names
 
 
-def _walk(directory: str):
-    try:
-        subdirs, files = default_storage.listdir(directory)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{directory}/{name}"
-    for sub in subdirs:
-        yield from _walk(f"{directory}/{sub}")
-
-
 def orphan_files_delete() -> int:
     """On the real clock, whatever moment the job runs for: a file being uploaded now is never taken."""
     now = timezone.now()
     referenced = referenced_files()
     deleted = 0
     for prefix in PREFIXES:
-        for name in _walk(prefix):
+        for name in stored_files(default_storage, prefix):
             if name in referenced or default_storage.get_modified_time(name) > now - GRACE:
                 continue
             default_storage.delete(name)

@@ -24,7 +24,7 @@ def large(settings, request_type, citizen):
     return [factories.make_ticket(request_type=request_type, citizen=citizen) for _ in range(3)]
 
 
-def test_the_worker_builds_the_file_that_only_its_owner_downloads(client, agent, large, run_worker):
+def test_the_worker_builds_the_file_that_only_its_owner_downloads(any_storage, client, agent, large, run_worker):
     client.force_login(agent)
     response = export(client, "vue=mon-service", point_virgule="on", usagers="on")
     record = Export.objects.get()
@@ -51,7 +51,7 @@ def test_the_worker_builds_the_file_that_only_its_owner_downloads(client, agent,
     assert {row[0] for row in rows[1:]} == {ticket.reference_display for ticket in large}
 
 
-def test_another_agent_can_neither_follow_nor_download_it(client, agent, large, run_worker):
+def test_another_agent_can_neither_follow_nor_download_it(any_storage, client, agent, large, run_worker):
     client.force_login(agent)
     export(client, format="xlsx")
     run_worker()
@@ -66,7 +66,7 @@ def test_another_agent_can_neither_follow_nor_download_it(client, agent, large, 
     assert sheet.max_row == 4
 
 
-def test_the_file_is_deleted_after_its_lifetime_and_the_audit_row_stays(client, agent, large, run_worker):
+def test_the_file_is_deleted_after_its_lifetime_and_the_audit_row_stays(any_storage, client, agent, large, run_worker):
     client.force_login(agent)
     export(client, format="ods")
     run_worker()

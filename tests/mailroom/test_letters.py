@@ -117,7 +117,9 @@ def test_long_reply_flows_onto_a_second_page(postal_ticket, agent):
     assert "Paragraphe 79" in extract_text(io.BytesIO(pdf))
 
 
-def test_mail_room_prints_a_batch_then_marks_it_sent(client, postal_ticket, agent, mail_agent, request_type):
+def test_mail_room_prints_a_batch_then_marks_it_sent(
+    any_storage, client, postal_ticket, agent, mail_agent, request_type
+):
     other = factories.make_ticket(
         request_type=request_type, citizen=factories.CitizenFactory(email="", phone="", street="2 rue Basse",
                                                                     postcode="45000", city="Orléans"),
@@ -164,7 +166,7 @@ def test_letter_list_query_count(client, mail_agent, agent, request_type, django
     assert page.text.count('name="letters"') == 5
 
 
-def test_letters_are_refused_to_service_agents(client, agent, postal_ticket):
+def test_letters_are_refused_to_service_agents(any_storage, client, agent, postal_ticket):
     reply(postal_ticket, agent)
     client.force_login(agent)
     letter = Letter.objects.get()
@@ -173,11 +175,12 @@ def test_letters_are_refused_to_service_agents(client, agent, postal_ticket):
     assert Letter.objects.get().status == LetterStatus.TO_PRINT
 
 
-def test_single_letter_pdf_for_the_mail_room(client, mail_agent, postal_ticket, agent):
+def test_single_letter_pdf_for_the_mail_room(any_storage, client, mail_agent, postal_ticket, agent):
     reply(postal_ticket, agent)
     client.force_login(mail_agent)
     response = client.get(reverse("backoffice:letter_pdf", args=[Letter.objects.get().public_id]))
-    assert response.status_code == 200 and response.content[:5] == b"%PDF-"
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:5] == b"%PDF-"
+    assert response["Content-Disposition"].startswith("inline;") and response["Cache-Control"] == "private, no-store"
 
 
 def test_long_address_line_wraps_inside_the_window(request_type, agent):

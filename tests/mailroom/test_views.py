@@ -269,12 +269,16 @@ def test_reread_after_installing_tesseract(client, mail_agent, read_item, settin
     assert item.ocr_status == "done" and "Lefèvre" in item.ocr_text
 
 
-def test_scan_file_is_served_sandboxed(client, mail_agent, read_item):
+def test_scan_file_is_served_sandboxed(any_storage, client, mail_agent, read_item):
     item = read_item()
     client.force_login(mail_agent)
     response = client.get(reverse("backoffice:mail_file", args=[item.public_id]))
     assert response["Content-Type"] == "application/pdf"
     assert "sandbox" in response["Content-Security-Policy"]
+    with item.searchable_pdf.open("rb") as stored:
+        assert b"".join(response.streaming_content) == stored.read()
+    page = client.get(reverse("backoffice:mail_page", args=[item.public_id, 1]))
+    assert b"".join(page.streaming_content).startswith(b"\x89PNG") and page["Cache-Control"] == "private, no-store"
 
 
 def test_reading_failure_is_shown_and_the_scan_kept(client, mail_agent, read_item, settings):
@@ -298,7 +302,7 @@ def test_back_office_search_finds_a_mail_ticket_by_the_letter_text(client, mail_
     assert ticket.reference_display not in client.get(reverse("backoffice:inbox"), {"view": "all", "q": "piscine"}).text
 
 
-def test_split_a_tiff_read_without_tesseract(client, mail_agent, read_item, settings, tmp_path):
+def test_split_a_tiff_read_without_tesseract(any_storage, client, mail_agent, read_item, settings, tmp_path):
     settings.GUICHET_TESSERACT_CMD = str(tmp_path / "absent")
     item = read_item(name="lot.tif", pages=[letter_image(["Un"]), letter_image(["Deux"])])
     assert not item.searchable_pdf

@@ -11,6 +11,7 @@ from django.utils import timezone
 from guichet.notifications.heartbeat import worker_heartbeat_start, worker_heartbeat_stop
 from guichet.notifications.models import WorkerHeartbeat
 from tests.conftest import free_port
+from tests.s3 import stored_names
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "/sante/"
@@ -27,7 +28,7 @@ def failing(response):
 
 
 def test_all_parts_working_answer_200_without_cache_nor_personal_data(
-    client, live_worker, settings, django_assert_max_num_queries
+    any_storage, client, live_worker, settings, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(3):
         response = client.get(URL)
@@ -41,7 +42,7 @@ def test_all_parts_working_answer_200_without_cache_nor_personal_data(
     assert body["checks"]["workers"]["running"] == 1
     assert body["checks"]["workers"]["last_heartbeat_age_seconds"] < 5
     assert "worker-sante" not in response.content.decode()  # no worker ids, hosts or paths
-    assert list(Path(settings.MEDIA_ROOT).glob("sante/*")) == []  # the probe's file is gone
+    assert stored_names() == set()  # the probe's file is gone, from the disk or the bucket
 
 
 def test_anyone_may_ask_but_only_to_read(client, live_worker):
@@ -67,6 +68,14 @@ def test_a_storage_that_cannot_be_written_gives_503_naming_the_storage(client, l
     response = client.get(URL)
     assert response.status_code == 503
     assert failing(response) == ["storage"]
+
+
+def test_an_object_store_without_its_bucket_gives_503_naming_the_storage(client, live_worker, s3_storage, caplog):
+    s3_storage.client().delete_bucket(Bucket=s3_storage.name)
+    response = client.get(URL)
+    assert response.status_code == 503
+    assert failing(response) == ["storage"]
+    assert s3_storage.name not in response.content.decode()  # the reason is in the log only
 
 
 def test_a_stale_heartbeat_gives_503_naming_the_workers(client, live_worker, settings):

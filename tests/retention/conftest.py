@@ -115,9 +115,11 @@ def seeded(commune, request_type, agent, supervisor, settings, tmp_path):
     _close(mail, agent, "Monsieur Marchetti, voici notre réponse.")
     for letter in Letter.objects.all():
         letter_render(letter)
+        with letter.pdf.open("rb") as stored:
+            pdf = stored.read()
         services.ticket_sent_by_post(
             ticket=letter.ticket, agent=agent, letter=check_upload(SimpleUploadedFile(
-                "lettre.pdf", open(letter.pdf.path, "rb").read(), content_type="application/pdf")),
+                "lettre.pdf", pdf, content_type="application/pdf")),
             message=letter.message, recipient=letter.recipient_name,
         )  # fmt: skip
 

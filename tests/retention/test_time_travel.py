@@ -3,10 +3,8 @@ database (every column of every table, read back by introspection), media storag
 statistics stay byte-identical, held tickets stay as they were and a dry run changes nothing."""
 
 import datetime
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from guichet.statistics.metrics import ticket_backlog, ticket_stats
 from guichet.tickets.models import Event, EventKind, Ticket
 from tests.api.rest.conftest import client_with_key, key_for
 from tests.retention.conftest import NEEDLES
+from tests.s3 import S3Bucket, stored_names
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +43,7 @@ def found_in_database(dump: dict[str, list[tuple]], skip_ticket_ids=()) -> list[
 
 
 def media_files() -> set[str]:
-    root = Path(settings.MEDIA_ROOT)
-    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+    return stored_names()  # through the storage API: the disk or the S3 bucket
 
 
 def statistics_output(supervisor, api_client) -> tuple[str, bytes]:
@@ -59,7 +57,7 @@ def statistics_output(supervisor, api_client) -> tuple[str, bytes]:
 
 
 def test_past_the_policy_nothing_personal_is_left_and_statistics_are_identical(
-    seeded, supervisor, later, django_capture_on_commit_callbacks
+    any_storage, seeded, supervisor, later, django_capture_on_commit_callbacks
 ):
     held_files = {a.file.name for a in seeded.held.attachments.all()}
     held_before = Ticket.objects.filter(pk=seeded.held.pk).values().get()
@@ -80,6 +78,8 @@ def test_past_the_policy_nothing_personal_is_left_and_statistics_are_identical(
     leftovers = found_in_database(database_dump())
     assert leftovers == []
     assert media_files() == held_files  # only the held ticket's files remain
+    if isinstance(any_storage, S3Bucket):
+        assert any_storage.keys() == held_files
     assert not Citizen.objects.exclude(last_name="Lagaffe").exists()  # no ticket left, no account: deleted
     assert statistics_output(supervisor, api) == stats_before
     assert Ticket.objects.filter(pk=seeded.held.pk).values().get() == held_before

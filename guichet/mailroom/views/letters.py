@@ -1,7 +1,7 @@
 """Letters waiting to be printed and posted: list, one batch PDF, mark as posted."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,13 +69,14 @@ def mark_sent(request: SignedInRequest) -> HttpResponse:
 
 @require_GET
 @mail_room_required
-def letter_file(request: SignedInRequest, public_id: str) -> HttpResponse:
+def letter_file(request: SignedInRequest, public_id: str) -> FileResponse:
     letter = Letter.objects.select_related("ticket").filter(public_id=public_id).first()
     if letter is None:
         raise Http404
     letter = letter_render(letter)
     access_ticket(request, letter.ticket, action=AccessAction.DOWNLOAD, detail="courrier postal")
-    response = HttpResponse(letter.pdf.read(), content_type="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="courrier-{letter.ticket.reference}.pdf"'
+    response = FileResponse(
+        letter.pdf.open("rb"), content_type="application/pdf", filename=f"courrier-{letter.ticket.reference}.pdf"
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
