@@ -421,7 +421,7 @@ GUICHET_GEOCODE_RATE = env_str("GUICHET_GEOCODE_RATE", "60/m")
 GUICHET_MAP_TILES_URL = env_str("GUICHET_MAP_TILES_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png")
 GUICHET_MAP_ATTRIBUTION = env_str(
     "GUICHET_MAP_ATTRIBUTION",
-    "&copy; les contributeurs d’<a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>",
+    '&copy; les contributeurs d’<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 )
 # Where the demo and an empty map start (the commune's centre).
 GUICHET_MAP_CENTER = env_list("GUICHET_MAP_CENTER", ["45.1885", "5.7245"])

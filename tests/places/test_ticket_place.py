@@ -1,0 +1,52 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from guichet.places.place import Place, parse_position
+from guichet.tickets.lifecycle import Channel
+from guichet.tickets.services import ticket_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_ticket_keeps_its_place(request_type, citizen):
+    place = Place(
+        label="3 Place du Marché 38560 Saint-Aubin-des-Prés",
+        latitude=45.1888,
+        longitude=5.7241,
+        citycode="38998",
+        in_base=True,
+    )
+    ticket = ticket_create(request_type=request_type, citizen=citizen, channel=Channel.WEB, answers=[], place=place)
+    ticket.refresh_from_db()
+    assert (ticket.latitude, ticket.longitude) == (45.1888, 5.7241)
+    assert ticket.address_label == place.label and ticket.address_citycode == "38998" and ticket.address_in_base
+
+
+def test_a_free_address_is_flagged_and_no_place_leaves_the_columns_empty(request_type, citizen):
+    free = ticket_create(
+        request_type=request_type,
+        citizen=citizen,
+        channel=Channel.WEB,
+        answers=[],
+        place=Place(label="Au fond du parking du stade", in_base=False),
+    )
+    assert free.address_in_base is False and free.latitude is None
+    none = ticket_create(request_type=request_type, citizen=citizen, channel=Channel.WEB, answers=[])
+    assert none.address_label == "" and none.address_in_base is None and none.latitude is None
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [("", "", None), (None, None, None), ("45.1", "5.7", (45.1, 5.7)), ("45,1", " 5,7 ", (45.1, 5.7))],
+)
+def test_parse_position(lat, lon, expected):
+    assert parse_position(lat, lon) == expected
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"), [("45", ""), ("", "5"), ("nord", "5"), ("91", "5"), ("45", "181"), ("nan", "1")]
+)
+def test_parse_position_refuses_with_a_french_message(lat, lon):
+    with pytest.raises(ValidationError) as error:
+        parse_position(lat, lon)
+    assert "position" in str(error.value) or "latitude" in str(error.value)
