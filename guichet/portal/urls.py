@@ -1,12 +1,15 @@
 from django.urls import path
 
-from guichet.portal.views import catalogue, results, survey, tracking
+from guichet.portal.views import catalogue, places, results, survey, tracking
 
 app_name = "portal"
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("demarches/<slug:slug>/", catalogue.request_form, name="request_form"),
     path("resultats/", results.results, name="results"),
+    path("adresses/", places.suggestions, name="address_suggestions"),
+    path("adresses/point/", places.reverse, name="address_reverse"),
+    path("adresses/photo/", places.photo, name="photo_position"),
     path("avis/", survey.survey_code, name="survey_code"),
     path("avis/<str:token>/", survey.survey, name="survey"),
     path("avis/<str:token>/refuser/", survey.survey_refuse_view, name="survey_refuse"),

@@ -50,3 +50,14 @@ def test_parse_position_refuses_with_a_french_message(lat, lon):
     with pytest.raises(ValidationError) as error:
         parse_position(lat, lon)
     assert "position" in str(error.value) or "latitude" in str(error.value)
+
+
+def test_the_policy_allows_the_tile_server_images_only(settings, client):
+    from guichet.lib.middleware import policy
+
+    assert "img-src 'self' data: https://*.tile.openstreetmap.fr;" in policy()
+    settings.GUICHET_MAP_TILES_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert "img-src 'self' data: https://tiles.example.org;" in policy()
+    assert "script-src 'self';" in policy()
+    settings.GUICHET_MAP_TILES_URL = "/tuiles/{z}/{x}/{y}.png"
+    assert "img-src 'self' data:;" in policy()
