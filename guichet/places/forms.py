@@ -43,7 +43,7 @@ class LocationForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         try:
             position = parse_position(data.get("location_lat"), data.get("location_lon"))
         except ValidationError as error:
