@@ -5,7 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from guichet.catalogue.models import LocationMode
+from guichet.places.place import Place
 from guichet.tickets.models import Ticket
+from tests import factories
 from tests.places.test_photos import photo
 from tests.portal.test_submission import form_data
 
@@ -141,3 +143,38 @@ def test_the_helpers_are_rate_limited(client, settings, ban_api):
         assert client.get(reverse("portal:address_suggestions"), {"q": "rue du moulin"}).status_code == 200
     response = client.get(reverse("portal:address_suggestions"), {"q": "rue du moulin"})
     assert response.status_code == 429 and "Trop de recherches" in response.json()["error"]
+
+
+# The ticket pages ----------------------------------------------------------------------------------
+
+
+def test_the_citizen_sees_the_place_a_stranger_does_not(client, located_type):
+    client.post(
+        url(located_type),
+        form_data(location_address="Derrière la salle des fêtes", location_lat="45.1885", location_lon="5.7245"),
+    )
+    ticket = Ticket.objects.get()
+    page = client.get(reverse("portal:ticket", args=[ticket.reference])).text
+    assert "Derrière la salle des fêtes" in page
+    assert "latitude 45,188500, longitude 5,724500" in page and "data-static-map" in page
+    assert "hors BAN" not in page  # the flag is for agents
+    stranger = client.__class__().get(reverse("portal:ticket", args=[ticket.reference])).text
+    assert "Derrière la salle des fêtes" not in stranger and "45,1885" not in stranger
+
+
+def test_the_agent_sees_the_place_and_the_out_of_base_flag(client, located_type, agent, citizen):
+    ticket = factories.make_ticket(
+        request_type=located_type,
+        citizen=citizen,
+        place=Place(label="Au bout du chemin", latitude=45.19, longitude=5.72, in_base=False),
+    )
+    client.force_login(agent)
+    page = client.get(reverse("backoffice:ticket", args=[ticket.reference])).text
+    assert "Au bout du chemin" in page and "hors BAN" in page and 'data-lat="45.190000"' in page
+    found = factories.make_ticket(
+        request_type=located_type,
+        citizen=citizen,
+        place=Place(label="1 Rue de l'Église 38560 Saint-Aubin-des-Prés", in_base=True, citycode="38998"),
+    )
+    page = client.get(reverse("backoffice:ticket", args=[found.reference])).text
+    assert "1 Rue de l&#x27;Église" in page and "hors BAN" not in page and "data-static-map" not in page
