@@ -423,8 +423,8 @@ GUICHET_MAP_ATTRIBUTION = env_str(
     "GUICHET_MAP_ATTRIBUTION",
     '&copy; les contributeurs d’<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 )
-# Where the demo and an empty map start (the commune's centre).
-GUICHET_MAP_CENTER = env_list("GUICHET_MAP_CENTER", ["45.1885", "5.7245"])
+# Where an empty map starts: the commune's centre, "latitude,longitude" (the default: the demo commune's).
+GUICHET_MAP_CENTER = env_list("GUICHET_MAP_CENTER", ["47.7600", "2.3800"])
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 # Personal links stop working after this many days without use; each use starts the count again.
 GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)

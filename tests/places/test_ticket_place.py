@@ -1,8 +1,15 @@
+from io import StringIO
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
+from guichet.catalogue.models import RequestType
+from guichet.demo import demo_data
+from guichet.lib.middleware import policy
 from guichet.places.place import Place, parse_position
 from guichet.tickets.lifecycle import Channel
+from guichet.tickets.models import Ticket
 from guichet.tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +60,22 @@ def test_parse_position_refuses_with_a_french_message(lat, lon):
 
 
 def test_the_policy_allows_the_tile_server_images_only(settings, client):
-    from guichet.lib.middleware import policy
-
     assert "img-src 'self' data: https://*.tile.openstreetmap.fr;" in policy()
     settings.GUICHET_MAP_TILES_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     assert "img-src 'self' data: https://tiles.example.org;" in policy()
     assert "script-src 'self';" in policy()
     settings.GUICHET_MAP_TILES_URL = "/tuiles/{z}/{x}/{y}.png"
     assert "img-src 'self' data:;" in policy()
+
+
+def test_the_demo_has_located_request_types_and_tickets(monkeypatch):
+    monkeypatch.setattr(demo_data, "HISTORY_TICKETS", 40)
+    call_command("seed_demo", stdout=StringIO())
+    street_light = RequestType.objects.get(slug="eclairage-public")
+    assert street_light.location_mode == "map" and not street_light.fields.filter(code="adresse").exists()
+    assert RequestType.objects.get(slug="nid-de-poule").location_mode == "both"
+    located = Ticket.objects.filter(latitude__isnull=False)
+    assert located.exists()
+    assert set(located.values_list("request_type__location_mode", flat=True)) <= {"map", "both"}
+    assert located.filter(address_in_base=True).exists()
+    assert all(abs(lat - 47.76) < 0.01 for lat in located.values_list("latitude", flat=True))
