@@ -64,7 +64,8 @@
       if (map && latitude !== null) {
         var point = [Number(latitude), Number(longitude)];
         if (!marker) { addMarker(point); } else { marker.setLatLng(point); }
-        map.setView(point, Math.max(map.getZoom(), 17));
+        // A pin the citizen placed stays where they look; a place found otherwise is brought into view.
+        if (from !== "pin") map.setView(point, Math.max(map.getZoom(), 17));
       }
     }
 
