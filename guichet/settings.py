@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "guichet.catalogue",
     "guichet.citizens",
     "guichet.households",
+    "guichet.places",
     "guichet.tickets",
     "guichet.surveys",
     "guichet.notifications",
@@ -419,17 +420,23 @@ GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
 # All the files of one submission or one email together; an email's extra files are set aside for the agents.
 GUICHET_ATTACHMENT_MAX_TOTAL_BYTES = env_int("GUICHET_ATTACHMENT_MAX_TOTAL_MB", 25) * 1024 * 1024
 GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
-GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
-# Nearby open requests asked by the request form (issue 17): one call per move of the pin.
-GUICHET_NEARBY_RATE = env_str("GUICHET_NEARBY_RATE", "60/m")
+# Addresses and positions (issue 17, guichet.places): the BAN geocoding API, limited to the commune's (or its
+# intercommunality's) INSEE codes; when it is unavailable, the offline index loaded by load_ban_addresses.
+GUICHET_BAN_API_URL = env_str("GUICHET_BAN_API_URL", "https://api-adresse.data.gouv.fr")
+GUICHET_BAN_CITYCODES = env_list("GUICHET_BAN_CITYCODES", [])
+GUICHET_BAN_TIMEOUT_SECONDS = env_int("GUICHET_BAN_TIMEOUT_MS", 1500) / 1000
+GUICHET_GEOCODE_RATE = env_str("GUICHET_GEOCODE_RATE", "60/m")
 # The map's tiles (Leaflet): the server's URL template and the attribution its licence asks for.
 GUICHET_MAP_TILES_URL = env_str("GUICHET_MAP_TILES_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png")
 GUICHET_MAP_ATTRIBUTION = env_str(
     "GUICHET_MAP_ATTRIBUTION",
     '&copy; les contributeurs d’<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 )
-# Where the demo and an empty map start (the commune's centre).
-GUICHET_MAP_CENTER = env_list("GUICHET_MAP_CENTER", ["45.1885", "5.7245"])
+# Where an empty map starts: the commune's centre, "latitude,longitude" (the default: the demo commune's).
+GUICHET_MAP_CENTER = env_list("GUICHET_MAP_CENTER", ["47.7600", "2.3800"])
+GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
+# Nearby open requests asked by the request form (issue 17): one call per move of the pin.
+GUICHET_NEARBY_RATE = env_str("GUICHET_NEARBY_RATE", "60/m")
 # Personal links stop working after this many days without use; each use starts the count again.
 GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)
 # Satisfaction surveys: a link or a printed code works this many days after the answer or closing of its ticket.

@@ -14,6 +14,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from guichet.organisation.models import Commune, Role
 from tests import factories
+from tests.places.ban_server import StandInBan
 from tests.s3 import any_storage, s3_server, s3_storage  # noqa: F401 (fixtures: files on disk and on S3)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
@@ -73,6 +74,26 @@ def _isolated_files(request, settings, tmp_path) -> None:
 
 
 # Personas -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_geocoding_network(settings) -> Iterator[None]:
+    # Never the public BAN API from a test: a closed local port fails at once (the offline index answers),
+    # and the ``ban_api`` fixture starts the stand-in. Its answers are cached: each test starts with none.
+    settings.GUICHET_BAN_API_URL = "http://127.0.0.1:9"
+    settings.GUICHET_BAN_CITYCODES = []
+    yield
+
+
+@pytest.fixture
+def ban_api(settings) -> Iterator[StandInBan]:
+    """The local stand-in of the BAN API (tests/places/ban_server.py), on a free port, limited to 38998."""
+    stand_in = StandInBan().start()
+    settings.GUICHET_BAN_API_URL = stand_in.url
+    settings.GUICHET_BAN_CITYCODES = ["38998"]
+    settings.GUICHET_BAN_TIMEOUT_SECONDS = 0.5
+    yield stand_in
+    stand_in.stop()
 
 
 @pytest.fixture

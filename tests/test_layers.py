@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
     {"surveys"},
     {"tickets"},
     {"notifications"},
+    {"places"},
     {"catalogue"},
     {"organisation"},
     {"lib"},

@@ -9,6 +9,9 @@ from guichet.catalogue.models import FieldKind as K
 from guichet.organisation.models import Role
 
 DOMAIN = "villebrune-sur-loire.fr"
+# Where the invented commune lies (its located demo requests are drawn around it) and its invented INSEE code.
+MAP_CENTER = (47.7600, 2.3800)
+CITYCODE = "45999"
 
 
 class FieldSpec(TypedDict):
@@ -31,6 +34,7 @@ class RequestTypeSpec(TypedDict):
     requires_family_member: NotRequired[bool]  # the child is chosen among the household (espace famille)
     legal_regime: NotRequired[str]  # catalogue.LegalRegime: "report" unless the request calls for a decision
     implicit_decision_months: NotRequired[int]
+    location_mode: NotRequired[str]  # catalogue.LocationMode: the location block (address, map) of issue 17
     fields: tuple[FieldSpec, ...]
 
 
@@ -101,8 +105,8 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "deadline_days": 10,
         "description": "Trou, affaissement ou revêtement abîmé sur une rue ou un trottoir de la commune : "
         "indiquez le lieu précis, nos équipes viennent sécuriser puis réparer.",
+        "location_mode": "both",
         "fields": (
-            ADDRESS,
             {"code": "description", "label": "Description du problème", "kind": K.LONG_TEXT},
             {"code": "danger", "label": "Y a-t-il un danger immédiat ?", "kind": K.CHOICE,
              "choices": ("Oui, pour les piétons ou les véhicules", "Non, pas de danger immédiat")},
@@ -117,8 +121,8 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "deadline_days": 5,
         "description": "Un lampadaire éteint, qui clignote ou reste allumé en journée ? "
         "Signalez-le pour que l'électricien de la commune intervienne.",
+        "location_mode": "map",
         "fields": (
-            ADDRESS,
             {"code": "panne", "label": "Nature de la panne", "kind": K.CHOICE,
              "choices": ("Le lampadaire ne s'allume plus", "Il clignote", "Il reste allumé en journée",
                          "Toute la rue est dans le noir")},

@@ -33,6 +33,7 @@ from guichet.citizens.services import citizen_create
 from guichet.demo import demo_data
 from guichet.demo.timetravel import TimeMachine
 from guichet.notifications.models import DeliveryAttempt, DeliveryStatus, Notification
+from guichet.places.place import Place
 from guichet.tickets import services
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import EventKind, Ticket
@@ -340,12 +341,28 @@ def _play(plan: Plan, machine: TimeMachine, cast: _Cast) -> Ticket:
             entered_by=cast.user(entered_by) if entered_by else None,
             received_at=plan.received_at,
             household_member=member,
+            place=_place(plan) if spec.get("location_mode") else None,
         )
     agent = cast.user(plan.agent)
     for step in plan.steps:
         with machine.at(step.at):
             _act(ticket, step, agent, plan.channel)
     return ticket
+
+
+def _place(plan: Plan) -> Place:
+    """A point around the town centre drawn from the plan's number (the history's random draws stay as they
+    were), with the plan's address; one in seven typed freely, as citizens do (« hors BAN » for the agents)."""
+    draw = random.Random(f"demo-place-{plan.number}")
+    latitude, longitude = demo_data.MAP_CENTER
+    free = plan.number % 7 == 0
+    return Place(
+        label=f"Devant le {plan.address}" if free else f"{plan.address} 45270 Villebrune-sur-Loire",
+        latitude=round(latitude + draw.uniform(-0.006, 0.006), 6),
+        longitude=round(longitude + draw.uniform(-0.009, 0.009), 6),
+        citycode="" if free else demo_data.CITYCODE,
+        in_base=not free,
+    )
 
 
 def _answer(field: demo_data.FieldSpec, value: str | dict[str, str]) -> dict[str, object]:

@@ -6,12 +6,13 @@ import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django.contrib.admin
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-# Everything is served by the application itself: no inline script, no third party.
+# Everything is served by the application itself: no inline script, no third party (but the map tiles' server).
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; frame-src 'self'; frame-ancestors 'none'; "
@@ -20,9 +21,23 @@ POLICY = (
 INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
+def map_tiles_source() -> str:
+    """The tile server of the maps (GUICHET_MAP_TILES_URL) as a CSP source: its {s} subdomains as a wildcard."""
+    parts = urlsplit(settings.GUICHET_MAP_TILES_URL)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = re.sub(r"^\{s\}\.", "*.", parts.netloc)
+    if "{" in host or "}" in host:
+        return ""
+    return f"{parts.scheme}://{host}"
+
+
 def policy(*, admin: bool = False) -> str:
     # Signing in with an identity provider posts a form whose redirect leaves for the provider.
     base = POLICY
+    if tiles := map_tiles_source():
+        # The maps' tiles are images from the tile server, the only third party a page may load.
+        base = base.replace("img-src 'self' data:;", f"img-src 'self' data: {tiles};")
     if admin:
         # Django's admin has no inline script, but its change list may print one fixed <style> block:
         # allowed by its hash, never by 'unsafe-inline'.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guichet.portal.views import catalogue, identity, nearby, results, survey, tracking
+from guichet.portal.views import catalogue, identity, nearby, places, results, survey, tracking
 
 app_name = "portal"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("resultats/", results.results, name="results"),
     path("identite/theme-<slug:version>.css", identity.theme, name="theme"),
     path("identite/logo-<slug:version>", identity.logo, name="logo"),
+    path("adresses/", places.suggestions, name="address_suggestions"),
+    path("adresses/point/", places.reverse, name="address_reverse"),
+    path("adresses/photo/", places.photo, name="photo_position"),
     path("avis/", survey.survey_code, name="survey_code"),
     path("avis/<str:token>/", survey.survey, name="survey"),
     path("avis/<str:token>/refuser/", survey.survey_refuse_view, name="survey_refuse"),

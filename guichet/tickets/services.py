@@ -5,6 +5,7 @@ timeline event and queues the notifications, which commit (or roll back) togethe
 """
 
 import datetime
+import hashlib
 import re
 import uuid
 from collections import defaultdict
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
@@ -40,6 +42,8 @@ from guichet.notifications.services import (
 from guichet.organisation import roles
 from guichet.organisation.calendar import WorkingCalendar
 from guichet.organisation.models import Agent, Commune, Priority, Role, Service
+from guichet.places.photos import image_without_metadata
+from guichet.places.place import Place
 from guichet.surveys.models import SURVEYED_STATUSES, survey_wanted
 from guichet.tickets import facts as ticket_facts
 from guichet.tickets import legal
@@ -102,8 +106,12 @@ def ticket_create(
     api_key: ApiKey | None = None,
     received_at: datetime.datetime | None = None,
     household_member: HouseholdMember | None = None,
+    place: Place | None = None,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
+
+    ``place`` is where the request is about (issue 17): a position, an address, or both, as the channel
+    geocoded it (``places.geocoding``); no network call happens here.
 
     ``received_at`` is when the town hall received it, if earlier than now (a letter scanned later):
     the ticket's date and its deadline count from then.
@@ -134,6 +142,7 @@ def ticket_create(
                 entered_by=entered_by,
                 api_key=api_key,
                 submission_key=submission_key,
+                **_place_fields(place),
             )
             _targets_apply(ticket, commune)
             ticket.search_text = build_search_text(ticket)
@@ -163,6 +172,18 @@ def ticket_create(
     return ticket
 
 
+def _place_fields(place: Place | None) -> dict[str, Any]:
+    if place is None:
+        return {}
+    return {
+        "latitude": place.latitude if place.has_position else None,
+        "longitude": place.longitude if place.has_position else None,
+        "address_label": place.label[:300],
+        "address_citycode": place.citycode[:5],
+        "address_in_base": place.in_base if place.label else None,
+    }
+
+
 def _implicit_decision_on(request_type: RequestType, received_on: datetime.date) -> datetime.date | None:
     """SVA and SVR types: the end of the delay from the complete request's receipt (tickets.legal); else none."""
     if not request_type.has_implicit_decision:
@@ -183,17 +204,20 @@ def _unused_reference() -> str:
 def attachment_store(
     *, ticket: Ticket, upload: CheckedUpload, field_code: str = "", message: Message | None = None
 ) -> Attachment:
+    # Photos are stored without their metadata (camera, date, GPS position...): the bytes kept are the clean ones.
+    clean = image_without_metadata(upload.file, upload.content_type)
+    content: Any = ContentFile(clean) if clean is not None else upload.file
     attachment = Attachment(
         ticket=ticket,
         message=message,
         field_code=field_code,
         original_name=upload.name,
         content_type=upload.content_type,
-        size=upload.size,
-        sha256=upload.sha256,
+        size=len(clean) if clean is not None else upload.size,
+        sha256=hashlib.sha256(clean).hexdigest() if clean is not None else upload.sha256,
         is_public=message is None or message.is_public,
     )
-    attachment.file.save(upload.name, upload.file, save=False)
+    attachment.file.save(upload.name, content, save=False)
     attachment.save()
     return attachment
 

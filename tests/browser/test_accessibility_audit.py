@@ -19,10 +19,12 @@ from guichet.compliance.access_log import access_log_write
 from guichet.compliance.models import AccessAction, AccessObject
 from guichet.households.services import member_create
 from guichet.organisation.models import Role
+from guichet.places.place import Place
 from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.services import message_post_by_agent, message_post_by_citizen
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.test_located_report import blank_tiles
 from tests.browser.test_resultats import AXE_OPTIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,7 +68,9 @@ def _every_kind_of_field(service):
     return request_type
 
 
-def test_every_citizen_page_and_state_passes_axe(page: Page, context, live_server, settings, request_type, agent):
+def test_every_citizen_page_and_state_passes_axe(
+    page: Page, context, live_server, settings, request_type, agent, ban_api
+):
     settings.SITE_URL = live_server.url
     full = _every_kind_of_field(request_type.service)
     family = factories.RequestTypeFactory(service=request_type.service, slug="cantine", requires_family_member=True)
@@ -94,6 +98,25 @@ def test_every_citizen_page_and_state_passes_axe(page: Page, context, live_serve
     page.get_by_role("button", name="Envoyer ma demande").click()
     page.wait_for_url("**/confirmation/")
     audit.check("confirmation")
+
+    # A located request type (issue 17): the address combobox with its suggestions open, and the map.
+    page.route("**/*.tile.openstreetmap.fr/**", blank_tiles)
+    located = factories.RequestTypeFactory(service=request_type.service, slug="lampadaire", location_mode="both")
+    audit.visit(f"/demarches/{located.slug}/", "located request form")
+    page.get_by_role("combobox", name="Adresse ou lieu").focus()
+    page.keyboard.type("rue du moul")
+    expect(page.get_by_role("option").first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    audit.check("located request form, address suggestions open")
+    page.keyboard.press("Enter")
+    located_ticket = factories.make_ticket(
+        request_type=located,
+        citizen=factories.CitizenFactory(),
+        place=Place(label="Au bout du chemin", latitude=45.1885, longitude=5.7245, in_base=False),
+    )
+    page.goto(f"{live_server.url}/suivi/{located_ticket.reference}/acces/{access_token_issue(ticket=located_ticket)}/")
+    expect(page.locator("[data-static-map]")).to_be_visible()
+    audit.check("citizen's located ticket with its map")
 
     # Tracking: the public status page, the access-code page, the dashboard with a thread.
     citizen = factories.CitizenFactory()
@@ -154,4 +177,12 @@ def test_the_main_agent_pages_pass_axe(page: Page, live_server, settings, reques
         audit.visit(path, label)
     page.set_viewport_size(PHONE)
     audit.visit(f"/agent/demandes/{ticket.reference}/", "ticket on a phone")
+    # A located ticket typed freely: its « hors BAN » flag and its small map.
+    page.route("**/*.tile.openstreetmap.fr/**", blank_tiles)
+    located = factories.make_ticket(
+        request_type=request_type,
+        citizen=citizen,
+        place=Place(label="Au bout du chemin", latitude=45.1885, longitude=5.7245, in_base=False),
+    )
+    audit.visit(f"/agent/demandes/{located.reference}/", "located ticket, out of the BAN")
     audit.assert_clean()

@@ -22,6 +22,8 @@ from guichet.catalogue.models import Field, FieldKind, RequestType
 from guichet.intake.channels.api import ApiContact
 from guichet.lib import dates
 from guichet.lib.uploads import CheckedUpload, MultipleAttachmentField
+from guichet.places.geocoding import place_from_form
+from guichet.places.place import Place
 
 DESCRIPTION_MAX = 4000
 # Answers made from Open311 parameters carry this marker; only the location ones are ever published.
@@ -81,6 +83,14 @@ class Submission:
     request_form: RequestForm
     file_fields: list[Field]
     errors: list[str] = field(default_factory=list)
+
+    def place(self) -> Place | None:
+        """Open311's location on the ticket's own columns: the point as sent; an address alone is looked up in
+        the BAN (found: its position and INSEE code; not found: kept and flagged for the agents)."""
+        data = self.params.cleaned_data
+        return place_from_form(
+            address=data.get("address_string") or "", latitude=data.get("lat"), longitude=data.get("long")
+        )
 
     def uploads(self) -> list[tuple[str, CheckedUpload]]:
         """The n-th file goes to the type's n-th file field, the others are plain attachments."""

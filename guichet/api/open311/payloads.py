@@ -1,10 +1,11 @@
 """A ticket as an Open311 service request, for anyone to read: no personal data.
 
 Published: the public reference, the request type, the service, dates, the Open311 status and
-Guichet's own, and the location the partner sent as Open311's location (lat/long, address_string,
-address_id). Never published: the citizen (name, email, phone, address), the form's answers, the
-description, media, the thread and internal notes. ``extensions=true`` adds the status history and the
-priority (``extended_attributes``: the spec has no field for it).
+Guichet's own, and the ticket's place (lat/long and address: located request types are about public space)
+or the location a partner sent (lat/long, address_string, address_id). Never published: the citizen (name,
+email, phone, address), the form's answers, the description, media, the thread and internal notes.
+``extensions=true`` adds the status history and the priority (``extended_attributes``: the spec has no field
+for it).
 """
 
 import datetime
@@ -35,16 +36,20 @@ def _expected(ticket: Ticket) -> str:
 
 
 def _location(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's place (issue 17: set by every channel for located request types and by partners), else the
+    location a partner sent before the place had its own columns."""
     values = {
         answer["code"]: answer["value"]
         for answer in ticket.answers
         if answer.get("source") == SOURCE and answer.get("code") in PUBLIC_LOCATION_CODES
     }
     location: dict[str, Any] = {
-        "address": values.get("open311_address"),
+        "address": ticket.address_label or values.get("open311_address"),
         "address_id": values.get("open311_address_id"),
     }
-    if "open311_lat" in values and "open311_long" in values:
+    if ticket.latitude is not None and ticket.longitude is not None:
+        location["lat"], location["long"] = ticket.latitude, ticket.longitude
+    elif "open311_lat" in values and "open311_long" in values:
         location["lat"] = float(values["open311_lat"])
         location["long"] = float(values["open311_long"])
     return location

@@ -27,6 +27,9 @@ COLUMNS = (
     "reference",
     "status",
     "answers",
+    "latitude",
+    "longitude",
+    "address_label",
     "created_at",
     "updated_at",
     "due_date",
@@ -55,6 +58,8 @@ class RequestQuery:
     page: int = 1
     page_size: int = MAX_RESULTS
     extensions: bool = False
+    # Mark-a-Spot's extension: min_lng, min_lat, max_lng, max_lat (WGS 84).
+    bbox: tuple[float, float, float, float] | None = None
 
 
 def _param(params: QueryDict, name: str) -> str:
@@ -85,6 +90,20 @@ def _integer(params: QueryDict, name: str, default: int, maximum: int) -> int:
     return int(raw)
 
 
+def _bbox(params: QueryDict) -> tuple[float, float, float, float] | None:
+    raw = _param(params, "bbox")
+    if not raw:
+        return None
+    message = _("bbox : quatre nombres attendus, longitude min, latitude min, longitude max, latitude max (WGS 84).")
+    try:
+        min_lng, min_lat, max_lng, max_lat = (float(part) for part in raw.split(","))
+    except ValueError:
+        raise QueryError(message) from None
+    if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise QueryError(message)
+    return min_lng, min_lat, max_lng, max_lat
+
+
 def parse_query(params: QueryDict) -> RequestQuery:
     """The GET requests parameters; raises QueryError with a French message for what cannot be used."""
     statuses = _list(params, "status")
@@ -109,6 +128,7 @@ def parse_query(params: QueryDict) -> RequestQuery:
         page=_integer(params, "page", 1, 1_000_000),
         page_size=_integer(params, "page_size", MAX_RESULTS, MAX_RESULTS),
         extensions=_param(params, "extensions").lower() == "true",
+        bbox=_bbox(params),
     )
 
 
@@ -156,6 +176,9 @@ def public_requests(query: RequestQuery, *, now: datetime.datetime | None = None
         tickets = tickets.filter(request_type__slug__in=query.service_codes)
     if query.statuses:
         tickets = tickets.filter(reduce(operator.or_, (STATUS_FILTERS[name] for name in query.statuses)))
+    if query.bbox:
+        min_lng, min_lat, max_lng, max_lat = query.bbox
+        tickets = tickets.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
     if query.updated_after:
         tickets = tickets.filter(updated_at__gte=query.updated_after)
     if query.updated_before:

@@ -72,6 +72,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         contact=submission.params.contact,
         extra_answers=submission.extra_answers(),
         uploads=submission.uploads(),
+        place=submission.place(),
     )
     created = {
         "service_request_id": ticket.reference_display,

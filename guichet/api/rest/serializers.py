@@ -130,6 +130,21 @@ class CitizenSerializer(serializers.ModelSerializer):
         ]
 
 
+class LocationSerializer(serializers.Serializer):
+    """Where the request is about (issue 17): WGS 84 degrees, the address, its INSEE code, found in the BAN."""
+
+    address = serializers.CharField(source="address_label", read_only=True)
+    lat = serializers.FloatField(source="latitude", read_only=True, allow_null=True)
+    lon = serializers.FloatField(source="longitude", read_only=True, allow_null=True)
+    citycode = serializers.CharField(source="address_citycode", read_only=True)
+    in_base = serializers.BooleanField(
+        source="address_in_base",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Adresse trouvée dans la Base adresse nationale ; false : saisie libre, à vérifier."),
+    )
+
+
 class TicketSerializer(serializers.ModelSerializer):
     reference_display = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
@@ -149,6 +164,7 @@ class TicketSerializer(serializers.ModelSerializer):
     resolution_due = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text=_("Objectif de résolution (temps ouvré de la mairie).")
     )
+    location = LocationSerializer(source="*", read_only=True)
 
     class Meta:
         model = Ticket
@@ -174,6 +190,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "priority",
             "first_response_due",
             "resolution_due",
+            "location",
             "version",
         ]
 
@@ -409,6 +426,25 @@ class SubmissionKeyField(serializers.UUIDField):
         return key
 
 
+class LocationInputSerializer(serializers.Serializer):
+    address = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        default="",
+        help_text=_("Adresse : cherchée dans la BAN (trouvée : position et code INSEE), sinon gardée telle quelle."),
+    )
+    lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+
+    def validate(self, data: dict) -> dict:
+        if (data["lat"] is None) != (data["lon"] is None):
+            raise serializers.ValidationError(_("Indiquez la latitude et la longitude, ou aucune des deux."))
+        if data["lat"] is None and not data["address"].strip():
+            raise serializers.ValidationError(_("Indiquez une adresse, une position (lat, lon) ou les deux."))
+        return data
+
+
 class TicketCreateSerializer(serializers.Serializer):
     request_type = SlugLookupField(
         slug_field="slug", queryset=RequestType.objects.active(), help_text=_("Démarche (slug), active.")
@@ -427,6 +463,9 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     submission_key = SubmissionKeyField(
         required=False, allow_null=True, default=None, help_text=_("Rejouer la même clé renvoie la même demande.")
+    )
+    location = LocationInputSerializer(
+        required=False, allow_null=True, default=None, help_text=_("Le lieu de la demande : {address, lat, lon}.")
     )
 
 
@@ -474,6 +513,12 @@ class TicketUploadSerializer(TicketCreateSerializer):
         required=False,
         default=None,
         help_text=_("L'usager, en JSON, comme dans le corps JSON."),
+    )
+    location = JSONTextField(  # type: ignore[assignment]  # the same field, sent as JSON text
+        LocationInputSerializer(allow_null=True, default=None),
+        required=False,
+        default=None,
+        help_text=_("Le lieu, en JSON, comme dans le corps JSON."),
     )
 
     def validate(self, data: dict) -> dict:

@@ -19,6 +19,7 @@ from guichet.intake.channels.agent import agent_submit
 from guichet.lib.phonetic import spell
 from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.notifications.rendering import absolute
+from guichet.places.forms import location_form_for
 from guichet.tickets.credentials import access_token_issue
 from guichet.tickets.exceptions import TicketActionError
 from guichet.tickets.lifecycle import Channel
@@ -53,6 +54,7 @@ def new_request(request: SignedInRequest) -> HttpResponse:
         "form": RequestForm(post, files, request_type=request_type, citizen=citizen, member_required=False),
         "citizen_form": None if citizen else NewCitizenForm(post, prefix="usager"),
         "ack_form": AcknowledgementForm(post, files),
+        "location_form": location_form_for(request_type.location_mode, data=post),
     }
     # Agents are never blocked by a missing key: a new one is drawn (the form then carries it).
     key = parse_submission_key(request.POST.get("submission_key")) or new_submission_key()
@@ -67,6 +69,7 @@ def new_request(request: SignedInRequest) -> HttpResponse:
             note=forms["ack_form"].cleaned_data["note"],
             note_uploads=forms["ack_form"].cleaned_data["files"],
             submission_key=key,
+            place=forms["location_form"].place if forms["location_form"] else None,
         )
         return redirect("backoffice:intake_done", reference=ticket.reference)
     context.update(forms, request_type=request_type, submission_key=key)

@@ -10,6 +10,7 @@ from guichet.catalogue.forms import RequestForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.services import DECLINED, FROM_AGENT, citizen_for_submission
 from guichet.lib.uploads import CheckedUpload
+from guichet.places.place import Place
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import message_post_by_agent, ticket_create
 
@@ -25,6 +26,7 @@ def agent_submit(
     note: str = "",
     note_uploads: list[CheckedUpload] | None = None,
     submission_key: uuid.UUID | None = None,
+    place: Place | None = None,
 ) -> Ticket:
     """One transaction: the citizen record (chosen or new), the ticket with its channel and entering agent,
     the optional internal note, and the acknowledgement if the citizen asked for one.
@@ -45,6 +47,7 @@ def agent_submit(
             submission_key=submission_key,
             acknowledge=acknowledgement != DECLINED,
             household_member=request_form.household_member,
+            place=place,
         )
         if note or note_uploads:
             message_post_by_agent(

@@ -16,6 +16,7 @@ from guichet.api.models import ApiKey
 from guichet.catalogue.forms import RequestForm
 from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
 from guichet.lib.uploads import CheckedUpload
+from guichet.places.place import Place
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import ticket_create
@@ -38,6 +39,7 @@ def open311_submit(
     contact: ApiContact,
     extra_answers: Sequence[dict[str, Any]] = (),
     uploads: Sequence[tuple[str, CheckedUpload]] = (),
+    place: Place | None = None,
 ) -> Ticket:
     """One transaction: the citizen (found, created or none), then the ticket and its acknowledgement."""
     with transaction.atomic():
@@ -58,4 +60,5 @@ def open311_submit(
             uploads=[*request_form.uploads(), *uploads],
             api_key=api_key,
             acknowledge=citizen is not None,
+            place=place,
         )

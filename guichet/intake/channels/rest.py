@@ -20,6 +20,7 @@ from guichet.catalogue.forms import FIELD_PREFIX, RequestForm
 from guichet.catalogue.models import FieldKind, RequestType
 from guichet.citizens.models import Citizen
 from guichet.citizens.services import FROM_CITIZEN, NOT_ASKED, citizen_for_submission
+from guichet.places.geocoding import place_from_form
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import ticket_create
 
@@ -121,6 +122,7 @@ def rest_submit(
     acknowledge: bool = True,
     submission_key: uuid.UUID | None = None,
     files: dict[str, UploadedFile] | None = None,
+    location: dict[str, Any] | None = None,
 ) -> tuple[Ticket, bool]:
     """One transaction: the citizen record (found or new) and the ticket, entered by ``agent``,
     with the files of its file fields (``files``: field code → upload, from a multipart body).
@@ -130,6 +132,12 @@ def rest_submit(
     if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
         return existing, False
     form = validated_answers_form(request_type=request_type, answers=answers, files=files)
+    # Looked up before the transaction: no network call holds it open.
+    place = (
+        place_from_form(address=location["address"], latitude=location["lat"], longitude=location["lon"])
+        if location
+        else None
+    )
     started = timezone.now()
     with transaction.atomic():
         found = _citizen(citizen)
@@ -144,5 +152,6 @@ def rest_submit(
             subject=subject,
             acknowledge=acknowledge and found is not None,
             submission_key=submission_key,
+            place=place,
         )
     return ticket, ticket.created_at >= started

@@ -13,6 +13,7 @@ from guichet.catalogue.forms import RequestForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
 from guichet.intake.forms import ContactForm
+from guichet.places.place import Place
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
 from guichet.tickets.services import ticket_create
@@ -24,6 +25,7 @@ def web_submit(
     contact_form: ContactForm,
     submission_key: uuid.UUID | None,
     account_citizen: Citizen | None = None,
+    place: Place | None = None,
 ) -> Ticket:
     contact = contact_form.cleaned_data
     with transaction.atomic():
@@ -44,4 +46,5 @@ def web_submit(
             uploads=request_form.uploads(),
             submission_key=submission_key,
             household_member=request_form.household_member,
+            place=place,
         )

@@ -14,6 +14,7 @@ from guichet.intake.channels.web import web_submit
 from guichet.intake.forms import contact_form_for
 from guichet.lib.htmx import wants_partial
 from guichet.lib.submission_keys import new_submission_key, parse_submission_key
+from guichet.places.forms import location_form_for
 from guichet.portal import grants, throttle
 from guichet.portal.forms import TrackingForm
 from guichet.portal.submissions import submission_allowed, submitter_prepare
@@ -53,14 +54,20 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
             return rate_limited(request)
         form = RequestForm(request.POST, request.FILES, request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen, data=request.POST)
+        location_form = location_form_for(request_type.location_mode, data=request.POST)
         key = parse_submission_key(request.POST.get("submission_key"))
         if key and not submission_allowed(request, key):
             # Sent before from another session: keep what was typed, never show the other person's ticket.
             contact_form.add_error(None, _(REPLAYED_FORM))
             key = new_submission_key()
-        if form.is_valid() and contact_form.is_valid() and not contact_form.is_bot and key:
+        located = location_form is None or location_form.is_valid()
+        if form.is_valid() and contact_form.is_valid() and located and not contact_form.is_bot and key:
             ticket = web_submit(
-                request_form=form, contact_form=contact_form, submission_key=key, account_citizen=citizen
+                request_form=form,
+                contact_form=contact_form,
+                submission_key=key,
+                account_citizen=citizen,
+                place=location_form.place if location_form else None,
             )
             grants.grant(request, ticket)
             return redirect("portal:confirmation", reference=ticket.reference)
@@ -68,12 +75,14 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = RequestForm(request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen)
+        location_form = location_form_for(request_type.location_mode)
         key, status = None, 200
         submitter_prepare(request)
     context = {
         "request_type": request_type,
         "form": form,
         "contact_form": contact_form,
+        "location_form": location_form,
         # Sent back with the form; a fresh one when the one sent was missing or altered (never "None").
         "submission_key": key or new_submission_key(),
         "account_citizen": citizen,

@@ -83,6 +83,7 @@ def seed_catalogue(tally: Counter[str], services: dict[str, Service], themes: di
                 "requires_family_member": spec.get("requires_family_member", False),
                 "legal_regime": spec.get("legal_regime", LegalRegime.REPORT),
                 "implicit_decision_months": spec.get("implicit_decision_months", 2),
+                "location_mode": spec.get("location_mode", ""),
                 "order": order,
             },
         )
