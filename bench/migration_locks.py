@@ -27,7 +27,7 @@ STATEMENTS = [
         ["ALTER TABLE tickets_ticket ADD CONSTRAINT bench_e CHECK (version >= 0) NOT VALID"],
     ),
     ("CREATE INDEX", ["CREATE INDEX bench_f ON tickets_ticket (updated_at, status)"]),
-    ("ALTER COLUMN TYPE (rewrite)", ["ALTER TABLE tickets_ticket ALTER COLUMN search_text TYPE varchar(100000)"]),
+    ("ALTER COLUMN TYPE integer → bigint (rewrite)", ["ALTER TABLE tickets_ticket ALTER COLUMN version TYPE bigint"]),
 ]
 CONCURRENT = ("CREATE INDEX CONCURRENTLY", "CREATE INDEX CONCURRENTLY bench_g ON tickets_ticket (updated_at, status)")
 VALIDATE = "ALTER TABLE tickets_ticket VALIDATE CONSTRAINT bench_e"
