@@ -1,11 +1,13 @@
-"""A node's process in the lock races of test_two_nodes.py: ``python tests/integration/racer.py MODE OUT ROUNDS``.
+"""A node's process in the lock races of test_two_nodes.py: ``python tests/integration/racer.py MODE OUT SECONDS``.
 
-MODE ``lock``: takes ``job_lock("race")`` ROUNDS times; ``periodic``: runs the workers' periodic jobs ROUNDS
-times, with one registered job. Whoever holds the lock writes "start PID" and, a moment later, "end PID" to OUT:
+Once loaded, it says so (``OUT.ready.PID``) and waits for ``OUT.go``, so that both racers start together; then
+for SECONDS, MODE ``lock`` tries ``job_lock("race")`` again and again; ``periodic`` runs the workers' periodic
+jobs again and again, with one registered job. Whoever holds the lock writes "start PID" and, a moment later, "end PID" to OUT:
 two holders at once would interleave their lines.
 """
 
 import os
+import random
 import sys
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ django.setup()
 from guichet.notifications import heartbeat, registry  # noqa: E402
 from guichet.notifications.locks import job_lock  # noqa: E402
 
-HOLD_SECONDS = 0.2
+HOLD_SECONDS = 0.1
 
 
 def note(out: str, word: str) -> None:
@@ -37,18 +39,22 @@ def hold(out: str) -> None:
     note(out, "end")
 
 
-def main(mode: str, out: str, rounds: int) -> None:
+def main(mode: str, out: str, seconds: float) -> None:
     if mode == "periodic":
         registry.register_periodic_job("race-probe", lambda: hold(out))
-    for _ in range(rounds):
+    Path(f"{out}.ready.{os.getpid()}").touch()
+    while not Path(f"{out}.go").exists():
+        time.sleep(0.01)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if mode == "lock":
             with job_lock("race") as held:
                 if held:
                     hold(out)
         else:
             heartbeat.run_periodic_jobs()
-        time.sleep(0.01)
+        time.sleep(random.uniform(0, 0.05))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]))
