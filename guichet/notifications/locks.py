@@ -27,7 +27,8 @@ from guichet.notifications.models import JobLease
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE_SECONDS = 6 * 60 * 60
+# SQLite only: how long the lock of a process killed while holding it keeps the others out.
+DEFAULT_LEASE_SECONDS = 15 * 60
 
 
 def advisory_key(name: str) -> int:
