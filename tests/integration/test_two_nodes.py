@@ -23,7 +23,8 @@ import pytest
 import redis
 import requests
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
@@ -278,6 +279,13 @@ def test_a_task_queued_many_times_is_run_once_by_one_of_the_two_workers(nodes, t
     claims = DBTaskResult.objects.filter(task_path__endswith="record_run").values_list("worker_ids", flat=True)
     assert all(len(worker_ids) == 1 for worker_ids in claims)
     assert {w for worker_ids in claims for w in worker_ids} == {"node-a", "node-b"}, "both workers took tasks"
+
+
+def test_a_worker_claims_its_task_with_skip_locked_on_postgresql():
+    """What the test above relies on: django-tasks-db's claim skips a row another worker has locked."""
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        DBTaskResult.objects.ready().get_locked()
+    assert any(q["sql"].endswith("FOR UPDATE SKIP LOCKED") for q in queries.captured_queries), queries.captured_queries
 
 
 def test_the_daily_tasks_are_queued_once_whichever_workers_start(nodes):
