@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from guichet.mailroom.models import MailSource
 from guichet.mailroom.services import mail_item_receive
+from guichet.notifications.locks import job_lock
 
 logger = logging.getLogger(__name__)
 
@@ -80,16 +81,31 @@ def import_scans(
         except BlockingIOError:
             report.locked = True
             return report
-        for path in sorted(directory.iterdir()):
-            if path.name.startswith("."):
-                continue
-            outcome = _import_file(path, min_age_seconds=min_age_seconds)
-            if outcome is None:
-                continue
-            report.add(outcome)
-            if on_file is not None:
-                on_file(outcome)
+        # The folder may be shared by several nodes (mounted at the same path): the database says who reads it.
+        with job_lock(f"import_scans:{directory.resolve()}") as held:
+            if not held:
+                report.locked = True
+                return report
+            _import_folder(directory, report, min_age_seconds=min_age_seconds, on_file=on_file)
     return report
+
+
+def _import_folder(
+    directory: Path,
+    report: ImportReport,
+    *,
+    min_age_seconds: float,
+    on_file: Callable[[FileOutcome], None] | None,
+) -> None:
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith("."):
+            continue
+        outcome = _import_file(path, min_age_seconds=min_age_seconds)
+        if outcome is None:
+            continue
+        report.add(outcome)
+        if on_file is not None:
+            on_file(outcome)
 
 
 def _import_file(path: Path, *, min_age_seconds: float) -> FileOutcome | None:

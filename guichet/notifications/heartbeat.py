@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from guichet.notifications import registry
 from guichet.notifications.daily import daily_tasks_enqueue
+from guichet.notifications.locks import job_lock
 from guichet.notifications.models import WorkerHeartbeat
 from guichet.notifications.sweep import recovery_sweep, tasks_release_previous_life
 
@@ -62,14 +63,23 @@ def worker_heartbeat_stop(*, worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).update(stopped_at=timezone.now())
 
 
-def run_periodic_jobs() -> None:
+PERIODIC_JOBS_LOCK = "guichet:periodic-jobs"
+
+
+def run_periodic_jobs() -> bool:
     """The jobs the apps above registered (``registry.register_periodic_job``), each on its own: one failing
-    never stops the others. They are safe to run from several workers at once."""
-    for name, job in registry.periodic_jobs().items():
-        try:
-            job()
-        except Exception:
-            logger.exception("Periodic job %s failed", name)
+    never stops the others. One worker at a time, whatever its node (``locks.job_lock``): a worker that finds
+    them running elsewhere skips this round. Returns whether this worker ran them."""
+    with job_lock(PERIODIC_JOBS_LOCK, lease_seconds=settings.GUICHET_SWEEP_INTERVAL_SECONDS) as held:
+        if not held:
+            logger.info("Periodic jobs are running on another worker: skipped")
+            return False
+        for name, job in registry.periodic_jobs().items():
+            try:
+                job()
+            except Exception:
+                logger.exception("Periodic job %s failed", name)
+    return True
 
 
 class Heartbeat:

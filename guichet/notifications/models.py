@@ -186,3 +186,19 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class JobLease(models.Model):
+    """Who runs a job that must run on one node at a time, until when (``notifications.locks``, SQLite only:
+    PostgreSQL takes an advisory lock, released with the connection that holds it)."""
+
+    name = models.CharField(_("tâche"), max_length=200, unique=True)
+    holder = models.CharField(_("détenteur"), max_length=100)
+    expires_at = models.DateTimeField(_("expire le"))
+
+    class Meta:
+        verbose_name = _("verrou de tâche")
+        verbose_name_plural = _("verrous de tâches")
+
+    def __str__(self) -> str:
+        return self.name
