@@ -1,13 +1,12 @@
 """« Moi aussi » on a phone (issue 17): a second citizen sees the request already filed nearby and follows it;
 an agent answers; both citizens are told by email. Chromium, live server, task worker and SMTP server: real.
 
-The first located request is made by a factory, and the place block of the form (the BAN, the map: the « geo »
-part of issue 17) is stood in for by what it leaves in the page: the location inputs and the
-``guichet:location-changed`` event on document.body, which the nearby slot listens to.
+The first located request is made by a factory. The second citizen's place is set as the form's place block
+leaves it (its map and address suggestions are tested in test_located_report.py): the location inputs filled and
+the ``guichet:location-changed`` event on document.body, which the nearby slot listens to.
 """
 
 import pytest
-from django.template.loader import render_to_string
 from playwright.sync_api import Page, expect
 
 from guichet.catalogue.models import LocationMode
@@ -22,17 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HERE = (45.7640, 4.8357)
 PASSWORD = "mot-de-passe-test"
-PLACE_BLOCK = """([slot, lat, lon]) => {
+PLACE_BLOCK = """([lat, lon]) => {
   const form = document.querySelector("form.request-form");
   for (const [name, value] of [["location_lat", lat], ["location_lon", lon], ["location_address", "14 rue de la République"]]) {
-    const input = document.createElement("input");
-    input.type = "hidden"; input.name = name; input.value = value;
-    form.appendChild(input);
+    form.querySelector(`[name=${name}]`).value = value;
   }
-  const holder = document.createElement("div");
-  holder.innerHTML = slot;
-  form.querySelector("button[type=submit]").before(holder);
-  htmx.process(holder);
   document.body.dispatchEvent(new CustomEvent("guichet:location-changed", {detail: {lat, lon, address: ""}}));
 }"""
 
@@ -63,8 +56,7 @@ def test_a_second_citizen_says_me_too_on_a_phone_and_both_are_told_of_the_answer
     page.get_by_label("Prénom").fill("Paul")
     page.get_by_role("textbox", name="Nom", exact=True).fill("Martin")
     page.get_by_label("Adresse électronique").fill("paul@example.org")
-    slot = render_to_string("portal/_nearby_slot.html", {"request_type": request_type})
-    page.evaluate(PLACE_BLOCK, [slot, str(HERE[0] + 12 / nearby.METRES_PER_DEGREE_LAT), str(HERE[1])])
+    page.evaluate(PLACE_BLOCK, [str(HERE[0] + 12 / nearby.METRES_PER_DEGREE_LAT), str(HERE[1])])
 
     panel = page.locator(".nearby-list")
     expect(panel).to_contain_text("Déjà signalé à proximité ?")
