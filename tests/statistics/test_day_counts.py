@@ -1,0 +1,251 @@
+"""The per-day counts (``TicketDayCount``) against the per-ticket facts they summarise.
+
+Random facts rows are written one version after another, the counts moved by ``tickets.facts`` at each
+version (old keys off, new keys on, as the services do); then (1) the counts equal those rebuilt in SQL from
+the facts (``counts_rebuild``), and (2) every figure the statistics read from the counts equals the same
+figure computed per fact (one row per ticket, as before the counts existed), for a random user, period and
+filter.
+"""
+
+import datetime
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.db.models import Count, F, Q
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from guichet.statistics.figures import working_day_distribution
+from guichet.statistics.filters import Period, StatsFilter, facts_for_stats
+from guichet.statistics.metrics import ticket_stats
+from guichet.statistics.series import Step, durations_over_time, volume_by_channel_over_time, within_deadline_by_service
+from guichet.tickets import facts as ticket_facts
+from guichet.tickets.lifecycle import Channel, Status
+from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FIRST = datetime.date(2026, 1, 1)
+CHANNELS = [Channel.WEB, Channel.EMAIL, Channel.PHONE]
+STATUSES = [Status.RECEIVED, Status.IN_PROGRESS, Status.ANSWERED, Status.CLOSED]
+
+
+@pytest.fixture
+def world(commune, request_type, agent, other_agent, other_service, supervisor):
+    other_type = factories.RequestTypeFactory(service=other_service, name="Acte de naissance")
+    tickets = [factories.make_ticket(request_type=request_type, citizen=None) for _ in range(8)]
+    return {
+        "tickets": [t.pk for t in tickets],
+        "types": [request_type, other_type],
+        "assignees": [None, agent, other_agent],
+        "users": [supervisor, agent, other_agent],
+    }
+
+
+def day(offset: int) -> datetime.date:
+    return FIRST + datetime.timedelta(days=offset)
+
+
+# One version of a ticket's facts: (ticket index, type index, channel, assignee index, status, receipt day,
+# first response after it or none (days, working days), resolution (days, working days) or none, due in days,
+# reopened). Days may also fall before the receipt (a moment's day is taken as it is written).
+version = st.tuples(
+    st.integers(0, 7),
+    st.integers(0, 1),
+    st.sampled_from(CHANNELS),
+    st.integers(0, 2),
+    st.sampled_from(STATUSES),
+    st.integers(0, 60),
+    st.none() | st.tuples(st.sampled_from([-1, 0]) | st.integers(-2, 20), st.integers(0, 12)),
+    st.none() | st.tuples(st.sampled_from([-1, 0]) | st.integers(-2, 40), st.integers(0, 25)),
+    st.integers(0, 30),
+    st.booleans(),
+)
+
+
+def _row(world, values) -> dict[str, Any]:
+    index, type_index, channel, assignee_index, status, received, responded, resolved, due, reopened = values
+    request_type, assignee = world["types"][type_index], world["assignees"][assignee_index]
+    received_day = day(received)
+    row: dict[str, Any] = {
+        "ticket_id": world["tickets"][index],
+        "service_id": request_type.service_id,
+        "request_type_id": request_type.pk,
+        "channel": channel,
+        "assignee_id": assignee.pk if assignee else None,
+        "status": status,
+        "received_at": datetime.datetime.combine(received_day, datetime.time(10), tzinfo=datetime.UTC),
+        "received_day": received_day,
+        "due_date": received_day + datetime.timedelta(days=due),
+        "reopened": reopened,
+    }
+    for prefix, name, moment in (("first_response", "first_response", responded), ("resolved", "resolution", resolved)):
+        if moment is None:
+            row.update({f"{prefix}_day": None, f"{name}_working_days": None, f"{name}_seconds": None})
+        else:
+            row.update(
+                {
+                    f"{prefix}_day": received_day + datetime.timedelta(days=moment[0]),
+                    f"{name}_working_days": moment[1],
+                    f"{name}_seconds": moment[0] * 86_400 + moment[1],
+                }
+            )
+    return row
+
+
+def _write(world, versions) -> None:
+    """Each version replaces its ticket's row; the counts move as the services move them."""
+    TicketFacts.objects.all().delete()
+    TicketDayCount.objects.all().delete()
+    for values in versions:
+        row = _row(world, values)
+        old = list(TicketFacts.objects.filter(pk=row["ticket_id"]).values(*ticket_facts.COUNT_FIELDS))
+        TicketFacts.objects.filter(pk=row["ticket_id"]).delete()
+        TicketFacts.objects.create(**row)
+        ticket_facts.counts_apply(TicketFacts, removed=old, added=[row])
+
+
+def _counts() -> Counter:
+    rows = TicketDayCount.objects.filter(n__gt=0).values(*TicketDayCount.KEY, "n")
+    return Counter({tuple(row[key] for key in TicketDayCount.KEY): row["n"] for row in rows})
+
+
+# The same figures per fact: one row per ticket, counted by the database (the statistics before the counts).
+
+
+def _per_fact(user, filters: StatsFilter) -> dict[str, Any]:
+    facts = facts_for_stats(user=user, filters=filters)
+    period = filters.period
+    received = facts.filter(received_day__gte=period.start, received_day__lte=period.end)
+
+    def ended(day_field: str):
+        return facts.filter(
+            **{f"{day_field}__gte": period.start, f"{day_field}__lte": period.end}, received_day__lte=period.end
+        )
+
+    def distribution(day_field: str, working_days: str):
+        rows = ended(day_field).values(working_days).annotate(n=Count("pk"))
+        return working_day_distribution(Counter({r[working_days]: r["n"] for r in rows}))
+
+    resolved = ended("resolved_day")
+    return {
+        "total": received.count(),
+        "by_day": sorted(Counter(received.values_list("received_day", flat=True)).items()),
+        "by_status": dict(Counter(received.values_list("status", flat=True))),
+        "by_channel": dict(Counter(received.values_list("channel", flat=True))),
+        "by_service": dict(Counter(received.values_list("service_id", flat=True))),
+        "by_request_type": dict(Counter(received.values_list("request_type_id", flat=True))),
+        "first_response": distribution("first_response_day", "first_response_working_days"),
+        "resolution": distribution("resolved_day", "resolution_working_days"),
+        "resolved": resolved.count(),
+        "on_time": resolved.filter(resolved_day__lte=F("due_date")).count(),
+        "reopened": resolved.filter(reopened=True).count(),
+        "per_service": {
+            r["service_id"]: (r["on_time"], r["n"])
+            for r in resolved.values("service_id").annotate(
+                n=Count("pk"), on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date")))
+            )
+        },
+        "resolution_days": dict(Counter(resolved.values_list("resolved_day", flat=True))),
+        "channel_days": dict(Counter(received.values_list("received_day", "channel"))),
+    }
+
+
+def _from_counts(user, filters: StatsFilter, *, full: bool = True) -> dict[str, Any]:
+    report = ticket_stats(user=user, filters=filters, full=full)
+    volume = report.volume
+    step = Step.WEEK
+    return {
+        "total": volume.total,
+        "by_day": volume.by_day,
+        "by_status": volume.by_status,
+        "by_channel": volume.by_channel,
+        "by_service": {pk: n for pk, _, n in volume.by_service},
+        "by_request_type": {pk: n for pk, _, n in volume.by_request_type},
+        "first_response": report.first_response.working_days,
+        "resolution": report.resolution.working_days,
+        "resolved": report.within_deadline.n,
+        "on_time": report.within_deadline.count,
+        "reopened": report.reopened.count,
+        "per_service": {
+            row.service_id: (row.within_deadline.count, row.within_deadline.n)
+            for row in within_deadline_by_service(user=user, filters=filters)
+        },
+        "steps": durations_over_time(user=user, filters=filters, step=step),
+        "volume_steps": volume_by_channel_over_time(user=user, filters=filters, step=step),
+    }
+
+
+filters_strategy = st.tuples(
+    st.integers(0, 2),  # user
+    st.integers(0, 70),  # start
+    st.integers(0, 40),  # length
+    st.none() | st.integers(0, 1),  # service of this type
+    st.none() | st.integers(0, 1),  # request type
+    st.none() | st.sampled_from(CHANNELS),
+    st.none() | st.integers(1, 2),  # assignee
+)
+
+
+# A moment's day before the receipt day (counted when the receipt is inside the period), moved dimensions.
+@example(
+    versions=[
+        (0, 0, Channel.WEB, 0, Status.ANSWERED, 10, (-1, 0), (-2, 0), 5, False),
+        (1, 1, Channel.EMAIL, 1, Status.CLOSED, 20, (0, 0), (3, 2), 1, True),
+        (1, 0, Channel.PHONE, 2, Status.ANSWERED, 21, (0, 0), (3, 2), 1, True),
+    ],
+    choices=[(0, 0, 10, None, None, None, None), (0, 0, 9, None, None, None, None), (1, 15, 20, 0, None, None, 2)],
+)
+@given(versions=st.lists(version, min_size=1, max_size=25), choices=st.lists(filters_strategy, min_size=1, max_size=3))
+def test_the_counts_give_every_figure_the_facts_give(world, versions, choices):
+    _write(world, versions)
+    kept = _counts()
+    ticket_facts.counts_rebuild(TicketFacts)
+    assert _counts() == kept  # kept as it happened == rebuilt from the facts
+    for user_index, start, length, service, request_type, channel, assignee in choices:
+        filters = StatsFilter(
+            period=Period(day(start), day(start + length)),
+            service=None if service is None else world["types"][service].service,
+            request_type=None if request_type is None else world["types"][request_type],
+            channel=channel or "",
+            assignee=None if assignee is None else world["assignees"][assignee],
+        )
+        user = world["users"][user_index]
+        expected, got = _per_fact(user, filters), _from_counts(user, filters)
+        for name in ("total", "by_status", "by_channel", "by_service", "by_request_type", "first_response"):
+            assert got[name] == expected[name], name
+        for name in ("resolution", "resolved", "on_time", "reopened", "per_service"):
+            assert got[name] == expected[name], name
+        assert got["by_day"] == expected["by_day"]
+        assert sum(s.resolution.n for s in got["steps"]) == expected["resolved"]
+        assert {(start_, channel_): n for start_, counts in got["volume_steps"] for channel_, n in counts.items()} == (
+            _by_week(expected["channel_days"])
+        )
+        # The key figures of a previous period: the same as in full.
+        key = _from_counts(user, filters, full=False)
+        for name in ("total", "first_response", "resolution", "resolved", "on_time", "reopened"):
+            assert key[name] == got[name], name
+
+
+def _by_week(channel_days: dict) -> dict:
+    weeks: Counter = Counter()
+    for (received, channel), n in channel_days.items():
+        weeks[(received - datetime.timedelta(days=received.weekday()), channel)] += n
+    return dict(weeks)
+
+
+def test_a_deleted_ticket_takes_its_counts_with_it(world, supervisor):
+    from guichet.tickets.services import ticket_delete_expired
+
+    filters = StatsFilter(period=Period(datetime.date(2000, 1, 1), datetime.date(2100, 1, 1)))
+    before = ticket_stats(user=supervisor, filters=filters).volume.total
+    ticket_delete_expired(ticket=Ticket.objects.get(pk=world["tickets"][0]))
+    assert ticket_stats(user=supervisor, filters=filters).volume.total == before - 1
+    assert (
+        sum(_counts().values())
+        == TicketFacts.objects.count()
+        + TicketFacts.objects.filter(first_response_day__isnull=False).count()
+        + TicketFacts.objects.filter(resolved_day__isnull=False).count()
+    )
