@@ -28,6 +28,7 @@ from guichet.statistics.figures import (
     working_day_distribution,
 )
 from guichet.statistics.filters import Period, StatsFilter, counts_for_stats, facts_for_stats, tickets_for_stats
+from guichet.tickets.facts import MONTH
 from guichet.tickets.lifecycle import Status
 from guichet.tickets.models import TicketDayCount, TicketFacts
 
@@ -137,8 +138,8 @@ def ticket_volume(counts: QuerySet[TicketDayCount], period: Period) -> Volume:
     by_status = _count_by(received, "status")
     return Volume(
         total=sum(by_status.values()),
-        by_day=_series(received, None),
-        by_week=_series(received, TruncWeek),
+        by_day=_series(RECEIVED.counts_in(counts, period, by_day=True), None),
+        by_week=_series(RECEIVED.counts_in(counts, period, by_day=True), TruncWeek),
         by_month=_series(received, TruncMonth),
         by_channel=_count_by(received, "channel"),
         by_status=by_status,
@@ -196,12 +197,28 @@ class Moment:
             **{f"{self.day}__gte": period.start, f"{self.day}__lte": period.end}, received_day__lte=period.end
         )
 
-    def counts_in(self, counts: QuerySet[TicketDayCount], period: Period) -> QuerySet[TicketDayCount]:
+    def counts_in(
+        self, counts: QuerySet[TicketDayCount], period: Period, *, by_day: bool = False
+    ) -> QuerySet[TicketDayCount]:
         """``ended_in`` on the per-day counts (``latest_day`` is the later of the receipt day and the moment's:
-        received before the period ends). Counts fallen to 0 are left out, so empty groups do not show."""
+        received before the period ends). The whole months of the period are read from the monthly counts and
+        only the days before and after them from the daily ones, unless ``by_day`` (a figure grouped by day or
+        week needs the days). Counts fallen to 0 are left out, so empty groups do not show."""
+        counts = counts.filter(latest_day__lte=period.end, n__gt=0)
+        days = Q(kind=self.kind, day__gte=period.start, day__lte=period.end)
+        first_month = period.start if period.start.day == 1 else _next_month(period.start)
+        after_last_month = (period.end + datetime.timedelta(days=1)).replace(day=1)  # the first day not in them
+        if by_day or first_month >= after_last_month:
+            return counts.filter(days)
         return counts.filter(
-            kind=self.kind, day__gte=period.start, day__lte=period.end, latest_day__lte=period.end, n__gt=0
+            Q(kind=self.kind + MONTH, day__gte=first_month, day__lt=after_last_month)
+            | Q(kind=self.kind, day__gte=period.start, day__lt=first_month)
+            | Q(kind=self.kind, day__gte=after_last_month, day__lte=period.end)
         )
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
 RECEIVED = Moment("received_day", "", "", TicketDayCount.RECEIVED)

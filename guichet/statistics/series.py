@@ -72,7 +72,7 @@ def volume_by_channel_over_time(
     """Tickets received in each step of the period, per channel (steps with none hold an empty dict)."""
     trunc = TruncWeek if step == Step.WEEK else TruncMonth
     rows = (
-        RECEIVED.counts_in(counts_for_stats(user=user, filters=filters), filters.period)
+        RECEIVED.counts_in(counts_for_stats(user=user, filters=filters), filters.period, by_day=step == Step.WEEK)
         .annotate(bucket=trunc("day", output_field=DateField()))
         .values("bucket", "channel")
         .annotate(total=Sum("n"))
@@ -125,7 +125,7 @@ def _working_days_by_step(
 ) -> dict[datetime.date, Counter[int]]:
     """The ``metrics`` working-days figures, split by the step of the day the duration ended."""
     by_step: dict[datetime.date, Counter[int]] = defaultdict(Counter)
-    for ended_on, elapsed, n in working_days_elapsed(moment.counts_in(counts, period)):
+    for ended_on, elapsed, n in working_days_elapsed(moment.counts_in(counts, period, by_day=step == Step.WEEK)):
         by_step[step_start(ended_on, step)][elapsed] += n
     return by_step
 

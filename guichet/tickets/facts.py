@@ -369,6 +369,7 @@ COUNT_FIELDS = (
     "reopened",
 )
 RECEIVED, FIRST_RESPONSE, RESOLUTION = 0, 1, 2  # TicketDayCount.kind
+MONTH = 10  # kind + MONTH: the same counts on the month's first day (a year is 12 rows, not 365)
 CountKey = tuple[Any, ...]  # TicketDayCount.KEY, in that order
 
 
@@ -387,6 +388,12 @@ def count_keys(facts: Any) -> list[CountKey]:
         on_time, reopened = resolved <= get("due_date"), bool(get("reopened"))
         working_days = get("resolution_working_days")
         keys.append((RESOLUTION, resolved, max(resolved, received), *dims, "", working_days, on_time, reopened))
+    # By month: the day is the month's first; so is the latest day when the receipt is not after the moment's day
+    # (it then holds no information: received before the period ends whenever the moment is in it), else the
+    # receipt day itself, exact.
+    for kind, day, latest, *rest in list(keys):
+        month = day.replace(day=1)
+        keys.append((kind + MONTH, month, month if latest == day else latest, *rest))
     return keys
 
 
@@ -480,18 +487,32 @@ def _counts_fill(
     dims = ", ".join(
         [quote("service_id"), quote("request_type_id"), quote("channel"), f"COALESCE({quote('assignee_id')}, 0)"]
     )
-    selects = [
-        (f"{RECEIVED}, {received}, {received}, {dims}, {quote('status')}, 0, FALSE, FALSE", "TRUE"),
-    ]
+    if connection.vendor == "postgresql":
+
+        def month_of(day: str) -> str:
+            return f"CAST(DATE_TRUNC('month', {day}) AS date)"
+    else:
+
+        def month_of(day: str) -> str:
+            return f"date({day}, 'start of month')"
+
+    selects = []
     for kind, day, working_days in (
+        (RECEIVED, received, "0"),
         (FIRST_RESPONSE, quote("first_response_day"), quote("first_response_working_days")),
         (RESOLUTION, quote("resolved_day"), quote("resolution_working_days")),
     ):
-        latest = f"CASE WHEN {day} >= {received} THEN {day} ELSE {received} END"
+        condition = "TRUE" if kind == RECEIVED else f"{day} IS NOT NULL"
+        status = quote("status") if kind == RECEIVED else "''"
         flags = "FALSE, FALSE"
         if kind == RESOLUTION:
             flags = f"CASE WHEN {day} <= {quote('due_date')} THEN TRUE ELSE FALSE END, {quote('reopened')}"
-        selects.append((f"{kind}, {day}, {latest}, {dims}, '', {working_days}, {flags}", f"{day} IS NOT NULL"))
+        latest = f"CASE WHEN {day} >= {received} THEN {day} ELSE {received} END"
+        month_latest = f"CASE WHEN {day} >= {received} THEN {month_of(day)} ELSE {received} END"
+        selects.append((f"{kind}, {day}, {latest}, {dims}, {status}, {working_days}, {flags}", condition))
+        selects.append(
+            (f"{kind + MONTH}, {month_of(day)}, {month_latest}, {dims}, {status}, {working_days}, {flags}", condition)
+        )
     with connection.cursor() as cursor:
         for select, condition in selects:
             cursor.execute(

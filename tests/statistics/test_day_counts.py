@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 from guichet.statistics.figures import working_day_distribution
 from guichet.statistics.filters import Period, StatsFilter, facts_for_stats
 from guichet.statistics.metrics import ticket_stats
-from guichet.statistics.series import Step, durations_over_time, volume_by_channel_over_time, within_deadline_by_service
+from guichet.statistics.series import (
+    Step,
+    durations_over_time,
+    step_start,
+    volume_by_channel_over_time,
+    within_deadline_by_service,
+)
 from guichet.tickets import facts as ticket_facts
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
@@ -175,13 +181,17 @@ def _from_counts(user, filters: StatsFilter, *, full: bool = True) -> dict[str, 
         },
         "steps": durations_over_time(user=user, filters=filters, step=step),
         "volume_steps": volume_by_channel_over_time(user=user, filters=filters, step=step),
+        "month_steps": durations_over_time(user=user, filters=filters, step=Step.MONTH),
+        "volume_months": volume_by_channel_over_time(user=user, filters=filters, step=Step.MONTH),
+        "by_week": volume.by_week,
+        "by_month": volume.by_month,
     }
 
 
 filters_strategy = st.tuples(
     st.integers(0, 2),  # user
-    st.integers(0, 70),  # start
-    st.integers(0, 40),  # length
+    st.sampled_from([0, 31, 59]) | st.integers(0, 70),  # start (the first of a month, or any day)
+    st.sampled_from([30, 58, 89]) | st.integers(0, 120),  # length (to a month's end, or any)
     st.none() | st.integers(0, 1),  # service of this type
     st.none() | st.integers(0, 1),  # request type
     st.none() | st.sampled_from(CHANNELS),
@@ -197,6 +207,20 @@ filters_strategy = st.tuples(
         (1, 0, Channel.PHONE, 2, Status.ANSWERED, 21, (0, 0), (3, 2), 1, True),
     ],
     choices=[(0, 0, 10, None, None, None, None), (0, 0, 9, None, None, None, None), (1, 15, 20, 0, None, None, 2)],
+)
+# Every boundary of a period made of days, whole months, days: 15 January – 10 March, facts on 14, 15 and 31
+# January, 1 February, 1 and 10 March, 11 March.
+@example(
+    versions=[
+        (0, 0, Channel.WEB, 0, Status.RECEIVED, 13, None, None, 5, False),
+        (1, 0, Channel.WEB, 0, Status.ANSWERED, 14, (17, 3), (45, 30), 5, False),
+        (2, 1, Channel.EMAIL, 1, Status.ANSWERED, 30, (1, 1), (28, 20), 40, True),
+        (3, 0, Channel.PHONE, 2, Status.CLOSED, 31, (28, 19), (37, 25), 30, False),
+        (4, 1, Channel.WEB, 0, Status.ANSWERED, 59, (9, 7), (10, 8), 2, False),
+        (5, 0, Channel.WEB, 0, Status.RECEIVED, 68, None, None, 2, False),
+        (6, 0, Channel.WEB, 0, Status.RECEIVED, 69, None, None, 2, False),
+    ],
+    choices=[(0, 14, 55, None, None, None, None), (0, 31, 58, None, None, None, None)],
 )
 @given(versions=st.lists(version, min_size=1, max_size=25), choices=st.lists(filters_strategy, min_size=1, max_size=3))
 def test_the_counts_give_every_figure_the_facts_give(world, versions, choices):
@@ -221,19 +245,48 @@ def test_the_counts_give_every_figure_the_facts_give(world, versions, choices):
         assert got["by_day"] == expected["by_day"]
         assert sum(s.resolution.n for s in got["steps"]) == expected["resolved"]
         assert {(start_, channel_): n for start_, counts in got["volume_steps"] for channel_, n in counts.items()} == (
-            _by_week(expected["channel_days"])
+            _by_step(expected["channel_days"], Step.WEEK)
         )
+        assert {(start_, channel_): n for start_, counts in got["volume_months"] for channel_, n in counts.items()} == (
+            _by_step(expected["channel_days"], Step.MONTH)
+        )
+        assert _same_steps(got["month_steps"], user, filters)
+        assert got["by_week"] == sorted(_by_step(dict(got["by_day"]), Step.WEEK, plain=True).items())
+        assert got["by_month"] == sorted(_by_step(dict(got["by_day"]), Step.MONTH, plain=True).items())
         # The key figures of a previous period: the same as in full.
         key = _from_counts(user, filters, full=False)
         for name in ("total", "first_response", "resolution", "resolved", "on_time", "reopened"):
             assert key[name] == got[name], name
 
 
-def _by_week(channel_days: dict) -> dict:
-    weeks: Counter = Counter()
-    for (received, channel), n in channel_days.items():
-        weeks[(received - datetime.timedelta(days=received.weekday()), channel)] += n
-    return dict(weeks)
+def _by_step(counts: dict, step: str, *, plain: bool = False) -> dict:
+    """Counts by (day, channel) (or by day: ``plain``) added up by the step of their day."""
+    steps: Counter = Counter()
+    for key, n in counts.items():
+        if plain:
+            steps[step_start(key, step)] += n
+        else:
+            steps[(step_start(key[0], step), key[1])] += n
+    return dict(steps)
+
+
+def _same_steps(steps, user, filters: StatsFilter) -> bool:
+    """The monthly series (read from the monthly counts) equals the per-fact working days grouped by month."""
+    facts = facts_for_stats(user=user, filters=filters)
+    period = filters.period
+    for day_field, working_days, attribute in (
+        ("resolved_day", "resolution_working_days", "resolution"),
+        ("first_response_day", "first_response_working_days", "first_response"),
+    ):
+        by_month: dict = {}
+        cohort = facts.filter(
+            **{f"{day_field}__gte": period.start, f"{day_field}__lte": period.end}, received_day__lte=period.end
+        )
+        for ended, days in cohort.values_list(day_field, working_days):
+            by_month.setdefault(step_start(ended, Step.MONTH), Counter())[days] += 1
+        for step in steps:
+            assert getattr(step, attribute) == working_day_distribution(by_month.get(step.start, Counter())), step
+    return True
 
 
 def test_a_deleted_ticket_takes_its_counts_with_it(world, supervisor):
@@ -243,8 +296,9 @@ def test_a_deleted_ticket_takes_its_counts_with_it(world, supervisor):
     before = ticket_stats(user=supervisor, filters=filters).volume.total
     ticket_delete_expired(ticket=Ticket.objects.get(pk=world["tickets"][0]))
     assert ticket_stats(user=supervisor, filters=filters).volume.total == before - 1
+    daily = sum(n for key, n in _counts().items() if key[0] < ticket_facts.MONTH)
     assert (
-        sum(_counts().values())
+        daily
         == TicketFacts.objects.count()
         + TicketFacts.objects.filter(first_response_day__isnull=False).count()
         + TicketFacts.objects.filter(resolved_day__isnull=False).count()
