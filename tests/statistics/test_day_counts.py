@@ -303,3 +303,34 @@ def test_a_deleted_ticket_takes_its_counts_with_it(world, supervisor):
         + TicketFacts.objects.filter(first_response_day__isnull=False).count()
         + TicketFacts.objects.filter(resolved_day__isnull=False).count()
     )
+
+
+def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(world, agent):
+    import importlib
+    import io
+    from pathlib import Path
+
+    from django.apps import apps
+    from django.core.management import call_command
+
+    from tests.statistics.timeline import change
+
+    tickets = Ticket.objects.filter(pk__in=world["tickets"]).order_by("pk")
+    for ticket, status in zip(tickets, [Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED], strict=False):
+        change(ticket, agent, ticket.created_at + datetime.timedelta(days=3), status)
+    kept = _counts()
+    assert {key[0] for key in kept} == {0, 1, 2, 10, 11, 12}
+
+    TicketDayCount.objects.all().delete()
+    migrations = Path(__file__).resolve().parents[2] / "guichet" / "tickets" / "migrations"
+    [name] = [path.stem for path in migrations.glob("*_ticket_day_counts_fill.py")]  # whatever its number
+    importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
+    assert _counts() == kept
+
+    TicketDayCount.objects.all().delete()
+    ticket_facts.counts_rebuild(TicketFacts, batch=2)  # several ranges of ids, each adding to the rows there are
+    assert _counts() == kept
+
+    TicketDayCount.objects.update(n=5)
+    call_command("rebuild_ticket_facts", "--compteurs", stdout=io.StringIO())
+    assert _counts() == kept
