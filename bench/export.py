@@ -3,6 +3,7 @@
 Usage (PostgreSQL, after ``bench/statistics.py --setup --tickets 1000000`` or on any seeded bench database):
     .venv/bin/python bench/export.py                 # every ticket of the database, CSV, as the supervisor
     .venv/bin/python bench/export.py --format xlsx   # the other formats, for comparison
+    .venv/bin/python bench/export.py --profile       # where the task's time goes (cProfile, top functions)
 
 The export is requested as the statistics page does (``export_request``, source "statistics", a period
 covering every ticket): it is large, so it is queued. Its task (``build_export``, what ``db_worker`` runs) then
@@ -33,7 +34,13 @@ django.setup()
 from guichet.exports.services import build_export
 from guichet.exports.models import Export
 started = time.perf_counter()
-build_export.call({export_id})
+if {profile}:
+    import cProfile, pstats
+    profiler = cProfile.Profile()
+    profiler.runcall(build_export.call, {export_id})
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(18)
+else:
+    build_export.call({export_id})
 elapsed = time.perf_counter() - started
 export = Export.objects.get(pk={export_id})
 hwm = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))
@@ -46,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--format", default="csv", choices=("csv", "xlsx", "ods"))
     parser.add_argument("--user", default=inbox.SUPERVISOR)
+    parser.add_argument("--profile", action="store_true", help="cProfile the task (slower), the top functions")
     args = parser.parse_args()
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -74,7 +82,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}")
     started = time.perf_counter()
     child = subprocess.run(
-        [sys.executable, "-c", CHILD.format(root=str(ROOT), export_id=export.pk)],
+        [sys.executable, "-c", CHILD.format(root=str(ROOT), export_id=export.pk, profile=args.profile)],
         capture_output=True,
         text=True,
         env=os.environ,
@@ -83,6 +91,8 @@ def main() -> None:
     wall = time.perf_counter() - started
     if child.returncode:
         sys.exit(child.stderr)
+    if args.profile:
+        print(child.stderr)
     status, rows, size, elapsed, hwm_kb = child.stdout.split()[-5:]
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print("| format | rows | file MB | task s | process s | peak RSS (VmHWM) MB | ru_maxrss MB | status |")

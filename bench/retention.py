@@ -3,6 +3,7 @@
 Usage (the project's virtualenv):
     .venv/bin/python bench/retention.py --setup [--seed-tickets 125000] [--tickets 100000]
     .venv/bin/python bench/retention.py --tickets 10000       # on the database as it is (until it runs out)
+    .venv/bin/python bench/retention.py --tickets 2000 --profile   # the queries per ticket, where the time goes
 
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/guichet_bench_retention; --setup drops and
 recreates that database (its name must contain "bench"), migrates, runs seed_demo and seed_bench. The commune's
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("--seed-tickets", type=int, default=125_000)
     parser.add_argument("--tickets", type=int, default=100_000, help="tickets to anonymise in this run")
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--profile", action="store_true", help="cProfile the run, count the queries per ticket")
     args = parser.parse_args()
 
     configure_environment()
@@ -86,12 +88,34 @@ def main() -> None:
             elapsed = time.monotonic() - started
             print(f"  {done} tickets in {elapsed:.0f} s ({done / elapsed:.0f}/s)", flush=True)
 
+    queries: dict[str, int] = {}
+
+    def count(execute, sql, params, many, context):
+        kind = sql.split(None, 1)[0].upper() if sql else "?"
+        table = next((word for word in sql.split() if word.startswith('"') and "_" in word), "")
+        key = f"{kind} {table.split('.')[0]}"
+        queries[key] = queries.get(key, 0) + 1
+        return execute(sql, params, many, context)
+
     started = time.monotonic()
-    report = apply_retention(limit=args.tickets, batch=args.batch, progress=progress)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        with connection.execute_wrapper(count):
+            report = profiler.runcall(apply_retention, limit=args.tickets, batch=args.batch, progress=progress)
+    else:
+        report = apply_retention(limit=args.tickets, batch=args.batch, progress=progress)
     elapsed = time.monotonic() - started
     total = sum(report.anonymised.values())
     print(f"anonymised {total} tickets in {elapsed:.1f} s: {total / elapsed:.0f} tickets/s, failed {report.failed}")
     print(f"citizen records deleted: {report.citizens}, orphan files: {report.files}")
+    if args.profile and total:
+        print(f"\nqueries: {sum(queries.values())} ({sum(queries.values()) / total:.1f} per ticket), by statement:")
+        for key, n in sorted(queries.items(), key=lambda item: -item[1])[:25]:
+            print(f"  {n / total:6.2f} per ticket  {key}")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ def add_copies(copies: int, shift_days: int, after_id: int) -> None:
     timelines does not fit in the time at hand (docs/BENCHMARKS.md, "Statistics")."""
     from django.db import connection
 
-    from guichet.tickets.facts import facts_recount_working_days
+    from guichet.tickets.facts import counts_rebuild, facts_recount_working_days
     from guichet.tickets.models import TicketFacts
 
     with connection.cursor() as cursor:
@@ -136,8 +136,11 @@ def add_copies(copies: int, shift_days: int, after_id: int) -> None:
     started = time.monotonic()
     groups = facts_recount_working_days(TicketFacts)
     print(f"working days recounted on the new dates: {groups:,} groups in {time.monotonic() - started:.0f} s")
+    started = time.monotonic()
+    rows = counts_rebuild(TicketFacts)  # the copies' facts were written in SQL: their per-day counts too
+    print(f"per-day counts rebuilt: {rows:,} rows in {time.monotonic() - started:.0f} s")
     with connection.cursor() as cursor:
-        for table in ("tickets_ticket", "tickets_ticketfacts"):
+        for table in ("tickets_ticket", "tickets_ticketfacts", "tickets_ticketdaycount"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
@@ -206,11 +209,12 @@ def main() -> None:
         inbox.setup(args.tickets)
     if args.copies:
         add_copies(args.copies, args.shift_days, args.copy_after_id)
-    from guichet.tickets.models import Ticket, TicketFacts
+    from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
 
     print(
         f"\n{connection.settings_dict['NAME']}: {Ticket.objects.count():,} tickets, "
-        f"{TicketFacts.objects.count():,} facts; {inbox.server_settings()}"
+        f"{TicketFacts.objects.count():,} facts, {TicketDayCount.objects.count():,} per-day counts; "
+        f"{inbox.server_settings()}"
     )
     print(f"load average {os.getloadavg()[0]:.1f}; {args.runs} runs per scenario after {args.warmup} warm-up; ms\n")
     results = [

@@ -63,8 +63,12 @@ def may_include_citizens(user: User) -> bool:
     return roles.may_export_citizen_data(user)
 
 
-def rows(tickets: QuerySet[Ticket], *, user: User, with_citizen: bool, chunk_size: int) -> Iterator[list[Cell]]:
-    """One list of cells per ticket, in the order of ``tickets``."""
+def rows(
+    tickets: QuerySet[Ticket], *, user: User, with_citizen: bool, chunk_size: int, as_text: bool = False
+) -> Iterator[list[Cell]]:
+    """One list of cells per ticket, in the order of ``tickets``; ``as_text``: every cell already the text a
+    CSV file holds (``writers.csv_cell`` of each, computed with fewer conversions: what a 1M-row export spends
+    its time on)."""
     resolution_days = ResolutionDays(tickets)
     queryset = with_durations(tickets).annotate(
         overdue_now=ExpressionWrapper(overdue_condition(), output_field=BooleanField())
@@ -73,25 +77,53 @@ def rows(tickets: QuerySet[Ticket], *, user: User, with_citizen: bool, chunk_siz
     if with_citizen:
         queryset = queryset.annotate(**{_alias(field): _citizen_cell(field, user) for field in CITIZEN_FIELDS})
         fields += tuple(_alias(field) for field in CITIZEN_FIELDS)
+    # Labels, names and the time zone looked up once, not per row.
     statuses = {value: str(label) for value, label in Status.choices}
     channels = {value: str(label) for value, label in Channel.choices}
     yes, no = _("oui"), _("non")
+    tz = timezone.get_current_timezone()
+    names: dict[str | None, str] = {None: ""}
     for row in queryset.values_list(*fields).iterator(chunk_size=chunk_size):
         (reference, received, status, channel, service, request_type, first, last, due, overdue, responded) = row[:11]
         received_day, resolved_day, paused = row[11:14]
-        cells: list[Cell] = [
-            references.display(reference),
-            timezone.localtime(received).replace(tzinfo=None, microsecond=0),
-            statuses.get(status, status),
-            channels.get(channel, channel),
-            text(service),
-            text(request_type),
-            text(f"{first} {last}".strip()) if (first or last) else "",
-            due,
-            yes if overdue else no,
-            responded,
-            resolution_days(received_day, resolved_day, paused or 0),
-        ]
+        local = received.astimezone(tz).replace(tzinfo=None, microsecond=0)
+        assignee = f"{first} {last}".strip() if (first or last) else ""
+        days = resolution_days(received_day, resolved_day, paused or 0)
+        service_text = names.get(service)
+        if service_text is None:
+            service_text = names[service] = text(service)
+        request_type_text = names.get(request_type)
+        if request_type_text is None:
+            request_type_text = names[request_type] = text(request_type)
+        cells: list[Cell]
+        if as_text:
+            cells = [
+                references.display(reference),
+                local.isoformat(" ", "minutes"),
+                statuses.get(status, status),
+                channels.get(channel, channel),
+                service_text,
+                request_type_text,
+                text(assignee),
+                "" if due is None else due.isoformat(),
+                yes if overdue else no,
+                "" if responded is None else responded.isoformat(),
+                "" if days is None else str(days),
+            ]
+        else:
+            cells = [
+                references.display(reference),
+                local,
+                statuses.get(status, status),
+                channels.get(channel, channel),
+                service_text,
+                request_type_text,
+                text(assignee),
+                due,
+                yes if overdue else no,
+                responded,
+                days,
+            ]
         cells += [text(value or "") for value in row[14:]]
         yield cells
 

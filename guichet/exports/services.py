@@ -67,13 +67,16 @@ def export_request(
     return export
 
 
-def _rows(export: Export, *, on_row: Callable[[int], None] | None = None) -> Iterator[list[Cell]]:
+def _rows(
+    export: Export, *, on_row: Callable[[int], None] | None = None, as_text: bool = False
+) -> Iterator[list[Cell]]:
     tickets = sources.tickets_for_export(source=export.source, user=export.requested_by, filters=export.filters)
     rows = columns.rows(
         tickets,
         user=export.requested_by,
         with_citizen=export.with_citizen,
         chunk_size=settings.GUICHET_EXPORT_CHUNK_ROWS,
+        as_text=as_text,
     )
     done = 0
     for done, row in enumerate(rows, start=1):  # noqa: B007 (the count is read after the loop)
@@ -86,17 +89,18 @@ def _rows(export: Export, *, on_row: Callable[[int], None] | None = None) -> Ite
 
 def export_csv_chunks(export: Export) -> Iterator[bytes]:
     header = columns.headers(with_citizen=export.with_citizen)
-    for chunk in writers.csv_chunks(header, _rows(export), separator=export.separator):
+    for chunk in writers.csv_chunks(header, _rows(export, as_text=True), separator=export.separator, as_text=True):
         yield chunk.encode()
 
 
 def export_write(export: Export, target: IO[bytes], *, on_row: Callable[[int], None] | None = None) -> None:
     """Writes the whole file of ``export`` into ``target`` (a binary file)."""
     header = columns.headers(with_citizen=export.with_citizen)
-    rows: Iterable[list[Cell]] = _rows(export, on_row=on_row)
+    csv = export.format == ExportFormat.CSV
+    rows: Iterable[list[Cell]] = _rows(export, on_row=on_row, as_text=csv)
     title = _("Demandes")
-    if export.format == ExportFormat.CSV:
-        writers.write_csv(target, header, rows, separator=export.separator)
+    if csv:
+        writers.write_csv(target, header, rows, separator=export.separator, as_text=True)
     elif export.format == ExportFormat.XLSX:
         writers.write_xlsx(target, header, rows, title=title)
     else:

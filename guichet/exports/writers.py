@@ -34,9 +34,15 @@ def csv_cell(value: Cell) -> str:
 
 
 def csv_chunks(
-    header: list[str], rows: Iterable[list[Cell]], *, separator: str = ",", bom: bool = True
+    header: list[str],
+    rows: Iterable[list[Cell]],
+    *,
+    separator: str = ",",
+    bom: bool = True,
+    as_text: bool = False,
 ) -> Iterator[str]:
-    """The CSV text in pieces of a few hundred rows, the byte order mark first (for spreadsheet software)."""
+    """The CSV text in pieces of a few hundred rows, the byte order mark first (for spreadsheet software).
+    ``as_text``: the rows' cells are already text (``columns.rows(as_text=True)``), written as they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     writer.writerow(header)
@@ -44,7 +50,7 @@ def csv_chunks(
     buffer.seek(0)
     buffer.truncate()
     for count, row in enumerate(rows, start=1):
-        writer.writerow([csv_cell(value) for value in row])
+        writer.writerow(row if as_text else [csv_cell(value) for value in row])
         if count % CSV_BATCH_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -53,8 +59,10 @@ def csv_chunks(
         yield buffer.getvalue()
 
 
-def write_csv(target: IO[bytes], header: list[str], rows: Iterable[list[Cell]], *, separator: str = ",") -> None:
-    for chunk in csv_chunks(header, rows, separator=separator):
+def write_csv(
+    target: IO[bytes], header: list[str], rows: Iterable[list[Cell]], *, separator: str = ",", as_text: bool = False
+) -> None:
+    for chunk in csv_chunks(header, rows, separator=separator, as_text=as_text):
         target.write(chunk.encode())
 
 

@@ -11,7 +11,7 @@ from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
 from guichet.organisation.models import Service
 from guichet.tickets import permissions
-from guichet.tickets.models import Ticket, TicketFacts
+from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -121,3 +121,21 @@ def facts_for_stats(*, user: User, filters: StatsFilter) -> QuerySet[TicketFacts
     if filters.assignee is not None:
         facts = facts.filter(assignee=filters.assignee)
     return facts
+
+
+def counts_for_stats(*, user: User, filters: StatsFilter) -> QuerySet[TicketDayCount]:
+    """The same tickets as ``facts_for_stats``, as their per-day counts (``tickets.models.TicketDayCount``):
+    the rule and the dimensions apply to the counts' keys, which are the facts' columns."""
+    condition = permissions.visible_condition(user)
+    if condition is None:
+        return TicketDayCount.objects.none()
+    counts = TicketDayCount.objects.filter(condition).order_by()
+    if filters.service is not None:
+        counts = counts.filter(service=filters.service)
+    if filters.request_type is not None:
+        counts = counts.filter(request_type=filters.request_type)
+    if filters.channel:
+        counts = counts.filter(channel=filters.channel)
+    if filters.assignee is not None:
+        counts = counts.filter(assignee_key=filters.assignee.pk)
+    return counts

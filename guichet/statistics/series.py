@@ -9,14 +9,14 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, DateField, F, Q, QuerySet
+from django.db.models import DateField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from guichet.accounts.models import User
 from guichet.statistics.figures import Distribution, Share, working_day_distribution
-from guichet.statistics.filters import Period, StatsFilter, facts_for_stats
-from guichet.statistics.metrics import FIRST_RESPONSE, RESOLUTION, Moment, working_days_elapsed
-from guichet.tickets.models import TicketFacts
+from guichet.statistics.filters import Period, StatsFilter, counts_for_stats
+from guichet.statistics.metrics import FIRST_RESPONSE, RECEIVED, RESOLUTION, Moment, working_days_elapsed
+from guichet.tickets.models import TicketDayCount
 
 # A period up to this many days is drawn week by week, a longer one month by month.
 WEEKLY_UP_TO_DAYS = 92
@@ -70,28 +70,26 @@ def volume_by_channel_over_time(
     *, user: User, filters: StatsFilter, step: str
 ) -> list[tuple[datetime.date, dict[str, int]]]:
     """Tickets received in each step of the period, per channel (steps with none hold an empty dict)."""
-    period = filters.period
     trunc = TruncWeek if step == Step.WEEK else TruncMonth
     rows = (
-        facts_for_stats(user=user, filters=filters)
-        .filter(received_day__gte=period.start, received_day__lte=period.end)
-        .annotate(bucket=trunc("received_day", output_field=DateField()))
+        RECEIVED.counts_in(counts_for_stats(user=user, filters=filters), filters.period, by_day=step == Step.WEEK)
+        .annotate(bucket=trunc("day", output_field=DateField()))
         .values("bucket", "channel")
-        .annotate(n=Count("pk"))
+        .annotate(total=Sum("n"))
         .order_by("bucket", "channel")
     )
     counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
     for row in rows:
         bucket = row["bucket"]
-        counts[bucket.date() if isinstance(bucket, datetime.datetime) else bucket][row["channel"]] = row["n"]
+        counts[bucket.date() if isinstance(bucket, datetime.datetime) else bucket][row["channel"]] = row["total"]
     return [(start, counts.get(start, {})) for start in step_starts(filters.period, step)]
 
 
 def durations_over_time(*, user: User, filters: StatsFilter, step: str) -> list[DurationStep]:
     """First-response and resolution times in working days, per step in which they ended."""
-    facts = facts_for_stats(user=user, filters=filters)
-    first_response = _working_days_by_step(FIRST_RESPONSE, FIRST_RESPONSE.ended_in(facts, filters.period), step)
-    resolution = _working_days_by_step(RESOLUTION, RESOLUTION.ended_in(facts, filters.period), step)
+    counts = counts_for_stats(user=user, filters=filters)
+    first_response = _working_days_by_step(FIRST_RESPONSE, counts, filters.period, step)
+    resolution = _working_days_by_step(RESOLUTION, counts, filters.period, step)
     return [
         DurationStep(
             start=start,
@@ -106,9 +104,9 @@ def within_deadline_by_service(*, user: User, filters: StatsFilter) -> list[Serv
     """% answered within the deadline among the tickets resolved in the period, per service, by name
     (accents ignored, the same on every database whatever its collation)."""
     grouped = (
-        RESOLUTION.ended_in(facts_for_stats(user=user, filters=filters), filters.period)
+        RESOLUTION.counts_in(counts_for_stats(user=user, filters=filters), filters.period)
         .values("service_id", "service__name")
-        .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date"))))
+        .annotate(total=Sum("n"), total_on_time=Sum("n", filter=Q(on_time=True)))
         .order_by()
     )
     rows = sorted(grouped, key=lambda row: _sort_key(row["service__name"]))
@@ -116,18 +114,18 @@ def within_deadline_by_service(*, user: User, filters: StatsFilter) -> list[Serv
         ServiceDeadline(
             service_id=row["service_id"],
             name=row["service__name"],
-            within_deadline=Share(count=row["on_time"], n=row["n"]),
+            within_deadline=Share(count=row["total_on_time"] or 0, n=row["total"]),
         )
         for row in rows
     ]
 
 
 def _working_days_by_step(
-    moment: Moment, cohort: QuerySet[TicketFacts], step: str
+    moment: Moment, counts: QuerySet[TicketDayCount], period: Period, step: str
 ) -> dict[datetime.date, Counter[int]]:
     """The ``metrics`` working-days figures, split by the step of the day the duration ended."""
     by_step: dict[datetime.date, Counter[int]] = defaultdict(Counter)
-    for ended_on, elapsed, n in working_days_elapsed(moment, cohort):
+    for ended_on, elapsed, n in working_days_elapsed(moment.counts_in(counts, period, by_day=step == Step.WEEK)):
         by_step[step_start(ended_on, step)][elapsed] += n
     return by_step
 

@@ -12,12 +12,12 @@ paused working days (the due-date extensions recorded in the events) never depen
 """
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from guichet.organisation.calendar import WorkingCalendar
@@ -94,12 +94,19 @@ def _dimensions(ticket: Any) -> dict[str, Any]:
 
 
 def on_created(ticket: Any, facts_model: type[models.Model]) -> None:
-    facts_model._default_manager.create(
+    facts = facts_model._default_manager.create(
         ticket_id=ticket.pk,
         received_at=ticket.created_at,
         received_day=local_day(ticket.created_at),
         **_dimensions(ticket),
     )
+    counts_apply(facts_model, removed=(), added=[facts])
+
+
+def on_deleted(ticket: Any, facts_model: type[models.Model]) -> None:
+    """The ticket is about to be deleted (its facts go with it): its counts are taken off."""
+    old = list(facts_model._default_manager.filter(pk=ticket.pk).values(*COUNT_FIELDS))
+    counts_apply(facts_model, removed=old, added=())
 
 
 def _current(ticket: Any, facts_model: type[models.Model]) -> Any | None:
@@ -113,8 +120,15 @@ def _current(ticket: Any, facts_model: type[models.Model]) -> Any | None:
 
 def on_moved(ticket: Any, facts_model: type[models.Model]) -> None:
     """Service, assignee or another dimension changed."""
-    if not facts_model._default_manager.filter(pk=ticket.pk).update(**_dimensions(ticket)):
-        facts_rebuild(facts_model, ticket_ids=[ticket.pk])
+    facts = _current(ticket, facts_model)
+    if facts is None:
+        return
+    before = count_keys(facts)
+    dimensions = _dimensions(ticket)
+    for name, value in dimensions.items():
+        setattr(facts, name, value)
+    facts.save(update_fields=[name.removesuffix("_id") for name in dimensions])
+    _counts_move(facts_model, before, count_keys(facts))
 
 
 def on_status_changed(
@@ -132,6 +146,7 @@ def on_status_changed(
     facts = _current(ticket, facts_model)
     if facts is None:
         return
+    before = count_keys(facts)
     if from_status == Status.AWAITING_CITIZEN:
         if pause_started is not None:
             facts.paused_seconds += epoch_seconds(now) - epoch_seconds(pause_started)
@@ -150,6 +165,7 @@ def on_status_changed(
     for name, value in _dimensions(ticket).items():
         setattr(facts, name, value)
     facts.save()
+    _counts_move(facts_model, before, count_keys(facts))
 
 
 def on_public_reply(
@@ -157,8 +173,10 @@ def on_public_reply(
 ) -> None:
     facts = _current(ticket, facts_model)
     if facts is not None and facts.first_response_at is None:
+        before = count_keys(facts)
         _set_first_response(facts, now, WorkingDays(calendar))
         facts.save()
+        _counts_move(facts_model, before, count_keys(facts))
 
 
 def _set_first_response(facts: Any, now: datetime.datetime, days: WorkingDays) -> None:
@@ -292,8 +310,10 @@ def facts_rebuild(
             )
         built = [facts_model(**facts_from_events(t, events[t["id"]], days)) for t in tickets]
         with transaction.atomic():
+            old = list(facts_model._default_manager.filter(pk__in=ids).values(*COUNT_FIELDS))
             facts_model._default_manager.filter(pk__in=ids).delete()
             facts_model._default_manager.bulk_create(built, batch_size=1000)
+            counts_apply(facts_model, removed=old, added=built)
         done += len(built)
     return done
 
@@ -326,4 +346,179 @@ def facts_recount_working_days(facts_model: type[models.Model], *, calendar: Wor
                     **{day_field: group[day_field], paused_field: group[paused_field]},
                 ).update(**{target: expected})
                 changed += 1
+    if changed:
+        counts_rebuild(facts_model)
     return changed
+
+
+# Per-day counts (``TicketDayCount``): derived rows of the facts, kept in the same transaction -----------------
+
+# The facts' columns a row's counts depend on.
+COUNT_FIELDS = (
+    "received_day",
+    "service_id",
+    "request_type_id",
+    "channel",
+    "assignee_id",
+    "status",
+    "due_date",
+    "first_response_day",
+    "first_response_working_days",
+    "resolved_day",
+    "resolution_working_days",
+    "reopened",
+)
+RECEIVED, FIRST_RESPONSE, RESOLUTION = 0, 1, 2  # TicketDayCount.kind
+MONTH = 10  # kind + MONTH: the same counts on the month's first day (a year is 12 rows, not 365)
+CountKey = tuple[Any, ...]  # TicketDayCount.KEY, in that order
+
+
+def count_keys(facts: Any) -> list[CountKey]:
+    """The counts one facts row (a model instance or a dict of ``COUNT_FIELDS``) adds 1 to."""
+    get = facts.get if isinstance(facts, dict) else (lambda name: getattr(facts, name))
+    received = get("received_day")
+    dims = (get("service_id"), get("request_type_id"), get("channel"), get("assignee_id") or 0)
+    keys: list[CountKey] = [(RECEIVED, received, received, *dims, get("status"), 0, False, False)]
+    responded = get("first_response_day")
+    if responded is not None:
+        working_days = get("first_response_working_days")
+        keys.append((FIRST_RESPONSE, responded, max(responded, received), *dims, "", working_days, False, False))
+    resolved = get("resolved_day")
+    if resolved is not None:
+        on_time, reopened = resolved <= get("due_date"), bool(get("reopened"))
+        working_days = get("resolution_working_days")
+        keys.append((RESOLUTION, resolved, max(resolved, received), *dims, "", working_days, on_time, reopened))
+    # By month: the day is the month's first; so is the latest day when the receipt is not after the moment's day
+    # (it then holds no information: received before the period ends whenever the moment is in it), else the
+    # receipt day itself, exact.
+    for kind, day, latest, *rest in list(keys):
+        month = day.replace(day=1)
+        keys.append((kind + MONTH, month, month if latest == day else latest, *rest))
+    return keys
+
+
+def counts_model_of(facts_model: type[models.Model]) -> type[models.Model] | None:
+    """``TicketDayCount`` of the same app registry (None in the migrations that come before it)."""
+    try:
+        return facts_model._meta.apps.get_model(facts_model._meta.app_label, "TicketDayCount")
+    except LookupError:
+        return None
+
+
+def _counts_move(facts_model: type[models.Model], before: list[CountKey], after: list[CountKey]) -> None:
+    if before != after:
+        _counts_add(facts_model, Counter(after) - Counter(before), Counter(before) - Counter(after))
+
+
+def counts_apply(facts_model: type[models.Model], *, removed: Iterable[Any], added: Iterable[Any]) -> None:
+    """Take the counts of the ``removed`` facts rows off and add those of the ``added`` ones."""
+    plus: Counter[CountKey] = Counter(key for facts in added for key in count_keys(facts))
+    minus: Counter[CountKey] = Counter(key for facts in removed for key in count_keys(facts))
+    _counts_add(facts_model, plus - minus, minus - plus)
+
+
+def _counts_add(facts_model: type[models.Model], plus: Counter[CountKey], minus: Counter[CountKey]) -> None:
+    counts_model = counts_model_of(facts_model)
+    if counts_model is None:
+        return
+    delta = [(*key, n) for key, n in plus.items()] + [(*key, -n) for key, n in minus.items()]
+    if not delta:
+        return
+    # Always in the key's order, so that two transactions never wait for each other's rows crosswise.
+    delta.sort(key=lambda row: tuple((value is None, value) for value in row))
+    connection = connections[router.db_for_write(counts_model)]
+    quote = connection.ops.quote_name
+    table = quote(counts_model._meta.db_table)
+    columns = [quote(name) for name in _KEY]  # the columns' names (a foreign key's is its attname)
+    placeholders = ", ".join(["%s"] * (len(columns) + 1))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}, {quote('n')}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET {quote('n')} = {table}.{quote('n')} + excluded.{quote('n')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, delta)
+
+
+_KEY = (
+    "kind",
+    "day",
+    "latest_day",
+    "service_id",
+    "request_type_id",
+    "channel",
+    "assignee_key",
+    "status",
+    "working_days",
+    "on_time",
+    "reopened",
+)
+
+
+def counts_rebuild(facts_model: type[models.Model], *, batch: int | None = None) -> int:
+    """Recompute every count from the facts, in SQL (grouped ``INSERT … SELECT``). ``batch=None``: all at once,
+    in one transaction (the counts are never seen half-built: ``rebuild_ticket_facts``, a calendar change);
+    ``batch``: by ranges of that many ticket ids, adding to the counts there are, one transaction each (the
+    data migration, on an empty table). Returns the number of count rows."""
+    counts_model = counts_model_of(facts_model)
+    if counts_model is None:
+        return 0
+    if batch is None:
+        with transaction.atomic(using=router.db_for_write(counts_model)):
+            counts_model._default_manager.all().delete()
+            _counts_fill(facts_model, counts_model, None)
+    else:
+        last = facts_model._default_manager.aggregate(last=models.Max("pk"))["last"] or 0
+        for low in range(0, last, batch):
+            with transaction.atomic(using=router.db_for_write(counts_model)):
+                _counts_fill(facts_model, counts_model, (low, low + batch))
+    return counts_model._default_manager.count()
+
+
+def _counts_fill(
+    facts_model: type[models.Model], counts_model: type[models.Model], ids: tuple[int, int] | None
+) -> None:
+    """``count_keys`` in SQL: one grouped insert per kind of day, added to the rows there are."""
+    connection = connections[router.db_for_write(counts_model)]
+    quote = connection.ops.quote_name
+    table, facts_table = quote(counts_model._meta.db_table), quote(facts_model._meta.db_table)
+    columns = [quote(name) for name in _KEY]  # the columns' names (a foreign key's is its attname)
+    where = "TRUE" if ids is None else f"{quote('ticket_id')} > %s AND {quote('ticket_id')} <= %s"
+    received = quote("received_day")
+    dims = ", ".join(
+        [quote("service_id"), quote("request_type_id"), quote("channel"), f"COALESCE({quote('assignee_id')}, 0)"]
+    )
+    if connection.vendor == "postgresql":
+
+        def month_of(day: str) -> str:
+            return f"CAST(DATE_TRUNC('month', {day}) AS date)"
+    else:
+
+        def month_of(day: str) -> str:
+            return f"date({day}, 'start of month')"
+
+    selects = []
+    for kind, day, working_days in (
+        (RECEIVED, received, "0"),
+        (FIRST_RESPONSE, quote("first_response_day"), quote("first_response_working_days")),
+        (RESOLUTION, quote("resolved_day"), quote("resolution_working_days")),
+    ):
+        condition = "TRUE" if kind == RECEIVED else f"{day} IS NOT NULL"
+        status = quote("status") if kind == RECEIVED else "''"
+        flags = "FALSE, FALSE"
+        if kind == RESOLUTION:
+            flags = f"CASE WHEN {day} <= {quote('due_date')} THEN TRUE ELSE FALSE END, {quote('reopened')}"
+        latest = f"CASE WHEN {day} >= {received} THEN {day} ELSE {received} END"
+        month_latest = f"CASE WHEN {day} >= {received} THEN {month_of(day)} ELSE {received} END"
+        selects.append((f"{kind}, {day}, {latest}, {dims}, {status}, {working_days}, {flags}", condition))
+        selects.append(
+            (f"{kind + MONTH}, {month_of(day)}, {month_latest}, {dims}, {status}, {working_days}, {flags}", condition)
+        )
+    with connection.cursor() as cursor:
+        for select, condition in selects:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}, {quote('n')}) "
+                f"SELECT {select}, COUNT(*) FROM {facts_table} WHERE {where} AND {condition} "
+                f"GROUP BY {', '.join(str(i) for i in range(1, len(columns) + 1))} "
+                f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET {quote('n')} = {table}.{quote('n')} + excluded.{quote('n')}",
+                list(ids or ()),
+            )

@@ -734,3 +734,72 @@ class TicketFacts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}"
+
+
+class TicketDayCount(models.Model):
+    """How many tickets per day and dimensions (issue 14): the statistics' volumes, working-day distributions and
+    deadline/reopen counts summed over a period without reading one row per ticket.
+
+    Derived rows of ``TicketFacts``, kept exact by ``tickets.facts`` in the same transaction (the old row's keys
+    decremented, the new one's incremented, by upserts adding to ``n``). One row per (kind, day, dimensions,
+    figure): ``kind`` says which day it is (receipt, first response, resolution); ``latest_day`` is the later of
+    the receipt day and ``day`` (a cohort holds the tickets received before the period ends); no NULL in the key
+    (``assignee_key`` 0: nobody; ``status`` and ``working_days`` unused by the kinds that do not need them), so
+    that the unique key matches on every database. A count may fall to 0 and stay: sums are unchanged.
+    """
+
+    RECEIVED = 0
+    FIRST_RESPONSE = 1
+    RESOLUTION = 2
+
+    kind = models.PositiveSmallIntegerField()
+    day = models.DateField()
+    latest_day = models.DateField()
+    service = models.ForeignKey(Service, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    request_type = models.ForeignKey(RequestType, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    assignee_key = models.IntegerField()  # the assignee's id, 0 for nobody
+    status = models.CharField(max_length=20, blank=True)  # receipt rows: the ticket's status now
+    working_days = models.IntegerField()  # moment rows: working days from receipt, net of the pauses
+    on_time = models.BooleanField()  # resolution rows: resolved on or before the due date
+    reopened = models.BooleanField()  # resolution rows
+    n = models.IntegerField()
+
+    KEY = (
+        "kind",
+        "day",
+        "latest_day",
+        "service_id",
+        "request_type_id",
+        "channel",
+        "assignee_key",
+        "status",
+        "working_days",
+        "on_time",
+        "reopened",
+    )
+
+    class Meta:
+        verbose_name = _("compte journalier des demandes")
+        verbose_name_plural = _("comptes journaliers des demandes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "kind",
+                    "day",
+                    "latest_day",
+                    "service",
+                    "request_type",
+                    "channel",
+                    "assignee_key",
+                    "status",
+                    "working_days",
+                    "on_time",
+                    "reopened",
+                ],
+                name="ticketdaycount_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day} {self.n}"

@@ -947,6 +947,7 @@ def ticket_delete_expired(*, ticket: Ticket) -> bool:
             return False
         files = [name for name in Attachment.objects.filter(ticket=ticket).values_list("file", flat=True) if name]
         reference = ticket.reference
+        ticket_facts.on_deleted(ticket, TicketFacts)
         ticket.delete()
         transaction.on_commit(lambda: status_page_forget(reference))
         transaction.on_commit(lambda: _delete_files(files))

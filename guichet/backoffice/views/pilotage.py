@@ -195,7 +195,7 @@ def export_filters(filters: StatsFilter) -> dict[str, list[str]]:
 
 def _figures(request: SignedInRequest, filters: StatsFilter) -> dict[str, Any]:
     user = request.user
-    comparison = ticket_stats_compared(user=user, filters=filters)
+    comparison = ticket_stats_compared(user=user, filters=filters, previous_in_full=False)
     backlog = ticket_backlog(user=user, filters=filters)
     step = step_for(filters.period)
     volume = volume_by_channel_over_time(user=user, filters=filters, step=step)

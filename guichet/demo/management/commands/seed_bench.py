@@ -38,6 +38,7 @@ from guichet.tickets.models import (
     EventKind,
     Message,
     Ticket,
+    TicketDayCount,
     TicketFacts,
     Visibility,
 )
@@ -632,13 +633,15 @@ class Command(BaseCommand):
                 )
         finally:
             writer.close()
+        # The per-day counts the statistics read, from the facts just written (tickets.facts.counts_rebuild).
+        facts.counts_rebuild(TicketFacts)
         if is_pg:
             # Statistics, plus hint bits and the visibility map as on a live database, so that benchmarks
             # start steady. VACUUM cannot run inside a transaction (tests): ANALYZE alone then.
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             self.stdout.write(f"  {command}…")
             with connection.cursor() as cursor:
-                for model in (Citizen, Ticket, Message, Event, TicketFacts):
+                for model in (Citizen, Ticket, Message, Event, TicketFacts, TicketDayCount):
                     cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
         elapsed = time.monotonic() - started
         self.stdout.write(

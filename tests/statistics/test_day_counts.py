@@ -1,0 +1,336 @@
+"""The per-day counts (``TicketDayCount``) against the per-ticket facts they summarise.
+
+Random facts rows are written one version after another, the counts moved by ``tickets.facts`` at each
+version (old keys off, new keys on, as the services do); then (1) the counts equal those rebuilt in SQL from
+the facts (``counts_rebuild``), and (2) every figure the statistics read from the counts equals the same
+figure computed per fact (one row per ticket, as before the counts existed), for a random user, period and
+filter.
+"""
+
+import datetime
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.db.models import Count, F, Q
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from guichet.statistics.figures import working_day_distribution
+from guichet.statistics.filters import Period, StatsFilter, facts_for_stats
+from guichet.statistics.metrics import ticket_stats
+from guichet.statistics.series import (
+    Step,
+    durations_over_time,
+    step_start,
+    volume_by_channel_over_time,
+    within_deadline_by_service,
+)
+from guichet.tickets import facts as ticket_facts
+from guichet.tickets.lifecycle import Channel, Status
+from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FIRST = datetime.date(2026, 1, 1)
+CHANNELS = [Channel.WEB, Channel.EMAIL, Channel.PHONE]
+STATUSES = [Status.RECEIVED, Status.IN_PROGRESS, Status.ANSWERED, Status.CLOSED]
+
+
+@pytest.fixture
+def world(commune, request_type, agent, other_agent, other_service, supervisor):
+    other_type = factories.RequestTypeFactory(service=other_service, name="Acte de naissance")
+    tickets = [factories.make_ticket(request_type=request_type, citizen=None) for _ in range(8)]
+    return {
+        "tickets": [t.pk for t in tickets],
+        "types": [request_type, other_type],
+        "assignees": [None, agent, other_agent],
+        "users": [supervisor, agent, other_agent],
+    }
+
+
+def day(offset: int) -> datetime.date:
+    return FIRST + datetime.timedelta(days=offset)
+
+
+# One version of a ticket's facts: (ticket index, type index, channel, assignee index, status, receipt day,
+# first response after it or none (days, working days), resolution (days, working days) or none, due in days,
+# reopened). Days may also fall before the receipt (a moment's day is taken as it is written).
+version = st.tuples(
+    st.integers(0, 7),
+    st.integers(0, 1),
+    st.sampled_from(CHANNELS),
+    st.integers(0, 2),
+    st.sampled_from(STATUSES),
+    st.integers(0, 60),
+    st.none() | st.tuples(st.sampled_from([-1, 0]) | st.integers(-2, 20), st.integers(0, 12)),
+    st.none() | st.tuples(st.sampled_from([-1, 0]) | st.integers(-2, 40), st.integers(0, 25)),
+    st.integers(0, 30),
+    st.booleans(),
+)
+
+
+def _row(world, values) -> dict[str, Any]:
+    index, type_index, channel, assignee_index, status, received, responded, resolved, due, reopened = values
+    request_type, assignee = world["types"][type_index], world["assignees"][assignee_index]
+    received_day = day(received)
+    row: dict[str, Any] = {
+        "ticket_id": world["tickets"][index],
+        "service_id": request_type.service_id,
+        "request_type_id": request_type.pk,
+        "channel": channel,
+        "assignee_id": assignee.pk if assignee else None,
+        "status": status,
+        "received_at": datetime.datetime.combine(received_day, datetime.time(10), tzinfo=datetime.UTC),
+        "received_day": received_day,
+        "due_date": received_day + datetime.timedelta(days=due),
+        "reopened": reopened,
+    }
+    for prefix, name, moment in (("first_response", "first_response", responded), ("resolved", "resolution", resolved)):
+        if moment is None:
+            row.update({f"{prefix}_day": None, f"{name}_working_days": None, f"{name}_seconds": None})
+        else:
+            row.update(
+                {
+                    f"{prefix}_day": received_day + datetime.timedelta(days=moment[0]),
+                    f"{name}_working_days": moment[1],
+                    f"{name}_seconds": moment[0] * 86_400 + moment[1],
+                }
+            )
+    return row
+
+
+def _write(world, versions) -> None:
+    """Each version replaces its ticket's row; the counts move as the services move them."""
+    TicketFacts.objects.all().delete()
+    TicketDayCount.objects.all().delete()
+    for values in versions:
+        row = _row(world, values)
+        old = list(TicketFacts.objects.filter(pk=row["ticket_id"]).values(*ticket_facts.COUNT_FIELDS))
+        TicketFacts.objects.filter(pk=row["ticket_id"]).delete()
+        TicketFacts.objects.create(**row)
+        ticket_facts.counts_apply(TicketFacts, removed=old, added=[row])
+
+
+def _counts() -> Counter:
+    rows = TicketDayCount.objects.filter(n__gt=0).values(*TicketDayCount.KEY, "n")
+    return Counter({tuple(row[key] for key in TicketDayCount.KEY): row["n"] for row in rows})
+
+
+# The same figures per fact: one row per ticket, counted by the database (the statistics before the counts).
+
+
+def _per_fact(user, filters: StatsFilter) -> dict[str, Any]:
+    facts = facts_for_stats(user=user, filters=filters)
+    period = filters.period
+    received = facts.filter(received_day__gte=period.start, received_day__lte=period.end)
+
+    def ended(day_field: str):
+        return facts.filter(
+            **{f"{day_field}__gte": period.start, f"{day_field}__lte": period.end}, received_day__lte=period.end
+        )
+
+    def distribution(day_field: str, working_days: str):
+        rows = ended(day_field).values(working_days).annotate(n=Count("pk"))
+        return working_day_distribution(Counter({r[working_days]: r["n"] for r in rows}))
+
+    resolved = ended("resolved_day")
+    return {
+        "total": received.count(),
+        "by_day": sorted(Counter(received.values_list("received_day", flat=True)).items()),
+        "by_status": dict(Counter(received.values_list("status", flat=True))),
+        "by_channel": dict(Counter(received.values_list("channel", flat=True))),
+        "by_service": dict(Counter(received.values_list("service_id", flat=True))),
+        "by_request_type": dict(Counter(received.values_list("request_type_id", flat=True))),
+        "first_response": distribution("first_response_day", "first_response_working_days"),
+        "resolution": distribution("resolved_day", "resolution_working_days"),
+        "resolved": resolved.count(),
+        "on_time": resolved.filter(resolved_day__lte=F("due_date")).count(),
+        "reopened": resolved.filter(reopened=True).count(),
+        "per_service": {
+            r["service_id"]: (r["on_time"], r["n"])
+            for r in resolved.values("service_id").annotate(
+                n=Count("pk"), on_time=Count("pk", filter=Q(resolved_day__lte=F("due_date")))
+            )
+        },
+        "resolution_days": dict(Counter(resolved.values_list("resolved_day", flat=True))),
+        "channel_days": dict(Counter(received.values_list("received_day", "channel"))),
+    }
+
+
+def _from_counts(user, filters: StatsFilter, *, full: bool = True) -> dict[str, Any]:
+    report = ticket_stats(user=user, filters=filters, full=full)
+    volume = report.volume
+    step = Step.WEEK
+    return {
+        "total": volume.total,
+        "by_day": volume.by_day,
+        "by_status": volume.by_status,
+        "by_channel": volume.by_channel,
+        "by_service": {pk: n for pk, _, n in volume.by_service},
+        "by_request_type": {pk: n for pk, _, n in volume.by_request_type},
+        "first_response": report.first_response.working_days,
+        "resolution": report.resolution.working_days,
+        "resolved": report.within_deadline.n,
+        "on_time": report.within_deadline.count,
+        "reopened": report.reopened.count,
+        "per_service": {
+            row.service_id: (row.within_deadline.count, row.within_deadline.n)
+            for row in within_deadline_by_service(user=user, filters=filters)
+        },
+        "steps": durations_over_time(user=user, filters=filters, step=step),
+        "volume_steps": volume_by_channel_over_time(user=user, filters=filters, step=step),
+        "month_steps": durations_over_time(user=user, filters=filters, step=Step.MONTH),
+        "volume_months": volume_by_channel_over_time(user=user, filters=filters, step=Step.MONTH),
+        "by_week": volume.by_week,
+        "by_month": volume.by_month,
+    }
+
+
+filters_strategy = st.tuples(
+    st.integers(0, 2),  # user
+    st.sampled_from([0, 31, 59]) | st.integers(0, 70),  # start (the first of a month, or any day)
+    st.sampled_from([30, 58, 89]) | st.integers(0, 120),  # length (to a month's end, or any)
+    st.none() | st.integers(0, 1),  # service of this type
+    st.none() | st.integers(0, 1),  # request type
+    st.none() | st.sampled_from(CHANNELS),
+    st.none() | st.integers(1, 2),  # assignee
+)
+
+
+# A moment's day before the receipt day (counted when the receipt is inside the period), moved dimensions.
+@example(
+    versions=[
+        (0, 0, Channel.WEB, 0, Status.ANSWERED, 10, (-1, 0), (-2, 0), 5, False),
+        (1, 1, Channel.EMAIL, 1, Status.CLOSED, 20, (0, 0), (3, 2), 1, True),
+        (1, 0, Channel.PHONE, 2, Status.ANSWERED, 21, (0, 0), (3, 2), 1, True),
+    ],
+    choices=[(0, 0, 10, None, None, None, None), (0, 0, 9, None, None, None, None), (1, 15, 20, 0, None, None, 2)],
+)
+# Every boundary of a period made of days, whole months, days: 15 January – 10 March, facts on 14, 15 and 31
+# January, 1 February, 1 and 10 March, 11 March.
+@example(
+    versions=[
+        (0, 0, Channel.WEB, 0, Status.RECEIVED, 13, None, None, 5, False),
+        (1, 0, Channel.WEB, 0, Status.ANSWERED, 14, (17, 3), (45, 30), 5, False),
+        (2, 1, Channel.EMAIL, 1, Status.ANSWERED, 30, (1, 1), (28, 20), 40, True),
+        (3, 0, Channel.PHONE, 2, Status.CLOSED, 31, (28, 19), (37, 25), 30, False),
+        (4, 1, Channel.WEB, 0, Status.ANSWERED, 59, (9, 7), (10, 8), 2, False),
+        (5, 0, Channel.WEB, 0, Status.RECEIVED, 68, None, None, 2, False),
+        (6, 0, Channel.WEB, 0, Status.RECEIVED, 69, None, None, 2, False),
+    ],
+    choices=[(0, 14, 55, None, None, None, None), (0, 31, 58, None, None, None, None)],
+)
+@given(versions=st.lists(version, min_size=1, max_size=25), choices=st.lists(filters_strategy, min_size=1, max_size=3))
+def test_the_counts_give_every_figure_the_facts_give(world, versions, choices):
+    _write(world, versions)
+    kept = _counts()
+    ticket_facts.counts_rebuild(TicketFacts)
+    assert _counts() == kept  # kept as it happened == rebuilt from the facts
+    for user_index, start, length, service, request_type, channel, assignee in choices:
+        filters = StatsFilter(
+            period=Period(day(start), day(start + length)),
+            service=None if service is None else world["types"][service].service,
+            request_type=None if request_type is None else world["types"][request_type],
+            channel=channel or "",
+            assignee=None if assignee is None else world["assignees"][assignee],
+        )
+        user = world["users"][user_index]
+        expected, got = _per_fact(user, filters), _from_counts(user, filters)
+        for name in ("total", "by_status", "by_channel", "by_service", "by_request_type", "first_response"):
+            assert got[name] == expected[name], name
+        for name in ("resolution", "resolved", "on_time", "reopened", "per_service"):
+            assert got[name] == expected[name], name
+        assert got["by_day"] == expected["by_day"]
+        assert sum(s.resolution.n for s in got["steps"]) == expected["resolved"]
+        assert {(start_, channel_): n for start_, counts in got["volume_steps"] for channel_, n in counts.items()} == (
+            _by_step(expected["channel_days"], Step.WEEK)
+        )
+        assert {(start_, channel_): n for start_, counts in got["volume_months"] for channel_, n in counts.items()} == (
+            _by_step(expected["channel_days"], Step.MONTH)
+        )
+        assert _same_steps(got["month_steps"], user, filters)
+        assert got["by_week"] == sorted(_by_step(dict(got["by_day"]), Step.WEEK, plain=True).items())
+        assert got["by_month"] == sorted(_by_step(dict(got["by_day"]), Step.MONTH, plain=True).items())
+        # The key figures of a previous period: the same as in full.
+        key = _from_counts(user, filters, full=False)
+        for name in ("total", "first_response", "resolution", "resolved", "on_time", "reopened"):
+            assert key[name] == got[name], name
+
+
+def _by_step(counts: dict, step: str, *, plain: bool = False) -> dict:
+    """Counts by (day, channel) (or by day: ``plain``) added up by the step of their day."""
+    steps: Counter = Counter()
+    for key, n in counts.items():
+        if plain:
+            steps[step_start(key, step)] += n
+        else:
+            steps[(step_start(key[0], step), key[1])] += n
+    return dict(steps)
+
+
+def _same_steps(steps, user, filters: StatsFilter) -> bool:
+    """The monthly series (read from the monthly counts) equals the per-fact working days grouped by month."""
+    facts = facts_for_stats(user=user, filters=filters)
+    period = filters.period
+    for day_field, working_days, attribute in (
+        ("resolved_day", "resolution_working_days", "resolution"),
+        ("first_response_day", "first_response_working_days", "first_response"),
+    ):
+        by_month: dict = {}
+        cohort = facts.filter(
+            **{f"{day_field}__gte": period.start, f"{day_field}__lte": period.end}, received_day__lte=period.end
+        )
+        for ended, days in cohort.values_list(day_field, working_days):
+            by_month.setdefault(step_start(ended, Step.MONTH), Counter())[days] += 1
+        for step in steps:
+            assert getattr(step, attribute) == working_day_distribution(by_month.get(step.start, Counter())), step
+    return True
+
+
+def test_a_deleted_ticket_takes_its_counts_with_it(world, supervisor):
+    from guichet.tickets.services import ticket_delete_expired
+
+    filters = StatsFilter(period=Period(datetime.date(2000, 1, 1), datetime.date(2100, 1, 1)))
+    before = ticket_stats(user=supervisor, filters=filters).volume.total
+    ticket_delete_expired(ticket=Ticket.objects.get(pk=world["tickets"][0]))
+    assert ticket_stats(user=supervisor, filters=filters).volume.total == before - 1
+    daily = sum(n for key, n in _counts().items() if key[0] < ticket_facts.MONTH)
+    assert (
+        daily
+        == TicketFacts.objects.count()
+        + TicketFacts.objects.filter(first_response_day__isnull=False).count()
+        + TicketFacts.objects.filter(resolved_day__isnull=False).count()
+    )
+
+
+def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(world, agent):
+    import importlib
+    import io
+    from pathlib import Path
+
+    from django.apps import apps
+    from django.core.management import call_command
+
+    from tests.statistics.timeline import change
+
+    tickets = Ticket.objects.filter(pk__in=world["tickets"]).order_by("pk")
+    for ticket, status in zip(tickets, [Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED], strict=False):
+        change(ticket, agent, ticket.created_at + datetime.timedelta(days=3), status)
+    kept = _counts()
+    assert {key[0] for key in kept} == {0, 1, 2, 10, 11, 12}
+
+    TicketDayCount.objects.all().delete()
+    migrations = Path(__file__).resolve().parents[2] / "guichet" / "tickets" / "migrations"
+    [name] = [path.stem for path in migrations.glob("*_ticket_day_counts_fill.py")]  # whatever its number
+    importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
+    assert _counts() == kept
+
+    TicketDayCount.objects.all().delete()
+    ticket_facts.counts_rebuild(TicketFacts, batch=2)  # several ranges of ids, each adding to the rows there are
+    assert _counts() == kept
+
+    TicketDayCount.objects.update(n=5)
+    call_command("rebuild_ticket_facts", "--compteurs", stdout=io.StringIO())
+    assert _counts() == kept
