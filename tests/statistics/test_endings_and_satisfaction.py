@@ -35,7 +35,10 @@ from tests.api.rest.conftest import client_with_key, key_for
 
 pytestmark = pytest.mark.django_db
 
-LAST_30_DAYS = StatsFilter(period=Period.from_preset(Preset.LAST_30_DAYS))
+
+def last_30_days() -> StatsFilter:
+    """Built when a test runs, not when the module loads: a suite that crosses midnight moves the period."""
+    return StatsFilter(period=Period.from_preset(Preset.LAST_30_DAYS))
 
 
 def _ended(request_type, agent, to_status, outcome, ratings, *, channel=Channel.WEB, assign=False, not_resolved=False):
@@ -94,16 +97,16 @@ def endings(request_type, agent, other_agent, other_service, settings):
 
 
 def test_the_outcomes_are_counted_apart(endings, agent, supervisor):
-    mine = ticket_outcomes(user=agent, filters=LAST_30_DAYS)
+    mine = ticket_outcomes(user=agent, filters=last_30_days())
     assert mine.counts == {"resolved": 2, "not_for_town_hall": 1, "no_follow_up": 1, "duplicate": 1}
     assert mine.n == 5
     assert (mine.share("resolved").percent, mine.share("resolved").publishable) == (40.0, True)
-    everyone = ticket_outcomes(user=supervisor, filters=LAST_30_DAYS)
+    everyone = ticket_outcomes(user=supervisor, filters=last_30_days())
     assert everyone.n == 6 and everyone.share("resolved").percent == 50.0
 
 
 def test_satisfaction_overall_and_by_dimension(endings, agent, supervisor):
-    mine = ticket_satisfaction(user=agent, filters=LAST_30_DAYS)
+    mine = ticket_satisfaction(user=agent, filters=last_30_days())
     overall = mine.overall
     assert overall.n == 5 and overall.publishable
     assert (overall.ease.good, overall.ease.medium, overall.ease.bad) == (3, 1, 1)
@@ -115,15 +118,17 @@ def test_satisfaction_overall_and_by_dimension(endings, agent, supervisor):
     assert [(row.key, row.n, row.publishable) for row in mine.by_channel] == [("web", 4, False), ("email", 1, False)]
     assert [(row.key, row.n) for row in mine.by_agent] == [(agent.username, 2)]
     assert sum(row.n for row in mine.by_request_type) == 5
-    everyone = ticket_satisfaction(user=supervisor, filters=LAST_30_DAYS)
+    everyone = ticket_satisfaction(user=supervisor, filters=last_30_days())
     assert everyone.overall.n == 6 and everyone.overall.ease.satisfied.percent == 50.0
     assert [row.n for row in everyone.by_service] == [5, 1]  # largest first
 
 
 def test_the_filters_apply_to_the_answers(endings, supervisor, agent):
-    by_channel = ticket_satisfaction(user=supervisor, filters=StatsFilter(period=LAST_30_DAYS.period, channel="phone"))
+    by_channel = ticket_satisfaction(
+        user=supervisor, filters=StatsFilter(period=last_30_days().period, channel="phone")
+    )
     assert by_channel.overall.n == 1 and by_channel.overall.ease.bad == 1
-    by_agent = ticket_satisfaction(user=supervisor, filters=StatsFilter(period=LAST_30_DAYS.period, assignee=agent))
+    by_agent = ticket_satisfaction(user=supervisor, filters=StatsFilter(period=last_30_days().period, assignee=agent))
     assert by_agent.overall.n == 2 and by_agent.overall.delay.satisfied.percent == 50.0
     a_year_ago = Period(
         start=timezone.localdate() - datetime.timedelta(days=400),
