@@ -117,6 +117,9 @@ def test_every_citizen_page_and_state_passes_axe(
     page.goto(f"{live_server.url}/suivi/{located_ticket.reference}/acces/{access_token_issue(ticket=located_ticket)}/")
     expect(page.locator("[data-static-map]")).to_be_visible()
     audit.check("citizen's located ticket with its map")
+    # « Moi aussi » on that open located request, and its confirmation.
+    audit.visit(f"/demarches/{located.slug}/moi-aussi/{located_ticket.reference}/", "me too form")
+    audit.visit(f"/demarches/{located.slug}/moi-aussi/{located_ticket.reference}/merci/", "me too confirmation")
 
     # Tracking: the public status page, the access-code page, the dashboard with a thread.
     citizen = factories.CitizenFactory()
@@ -185,4 +188,5 @@ def test_the_main_agent_pages_pass_axe(page: Page, live_server, settings, reques
         place=Place(label="Au bout du chemin", latitude=45.1885, longitude=5.7245, in_base=False),
     )
     audit.visit(f"/agent/demandes/{located.reference}/", "located ticket, out of the BAN")
+    audit.visit("/agent/carte/", "map of the open located requests")
     audit.assert_clean()
