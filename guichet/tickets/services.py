@@ -1499,6 +1499,8 @@ def attachment_publish(*, attachment: Attachment, actor: User, description: str 
             )
         if attachment.published_at is not None:
             raise ValidationError(_("Cette photo est déjà publique."))
+        if not ticket.is_open:
+            raise ValidationError(_("La demande n’est plus ouverte : sa photo ne serait montrée à personne."))
         attachment.published_at, attachment.published_by = timezone.now(), actor
         attachment.public_description = _normalise_text(description)[:150]
         attachment.save(update_fields=["published_at", "published_by", "public_description"])

@@ -1,6 +1,10 @@
 """The citizen's form of a located request type: address with suggestions, free address, point, photo."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -182,11 +186,6 @@ def test_the_agent_sees_the_place_and_the_out_of_base_flag(client, located_type,
 
 def test_the_scripts_words_come_from_the_template_translated(client, located_type):
     """location.js holds no French: every sentence it says is a data-msg-* attribute the template translated."""
-    import re
-    from pathlib import Path
-
-    from django.conf import settings
-
     script = (Path(settings.BASE_DIR) / "static" / "js" / "location.js").read_text(encoding="utf-8")
     strings = re.findall(r'"([^"\n]*)"', script)
     assert not [text for text in strings if re.search(r"[À-ÿ’…]| (la|le|les|de|votre|une?) ", text)], strings

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -116,6 +117,9 @@ def test_a_closed_requests_photo_is_no_longer_served(client, located_type, agent
     attachment = attachment_publish(attachment=ticket.attachments.get(), actor=agent)
     ticket_change_status(ticket=ticket, to_status=Status.REJECTED, actor=agent)
     assert Client().get(photo_url(attachment)).status_code == 404
+    attachment_unpublish(attachment=attachment, actor=agent)
+    with pytest.raises(ValidationError, match="n’est plus ouverte"):
+        attachment_publish(attachment=attachment, actor=agent)
 
 
 def test_the_alt_text_defaults_to_the_request_type(client, located_type, agent):
