@@ -437,6 +437,8 @@ GUICHET_MAP_CENTER = env_list("GUICHET_MAP_CENTER", ["47.7600", "2.3800"])
 GUICHET_SUBMIT_RATE = env_str("GUICHET_SUBMIT_RATE", "10/m")
 # Nearby open requests asked by the request form (issue 17): one call per move of the pin.
 GUICHET_NEARBY_RATE = env_str("GUICHET_NEARBY_RATE", "60/m")
+# The thumbnails of the photos agents published, shown in that panel: up to five per call of the panel.
+GUICHET_PUBLIC_PHOTO_RATE = env_str("GUICHET_PUBLIC_PHOTO_RATE", "300/m")
 # Personal links stop working after this many days without use; each use starts the count again.
 GUICHET_ACCESS_LINK_DAYS = env_int("GUICHET_ACCESS_LINK_DAYS", 90)
 # Satisfaction surveys: a link or a printed code works this many days after the answer or closing of its ticket.

@@ -8,6 +8,7 @@ from guichet.backoffice.inbox import DEFAULT_NEAR_RADIUS_M, DEFAULT_SORT, MAX_NE
 from guichet.catalogue.models import RequestType
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Priority, Service
+from guichet.places.forms import LocationForm
 from guichet.tickets.lifecycle import TRANSITIONS, Channel, ClosingOutcome, Status
 from guichet.tickets.models import ENDED_STATUSES
 
@@ -220,3 +221,18 @@ class TransferForm(VersionedForm):
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(is_active=True).exclude(
             pk=current.pk
         )
+
+
+class PlaceForm(LocationForm):
+    """An agent corrects the place (issue 17): the citizen's location block, and the version the agent saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class PhotoPublishForm(forms.Form):
+    description = forms.CharField(
+        label=_("Ce que montre la photo"),
+        help_text=_("Texte lu à la place de l’image, par exemple « lampadaire penché au coin de la rue »."),
+        max_length=150,
+        required=False,
+    )

@@ -24,6 +24,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from guichet.lib.heif import enable_heif
+
+enable_heif()
+
 ACCEPTED_TYPES = {
     "application/pdf": "PDF",
     "image/jpeg": "JPEG",
@@ -31,7 +35,9 @@ ACCEPTED_TYPES = {
     "image/webp": "WebP",
     "image/heic": "HEIC",
 }
-ACCEPT_ATTRIBUTE = ".pdf,.jpg,.jpeg,.png,.webp,.heic,application/pdf,image/jpeg,image/png,image/webp,image/heic"
+ACCEPT_ATTRIBUTE = (
+    ".pdf,.jpg,.jpeg,.png,.webp,.heic,.heif,application/pdf,image/jpeg,image/png,image/webp,image/heic,image/heif"
+)
 MAX_IMAGE_PIXELS = 40_000_000  # about 7,000 × 5,700: more than any phone photo, far below a bomb
 # Pages are rasterised at this resolution for OCR and previews: the pixel limit applies to PDF pages at that size.
 SCAN_DPI = 300
@@ -75,7 +81,7 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
             params={"name": name, "types": accepted_types_label()},
             code="bad_type",
         )
-    if kind.mime in {"image/jpeg", "image/png", "image/webp"}:
+    if kind.mime in {"image/jpeg", "image/png", "image/webp", "image/heic"}:
         _check_image(upload, name)
     elif kind.mime == "application/pdf":
         _check_uploaded_pdf(upload, name)
@@ -135,6 +141,8 @@ def _check_image(upload: UploadedFile, name: str) -> None:
                 # Pillow's verify() ignores JPEG data: decode it instead, at 1/8 scale to stay cheap.
                 image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
                 image.load()
+            elif image.format == "HEIF":
+                image.load()  # no verify() for HEIF: decode it (it is re-encoded as JPEG anyway)
             else:
                 image.verify()
     finally:

@@ -30,11 +30,25 @@ class LocationForm(forms.Form):
     )
     location_lat = forms.CharField(required=False, widget=forms.HiddenInput)
     location_lon = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Only on the citizen's form of a type that takes files: the consent the agents need before publishing a photo.
+    photo_public = forms.BooleanField(
+        label=_(
+            "J’accepte que cette photo soit montrée publiquement, après vérification par la mairie, aux personnes "
+            "qui signalent un problème au même endroit."
+        ),
+        help_text=_(
+            "Facultatif. La mairie ne la publie que si elle ne montre ni visage, ni plaque d’immatriculation, "
+            "ni l’intérieur d’un lieu privé ; elle peut la retirer à tout moment. Votre nom n’est jamais montré."
+        ),
+        required=False,
+    )
 
-    def __init__(self, *args: Any, mode: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, mode: str, photo_consent: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.mode = mode
         self.place: Place | None = None
+        if not photo_consent:
+            del self.fields["photo_public"]
         if mode in (LocationMode.ADDRESS, LocationMode.BOTH):
             self.fields["location_address"].required = True
         if mode == LocationMode.MAP:
@@ -58,6 +72,11 @@ class LocationForm(forms.Form):
         self.place = place_from_form(address=address, latitude=latitude, longitude=longitude)
         return data
 
+    @property
+    def photos_public_consent(self) -> bool:
+        return bool(self.cleaned_data.get("photo_public")) if "photo_public" in self.fields else False
 
-def location_form_for(mode: str, data: Any = None) -> LocationForm | None:
-    return LocationForm(data, mode=mode) if mode else None
+
+def location_form_for(mode: str, data: Any = None, *, photo_consent: bool = False) -> LocationForm | None:
+    """``photo_consent``: ask the citizen whether the form's photos may be shown publicly (types with files)."""
+    return LocationForm(data, mode=mode, photo_consent=photo_consent) if mode else None

@@ -1,7 +1,8 @@
 """Photos: the GPS position a camera wrote (EXIF), offered as the request's place, and the stored copy stripped
 of every metadata (EXIF with its GPS block, XMP, comments, ICC profiles, PNG text chunks).
 
-JPEG, PNG and WebP (what Pillow decodes); HEIC files are stored as sent (no decoder here).
+JPEG, PNG and WebP are re-encoded in their own format; HEIC (iPhones, decoded by pillow-heif) becomes a JPEG, which
+every browser shows: ``stored_type`` says what a type is stored as.
 """
 
 import io
@@ -11,10 +12,14 @@ from typing import IO, Any
 
 from PIL import Image, ImageOps
 
+from guichet.lib.heif import enable_heif
 from guichet.places.place import parse_position
 
+enable_heif()
+
 logger = logging.getLogger(__name__)
-STRIPPED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+STRIPPED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "JPEG"}
+STORED_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 GPS_IFD = 0x8825
 LATITUDE_REF, LATITUDE, LONGITUDE_REF, LONGITUDE = 1, 2, 3, 4
 
@@ -47,9 +52,16 @@ def photo_position(file: IO[bytes]) -> tuple[float, float] | None:
         file.seek(0)
 
 
+def stored_type(content_type: str) -> tuple[str, str] | None:
+    """(content type, file extension) an image of this type is stored as once cleaned, or None if left as sent."""
+    image_format = STRIPPED_TYPES.get(content_type)
+    return STORED_TYPES[image_format] if image_format else None
+
+
 def image_without_metadata(file: IO[bytes], content_type: str) -> bytes | None:
     """The image re-encoded with no metadata at all, upright (the EXIF orientation applied before it goes),
-    or None when the type is not one Pillow writes. The file was checked by ``lib.uploads`` before."""
+    or None when the type is not one Pillow writes. The file was checked by ``lib.uploads`` before.
+    A HEIC photo comes out as a JPEG (``stored_type``)."""
     image_format = STRIPPED_TYPES.get(content_type)
     if image_format is None:
         return None
@@ -68,4 +80,17 @@ def image_without_metadata(file: IO[bytes], content_type: str) -> bytes | None:
         options = {"quality": 90}
     output = io.BytesIO()
     clean.save(output, format=image_format, **options)
+    return output.getvalue()
+
+
+def thumbnail_jpeg(file: IO[bytes], *, size: int) -> bytes:
+    """A small JPEG of a stored image (already clean and upright), at most ``size`` pixels a side, no metadata:
+    what the public sees of a photo an agent published."""
+    with Image.open(file) as original:
+        original.draft("RGB", (size, size))  # JPEG: decode at a fraction of the size, much cheaper
+        small = original.convert("RGB")
+    small.thumbnail((size, size))
+    small.info = {}
+    output = io.BytesIO()
+    small.save(output, format="JPEG", quality=80, optimize=True)
     return output.getvalue()

@@ -31,3 +31,9 @@ def access_code_without_proof_blocked(request: HttpRequest) -> bool:
 def nearby_blocked(request: HttpRequest) -> bool:
     """The request form's nearby panel: every call counts (it reads the database)."""
     return is_ratelimited(request, group="nearby", key="ip", rate=settings.GUICHET_NEARBY_RATE, increment=True)
+
+
+def public_photo_blocked(request: HttpRequest) -> bool:
+    """Thumbnails of published photos: every call counts (it may decode an image)."""
+    rate = settings.GUICHET_PUBLIC_PHOTO_RATE
+    return is_ratelimited(request, group="public-photo", key="ip", rate=rate, increment=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guichet.portal.views import catalogue, identity, nearby, places, results, survey, tracking
+from guichet.portal.views import catalogue, identity, nearby, photos, places, results, survey, tracking
 
 app_name = "portal"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("demarches/<slug:slug>/a-proximite/", nearby.nearby_panel, name="nearby"),
     path("demarches/<slug:slug>/moi-aussi/<str:reference>/", nearby.me_too, name="me_too"),
     path("demarches/<slug:slug>/moi-aussi/<str:reference>/merci/", nearby.me_too_done, name="me_too_done"),
+    path("photos/<str:public_id>.jpg", photos.published_photo, name="published_photo"),
     path("resultats/", results.results, name="results"),
     path("identite/theme-<slug:version>.css", identity.theme, name="theme"),
     path("identite/logo-<slug:version>", identity.logo, name="logo"),

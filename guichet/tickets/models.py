@@ -399,6 +399,9 @@ class Message(models.Model):
         return self.visibility == Visibility.PUBLIC
 
 
+PUBLISHABLE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
 def _attachment_path(instance: "Attachment", filename: str) -> str:
     # Random names: the stored path never reveals the citizen's file name or the ticket.
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
@@ -420,6 +423,24 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     is_public = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Issue 17: a photo shown to the public in the nearby panel. The citizen accepted it on the form
+    # (``public_consent``); an agent published it after looking at it (faces, number plates, private places).
+    public_consent = models.BooleanField(_("accord de l’usager pour l’affichage public"), default=False)
+    published_at = models.DateTimeField(_("rendue publique le"), null=True, blank=True)
+    # What the photo shows, in the agent's words: the alternative text of the public thumbnail.
+    public_description = models.CharField(_("description de la photo"), max_length=150, blank=True, default="")
+    # No database constraint nor index: added to a big table while the old version serves (docs/UPGRADE.md);
+    # Django's SET_NULL still applies when an account is deleted.
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("rendue publique par"),
+    )
 
     class Meta:
         verbose_name = _("pièce jointe")
@@ -432,6 +453,11 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def may_be_published(self) -> bool:
+        """A photo of the request form whose author accepted it be shown publicly (browsers show these types)."""
+        return self.public_consent and self.content_type in PUBLISHABLE_TYPES and self.message_id is None
 
 
 class EventKind(models.TextChoices):
@@ -467,6 +493,9 @@ class EventKind(models.TextChoices):
     FOLLOWER_ADDED = "follower_added", _("« Moi aussi » : une personne de plus concernée")
     MERGED = "merged", _("Doublon fusionné")
     MERGE_UNDONE = "merge_undone", _("Fusion de doublon annulée")
+    PHOTO_PUBLISHED = "photo_published", _("Photo rendue publique")
+    PHOTO_UNPUBLISHED = "photo_unpublished", _("Photo retirée de l’affichage public")
+    PLACE_CHANGED = "place_changed", _("Lieu corrigé")
 
 
 PUBLIC_EVENT_KINDS = frozenset(

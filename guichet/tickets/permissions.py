@@ -36,6 +36,8 @@ class Action(models.TextChoices):
     TRANSFER = "transfer"
     CHANGE_STATUS = "change_status"
     CHANGE_PRIORITY = "change_priority"
+    CHANGE_PLACE = "change_place"
+    PUBLISH_PHOTO = "publish_photo"
 
 
 # What the front desk may do on a ticket it did not enter.

@@ -96,3 +96,23 @@ def acknowledgements_late_for(user) -> QuerySet[Ticket]:
 def people_affected(ticket: Ticket) -> int:
     """The author and everyone who said « moi aussi » or whose duplicate was merged into it (issue 17)."""
     return 1 + TicketFollower.objects.filter(ticket=ticket).count()
+
+
+def published_photos(ticket_ids: list[int]) -> dict[int, Attachment]:
+    """The first photo an agent published of each of these tickets (one query): the nearby panel's thumbnails."""
+    photos: dict[int, Attachment] = {}
+    found = Attachment.objects.filter(ticket_id__in=ticket_ids, published_at__isnull=False).order_by(
+        "published_at", "pk"
+    )
+    for photo in found.only("pk", "ticket_id", "public_id", "published_at", "public_description"):
+        photos.setdefault(photo.ticket_id, photo)
+    return photos
+
+
+def published_photo(public_id: str) -> Attachment | None:
+    """A published photo of an open request, the only attachments anyone may fetch without access to the ticket."""
+    return (
+        Attachment.objects.filter(public_id=public_id, published_at__isnull=False, ticket__in=Ticket.objects.open())
+        .only("pk", "file", "public_id", "published_at", "content_type")
+        .first()
+    )

@@ -42,7 +42,7 @@ from guichet.notifications.services import (
 from guichet.organisation import roles
 from guichet.organisation.calendar import WorkingCalendar
 from guichet.organisation.models import Agent, Commune, Priority, Role, Service
-from guichet.places.photos import image_without_metadata
+from guichet.places.photos import image_without_metadata, stored_type
 from guichet.places.place import Place
 from guichet.surveys.models import SURVEYED_STATUSES, survey_wanted
 from guichet.tickets import facts as ticket_facts
@@ -107,11 +107,13 @@ def ticket_create(
     received_at: datetime.datetime | None = None,
     household_member: HouseholdMember | None = None,
     place: Place | None = None,
+    photos_public_consent: bool = False,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
 
     ``place`` is where the request is about (issue 17): a position, an address, or both, as the channel
-    geocoded it (``places.geocoding``); no network call happens here.
+    geocoded it (``places.geocoding``); no network call happens here. ``photos_public_consent``: the citizen
+    accepted that an agent show the form's photos publicly (``attachment_publish``).
 
     ``received_at`` is when the town hall received it, if earlier than now (a letter scanned later):
     the ticket's date and its deadline count from then.
@@ -151,7 +153,9 @@ def ticket_create(
             ticket.save()
             _facts_created(ticket)
             for field_code, upload in uploads:
-                attachment_store(ticket=ticket, upload=upload, field_code=field_code)
+                attachment_store(
+                    ticket=ticket, upload=upload, field_code=field_code, public_consent=photos_public_consent
+                )
             _event(
                 ticket,
                 EventKind.CREATED,
@@ -202,22 +206,34 @@ def _unused_reference() -> str:
 
 
 def attachment_store(
-    *, ticket: Ticket, upload: CheckedUpload, field_code: str = "", message: Message | None = None
+    *,
+    ticket: Ticket,
+    upload: CheckedUpload,
+    field_code: str = "",
+    message: Message | None = None,
+    public_consent: bool = False,
 ) -> Attachment:
+    """``public_consent``: the citizen accepted, on the form, that an agent may show this photo publicly."""
     # Photos are stored without their metadata (camera, date, GPS position...): the bytes kept are the clean ones.
     clean = image_without_metadata(upload.file, upload.content_type)
     content: Any = ContentFile(clean) if clean is not None else upload.file
+    content_type, name = upload.content_type, upload.name
+    if clean is not None and (stored := stored_type(upload.content_type)) and stored[0] != content_type:
+        # A HEIC photo is kept as the JPEG every browser shows, and named so.
+        content_type = stored[0]
+        name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.{stored[1]}"[-200:]
     attachment = Attachment(
         ticket=ticket,
         message=message,
         field_code=field_code,
-        original_name=upload.name,
-        content_type=upload.content_type,
+        original_name=name,
+        content_type=content_type,
         size=len(clean) if clean is not None else upload.size,
         sha256=hashlib.sha256(clean).hexdigest() if clean is not None else upload.sha256,
         is_public=message is None or message.is_public,
+        public_consent=public_consent and content_type.startswith("image/"),
     )
-    attachment.file.save(upload.name, content, save=False)
+    attachment.file.save(name, content, save=False)
     attachment.save()
     return attachment
 
@@ -1430,3 +1446,90 @@ def followers_move_to_citizen(*, keep: Citizen, merge: Citizen) -> int:
             Exists(TicketFollower.objects.filter(ticket=OuterRef("ticket"), citizen=keep)) | Q(ticket__citizen=keep)
         ).delete()
         return follows.update(citizen=keep)
+
+
+# Issue 17: the place, corrected by an agent; photos shown to the public -------------------------------------
+
+
+def ticket_change_place(*, ticket: Ticket, place: Place, actor: User, expected_version: int | None = None) -> Ticket:
+    """An agent corrects where the request is about: one ``place_changed`` event with the old and new place.
+
+    The nearby index (``ticket_open_located``) follows the columns; the statistics' facts hold no place.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version=expected_version)
+        before = _place_snapshot(ticket)
+        fields = _place_fields(place)
+        if place.label == ticket.address_label:
+            # The same address (only the pin moved): what the BAN said of it stands, even if it is unreachable now.
+            del fields["address_citycode"], fields["address_in_base"]
+        for field, value in fields.items():
+            setattr(ticket, field, value)
+        after = _place_snapshot(ticket)
+        if after == before:
+            raise ValidationError(_("Le lieu indiqué est celui de la demande : rien n’a changé."))
+        ticket.full_clean(exclude=["submission_key", "reference", *RELATED_FIELDS], validate_constraints=False)
+        _touch(ticket, *fields)
+        _event(ticket, EventKind.PLACE_CHANGED, actor=actor, previous=before, place=after)
+    return ticket
+
+
+def _place_snapshot(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "address": ticket.address_label,
+        "latitude": ticket.latitude,
+        "longitude": ticket.longitude,
+        "in_base": ticket.address_in_base,
+    }
+
+
+def attachment_publish(*, attachment: Attachment, actor: User, description: str = "") -> Attachment:
+    """An agent looked at a photo the citizen agreed to show and publishes it in the nearby panel.
+
+    ``description``: what it shows, the thumbnail's alternative text (without it, the request type's name)."""
+    with transaction.atomic():
+        ticket = _lock(attachment.ticket)
+        attachment = Attachment.objects.select_for_update().get(pk=attachment.pk, ticket=ticket)
+        if not attachment.may_be_published:
+            raise ValidationError(
+                _(
+                    "Cette pièce ne peut pas être rendue publique : seule une photo du formulaire dont l’usager a "
+                    "accepté l’affichage public peut l’être."
+                )
+            )
+        if attachment.published_at is not None:
+            raise ValidationError(_("Cette photo est déjà publique."))
+        if not ticket.is_open:
+            raise ValidationError(_("La demande n’est plus ouverte : sa photo ne serait montrée à personne."))
+        attachment.published_at, attachment.published_by = timezone.now(), actor
+        attachment.public_description = _normalise_text(description)[:150]
+        attachment.save(update_fields=["published_at", "published_by", "public_description"])
+        _event(
+            ticket,
+            EventKind.PHOTO_PUBLISHED,
+            actor=actor,
+            attachment=attachment.public_id,
+            name=attachment.original_name,
+        )
+        _touch(ticket)
+    return attachment
+
+
+def attachment_unpublish(*, attachment: Attachment, actor: User) -> Attachment:
+    """The undo: the photo is no longer served to the public (its address answers 404 at once)."""
+    with transaction.atomic():
+        ticket = _lock(attachment.ticket)
+        attachment = Attachment.objects.select_for_update().get(pk=attachment.pk, ticket=ticket)
+        if attachment.published_at is None:
+            raise ValidationError(_("Cette photo n’est pas publique."))
+        attachment.published_at, attachment.published_by, attachment.public_description = None, None, ""
+        attachment.save(update_fields=["published_at", "published_by", "public_description"])
+        _event(
+            ticket,
+            EventKind.PHOTO_UNPUBLISHED,
+            actor=actor,
+            attachment=attachment.public_id,
+            name=attachment.original_name,
+        )
+        _touch(ticket)
+    return attachment

@@ -2,6 +2,8 @@
 // Without this script the address is a plain text field, which the server accepts (flagged when outside the
 // BAN). Every change of the place is announced on document.body as a "guichet:location-changed" event whose
 // detail is {lat, lon, address}: the nearby-requests panel listens to it.
+// Its words come from the template, translated there: data-msg-* attributes of the block, where "%(name)s"
+// stands for a value (see templates/portal/_location.html).
 (function () {
   "use strict";
 
@@ -25,6 +27,13 @@
   }
 
   function locationBlock(block) {
+    function msg(name, values) {
+      var text = block.dataset["msg" + name] || "";
+      return text.replace(/%\((\w+)\)s/g, function (whole, key) {
+        return values && key in values ? String(values[key]) : whole;
+      });
+    }
+
     var input = document.getElementById("id_location_address");
     var lat = document.getElementById("id_location_lat");
     var lon = document.getElementById("id_location_lon");
@@ -116,8 +125,8 @@
       input.setAttribute("aria-expanded", open ? "true" : "false");
       active = -1;
       status.textContent = open
-        ? places.length + (places.length > 1 ? " adresses proposées, flèche bas pour les parcourir." : " adresse proposée, flèche bas pour la choisir.")
-        : "Aucune adresse proposée : votre saisie sera transmise telle quelle.";
+        ? msg(places.length > 1 ? "SuggestionsMany" : "SuggestionsOne", { count: places.length })
+        : msg("NoSuggestion");
     }
 
     function suggest() {
@@ -172,7 +181,7 @@
       reverse(latitude, longitude).then(function (place) {
         if (place && place.label) {
           input.value = place.label;
-          status.textContent = "Lieu placé près de : " + place.label;
+          status.textContent = msg("Pinned", { address: place.label });
         }
         announce();
       });
@@ -180,7 +189,7 @@
     }
 
     function addMarker(point) {
-      marker = L.marker(point, { draggable: true, autoPan: true, title: "Lieu signalé", alt: "Lieu signalé" }).addTo(map);
+      marker = L.marker(point, { draggable: true, autoPan: true, title: msg("Marker"), alt: msg("Marker") }).addTo(map);
       marker.on("dragend", function () {
         var where = marker.getLatLng();
         pinned(where.lat, where.lng, "pin");
@@ -202,10 +211,10 @@
       if (locate && navigator.geolocation) {
         locate.hidden = false;
         locate.addEventListener("click", function () {
-          status.textContent = "Recherche de votre position…";
+          status.textContent = msg("Locating");
           navigator.geolocation.getCurrentPosition(
             function (position) { pinned(position.coords.latitude, position.coords.longitude, "device"); },
-            function () { status.textContent = "Votre position n’est pas disponible : indiquez l’adresse."; },
+            function () { status.textContent = msg("NoPosition"); },
             { enableHighAccuracy: true, timeout: 10000 }
           );
         });
@@ -220,7 +229,8 @@
     form.querySelectorAll("input[type=file]").forEach(function (fileInput) {
       fileInput.addEventListener("change", function () {
         var file = fileInput.files && fileInput.files[0];
-        if (!file || !/^image\/(jpeg|png|webp)$/.test(file.type)) return;
+        // iPhones' HEIC photos: some browsers give them no type, hence the name as well.
+        if (!file || !(/^image\/(jpeg|png|webp|heic|heif)$/.test(file.type) || /\.(heic|heif)$/i.test(file.name))) return;
         var data = new FormData();
         data.append("photo", file);
         fetch(block.dataset.photoUrl, {
@@ -231,7 +241,7 @@
           .then(function (body) {
             offered = body.result;
             if (!offered) return;
-            photoText.textContent = "Votre photo indique un lieu" + (offered.label ? " : " + offered.label : "") + ".";
+            photoText.textContent = offered.label ? msg("PhotoPlace", { address: offered.label }) : msg("PhotoPlaceUnknown");
             photoBox.hidden = false;
           })
           .catch(function () {});
@@ -243,7 +253,7 @@
         if (offered.label) input.value = offered.label;
         setPosition(offered.lat, offered.lon, "photo");
         photoBox.hidden = true;
-        status.textContent = "Lieu de la photo retenu" + (offered.label ? " : " + offered.label : "") + ".";
+        status.textContent = offered.label ? msg("PhotoUsed", { address: offered.label }) : msg("PhotoUsedUnknown");
         announce();
       });
     }

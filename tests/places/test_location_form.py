@@ -1,6 +1,10 @@
 """The citizen's form of a located request type: address with suggestions, free address, point, photo."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -178,3 +182,18 @@ def test_the_agent_sees_the_place_and_the_out_of_base_flag(client, located_type,
     )
     page = client.get(reverse("backoffice:ticket", args=[found.reference])).text
     assert "1 Rue de l&#x27;Église" in page and "hors BAN" not in page and "data-static-map" not in page
+
+
+def test_the_scripts_words_come_from_the_template_translated(client, located_type):
+    """location.js holds no French: every sentence it says is a data-msg-* attribute the template translated."""
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "location.js").read_text(encoding="utf-8")
+    strings = re.findall(r'"([^"\n]*)"', script)
+    assert not [text for text in strings if re.search(r"[À-ÿ’…]| (la|le|les|de|votre|une?) ", text)], strings
+    used = {name for name in re.findall(r'msg\("(\w+)"', script)}
+    used |= {name for pair in re.findall(r'msg\(\w[^?]*\? "(\w+)" : "(\w+)"', script) for name in pair}
+    page = client.get(reverse("portal:request_form", args=[located_type.slug])).text
+    for name in used:
+        attribute = "data-msg-" + re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
+        assert re.search(attribute + r'="[^"]+"', page), attribute
+    assert len(used) >= 10
+    assert 'data-msg-suggestions-many="%(count)s adresses proposées' in page

@@ -66,7 +66,9 @@ def _render_ticket(request: SignedInRequest, ticket: Ticket, status: int = 200, 
         "ticket": ticket,
         "thread": Message.objects.filter(ticket=ticket).select_related("author").prefetch_related(attachments),
         "events": Event.objects.filter(ticket=ticket).select_related("actor"),
-        "form_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True),
+        "form_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True).select_related(
+            "published_by"
+        ),
         "allowed": {action: can(request.user, action, ticket) for action in Action},
         "document_request": selectors.open_document_request(ticket),
         "likely_duplicates": likely_duplicates(request, ticket),

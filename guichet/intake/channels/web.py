@@ -26,6 +26,7 @@ def web_submit(
     submission_key: uuid.UUID | None,
     account_citizen: Citizen | None = None,
     place: Place | None = None,
+    photos_public_consent: bool = False,
 ) -> Ticket:
     contact = contact_form.cleaned_data
     with transaction.atomic():
@@ -47,4 +48,5 @@ def web_submit(
             submission_key=submission_key,
             household_member=request_form.household_member,
             place=place,
+            photos_public_consent=photos_public_consent,
         )

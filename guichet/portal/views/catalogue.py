@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from guichet.accounts.services import account_citizen
 from guichet.catalogue.forms import RequestForm
-from guichet.catalogue.models import RequestType, Theme
+from guichet.catalogue.models import FieldKind, RequestType, Theme
 from guichet.intake.channels.web import web_submit
 from guichet.intake.forms import contact_form_for
 from guichet.lib.htmx import wants_partial
@@ -41,6 +41,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _takes_files(form: RequestForm) -> bool:
+    """A located type with a file field: the form asks whether its photos may be shown publicly."""
+    return any(field.kind == FieldKind.FILE for field in form.type_fields)
+
+
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     request_type = get_object_or_404(RequestType.objects.active().select_related("service", "theme"), slug=slug)
@@ -54,7 +59,9 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
             return rate_limited(request)
         form = RequestForm(request.POST, request.FILES, request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen, data=request.POST)
-        location_form = location_form_for(request_type.location_mode, data=request.POST)
+        location_form = location_form_for(
+            request_type.location_mode, data=request.POST, photo_consent=_takes_files(form)
+        )
         key = parse_submission_key(request.POST.get("submission_key"))
         if key and not submission_allowed(request, key):
             # Sent before from another session: keep what was typed, never show the other person's ticket.
@@ -68,6 +75,7 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
                 submission_key=key,
                 account_citizen=citizen,
                 place=location_form.place if location_form else None,
+                photos_public_consent=location_form.photos_public_consent if location_form else False,
             )
             grants.grant(request, ticket)
             return redirect("portal:confirmation", reference=ticket.reference)
@@ -75,7 +83,7 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = RequestForm(request_type=request_type, citizen=citizen)
         contact_form = contact_form_for(citizen)
-        location_form = location_form_for(request_type.location_mode)
+        location_form = location_form_for(request_type.location_mode, photo_consent=_takes_files(form))
         key, status = None, 200
         submitter_prepare(request)
     context = {

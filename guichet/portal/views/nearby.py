@@ -1,7 +1,7 @@
 """The request form's nearby panel and « Moi aussi » (issue 17): no account needed, nothing personal shown.
 
 The panel lists open requests of the same type within the type's radius: type, street (no house number),
-status and age only. « Moi aussi » takes the same contact details as the form and makes the citizen a
+status, age, and the thumbnail of a photo an agent published (``views/photos.py``), nothing else. « Moi aussi » takes the same contact details as the form and makes the citizen a
 follower of that request instead of filing a new one.
 """
 
@@ -26,6 +26,7 @@ from guichet.portal.views.errors import rate_limited
 from guichet.tickets import nearby
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
+from guichet.tickets.selectors import published_photos
 from guichet.tickets.services import ticket_follow
 
 PANEL_SIZE = 5
@@ -60,7 +61,11 @@ def nearby_panel(request: HttpRequest, slug: str) -> HttpResponse:
             text=text,
         )
         found = nearby.nearby_tickets(probe=probe, request_type=request_type, same_type_only=True, limit=PANEL_SIZE)
-        items = [{"item": item, "street": nearby.street_of(item.ticket.address_label)} for item in found]
+        photos = published_photos([item.ticket.pk for item in found])
+        items = [
+            {"item": item, "street": nearby.street_of(item.ticket.address_label), "photo": photos.get(item.ticket.pk)}
+            for item in found
+        ]
     context = {"request_type": request_type, "items": items, "located": point is not None}
     return render(request, "portal/_nearby.html", context)
 
@@ -99,6 +104,7 @@ def me_too(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         "request_type": request_type,
         "ticket": ticket,
         "street": nearby.street_of(ticket.address_label),
+        "photo": published_photos([ticket.pk]).get(ticket.pk),
         "contact_form": form,
     }
     return render(request, "portal/me_too.html", context, status=status)
