@@ -425,6 +425,8 @@ GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_BAN_API_URL = env_str("GUICHET_BAN_API_URL", "https://api-adresse.data.gouv.fr")
 GUICHET_BAN_CITYCODES = env_list("GUICHET_BAN_CITYCODES", [])
 GUICHET_BAN_TIMEOUT_SECONDS = env_int("GUICHET_BAN_TIMEOUT_MS", 1500) / 1000
+# After a failure the API is left alone this long (the index answers at once instead of after a timeout).
+GUICHET_BAN_PAUSE_SECONDS = env_int("GUICHET_BAN_PAUSE_SECONDS", 30)
 GUICHET_GEOCODE_RATE = env_str("GUICHET_GEOCODE_RATE", "60/m")
 # The map's tiles (Leaflet): the server's URL template and the attribution its licence asks for.
 GUICHET_MAP_TILES_URL = env_str("GUICHET_MAP_TILES_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png")

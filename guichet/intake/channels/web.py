@@ -38,7 +38,7 @@ def web_submit(
             phone=contact.get("phone") or "",
             chosen_channel=contact["ack_channel"],
         )
-        return ticket_create(
+        ticket = ticket_create(
             request_type=request_form.request_type,
             citizen=citizen,
             channel=Channel.WEB,
@@ -48,3 +48,7 @@ def web_submit(
             household_member=request_form.household_member,
             place=place,
         )
+        if ticket.replayed:
+            # The first submission stands as it was sent: nothing of this one is kept.
+            transaction.set_rollback(True)
+        return ticket
