@@ -341,8 +341,8 @@ OVH_SMS_SERVICE = env_str("OVH_SMS_SERVICE")  # the SMS account, e.g. sms-ab1234
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
 SESSION_COOKIE_HTTPONLY = True
-# Sessions read from the shared cache, written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read from the shared cache; signed-in ones written through to the database (guichet.lib.sessions).
+SESSION_ENGINE = "guichet.lib.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
