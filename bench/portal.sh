@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Public portal throughput: the tracking page and a web submission, with gunicorn, PostgreSQL and Redis.
 # Usage: bench/portal.sh [duration-seconds]   (needs wrk, PostgreSQL and Redis on 127.0.0.1)
-# Targets (2 cores): tracking page >= 1,000 req/s, web submission >= 500 req/s.
+# Targets (2 cores, issue 18): tracking page >= 1,000 req/s; web submission >= 200 req/s with p99 < 300 ms at
+# 16 connections, a distinct citizen per request. Besides wrk's figures, the CPU each request cost (gunicorn,
+# its PostgreSQL backends, wrk itself) and the throughput two idle cores would give at that cost: the figure that
+# holds on a machine shared with other work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
@@ -12,6 +15,8 @@ export CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/9}
 export SITE_URL=http://127.0.0.1:$PORT
 export GUICHET_SUBMIT_RATE=1000000/s
 export LOG_LEVEL=WARNING PYTHONWARNINGS=ignore
+# No network here: the BAN API fails once, pauses, and addresses come from the offline index (loaded below).
+export GUICHET_BAN_API_URL=http://127.0.0.1:9
 PY=.venv/bin/python
 WORKERS=${BENCH_WORKERS:-$(( $(nproc) * 2 ))}
 THREADS=${BENCH_THREADS:-4}   # gthread workers keep connections alive between requests
@@ -22,6 +27,7 @@ psql "${DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS $dbname" -qc "CR
 $PY manage.py migrate -v0
 $PY manage.py createcachetable
 $PY manage.py seed_demo >/dev/null
+$PY manage.py load_ban_addresses tests/places/adresses-38-extrait.csv >/dev/null
 $PY manage.py shell -v0 -c "
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
@@ -30,6 +36,10 @@ rt = RequestType.objects.get(slug='nid-de-poule')
 c = Citizen.objects.create(first_name='Camille', last_name='Bench', email='bench@example.org')
 refs = [ticket_create(request_type=rt, citizen=c, channel='web', answers=[]).reference for _ in range(200)]
 open('$GUICHET_VAR_DIR/refs', 'w').write(refs[-1])
+from django.core.cache import cache
+from guichet.places.geocoding import address_search
+cache.clear()
+address_search('7 rue du moulin')  # the citizen's autocompletion offered the address the form sends
 "
 REF=$(cat "$GUICHET_VAR_DIR/refs")
 
@@ -38,16 +48,35 @@ GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/suivi/" && break; sleep 0.2; done
 
-echo "== Tracking page /suivi/$REF/ ($WORKERS gunicorn workers × $THREADS threads, ${DURATION}s)"
-wrk -t2 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/suivi/$REF/" | grep -E "Requests/sec|Latency|99%|Non-2xx"
+# Runs wrk, then prints its figures and what each request cost in CPU (ms) and what 2 idle cores would serve.
+measure() {
+  local before after wrk_cpu
+  before=$($PY bench/cpu_ticks.py "$GUNICORN" "$dbname")
+  wrk_cpu=$( { /usr/bin/time -f "%U %S" wrk "$@" > "$GUICHET_VAR_DIR/wrk.out"; } 2>&1 | tail -1)
+  after=$($PY bench/cpu_ticks.py "$GUNICORN" "$dbname")
+  grep -E "Requests/sec|Latency|50%|99%|Non-2xx|requests in" "$GUICHET_VAR_DIR/wrk.out"
+  $PY - "$before" "$after" "$wrk_cpu" "$GUICHET_VAR_DIR/wrk.out" <<'PYEOF'
+import re, sys
+(g0, p0), (g1, p1) = (map(float, arg.split()) for arg in sys.argv[1:3])
+wrk = sum(map(float, sys.argv[3].split()))
+requests = int(re.search(r"(\d+) requests in", open(sys.argv[4]).read()).group(1))
+per = {"gunicorn": (g1 - g0), "postgres backends": (p1 - p0), "wrk": wrk}
+total = sum(per.values())
+print("CPU per request: " + ", ".join(f"{name} {1000 * cpu / requests:.2f} ms" for name, cpu in per.items())
+      + f"; total {1000 * total / requests:.2f} ms -> {2 * requests / total:.0f} req/s on 2 idle cores")
+PYEOF
+}
+
+echo "== Tracking page /suivi/$REF/ ($WORKERS gunicorn workers × $THREADS threads, ${DURATION}s), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+measure -t2 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/suivi/$REF/"
 
 FORM_URL="http://127.0.0.1:$PORT/demarches/nid-de-poule/"
 COOKIES="$GUICHET_VAR_DIR/cookies"
 curl -s -c "$COOKIES" -o /dev/null "$FORM_URL"
 export BENCH_CSRF=$(awk '/csrftoken/ {print $7}' "$COOKIES")
 export BENCH_URL=$FORM_URL
-echo "== Web submission POST $FORM_URL"
+echo "== Web submission POST $FORM_URL (16 connections, a new citizen each time), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 before=$($PY manage.py shell -v0 -c "from guichet.tickets.models import Ticket; print(Ticket.objects.count())" | tail -1)
-wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/submit.lua "$FORM_URL" | grep -E "Requests/sec|Latency|99%|Non-2xx"
+measure -t2 -c16 -d"${DURATION}s" --latency -s bench/submit.lua "$FORM_URL"
 after=$($PY manage.py shell -v0 -c "from guichet.tickets.models import Ticket; print(Ticket.objects.count())" | tail -1)
 echo "tickets created: $((after - before))"

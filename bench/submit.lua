@@ -1,4 +1,5 @@
--- wrk script: POST the pothole form with a fresh submission key each time (CSRF cookie + token from env).
+-- wrk script: POST the pothole form with a fresh submission key and a new citizen each time (CSRF cookie and
+-- token from the environment), at an address the autocompletion offered (the index's, see bench/portal.sh).
 local csrf = os.getenv("BENCH_CSRF")
 local counter = 0
 local threads = 0
@@ -29,9 +30,10 @@ wrk.headers["Referer"] = os.getenv("BENCH_URL")
 request = function()
   counter = counter + 1
   local body = "csrfmiddlewaretoken=" .. csrf .. "&submission_key=" .. uuid()
-    .. "&f_adresse_0=12+rue+de+la+Mairie&f_adresse_1=45270&f_adresse_2=Villebrune"
+    .. "&location_address=7+Rue+du+Moulin+38560+Saint-Aubin-des-Pr%C3%A9s&location_lat=45.1887&location_lon=5.7245"
     .. "&f_description=Trou+profond+num+" .. counter .. "&f_danger=Non%2C+pas+de+danger+imm%C3%A9diat"
-    .. "&contact-first_name=Camille&contact-last_name=Bench&contact-email=bench%40example.org"
+    .. "&contact-first_name=Camille&contact-last_name=Bench" .. thread_number .. "x" .. counter
+    .. "&contact-email=bench" .. (thread_number or 0) .. "x" .. counter .. "-" .. math.random(0, 999999) .. "%40example.org"
     .. "&contact-phone=&contact-ack_channel=email"
   return wrk.format(nil, nil, nil, body)
 end

@@ -341,8 +341,8 @@ OVH_SMS_SERVICE = env_str("OVH_SMS_SERVICE")  # the SMS account, e.g. sms-ab1234
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
 SESSION_COOKIE_HTTPONLY = True
-# Sessions read from the shared cache, written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read from the shared cache; signed-in ones written through to the database (guichet.lib.sessions).
+SESSION_ENGINE = "guichet.lib.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
@@ -425,6 +425,8 @@ GUICHET_LOOKUP_RATE = env_str("GUICHET_LOOKUP_RATE", "20/m")
 GUICHET_BAN_API_URL = env_str("GUICHET_BAN_API_URL", "https://api-adresse.data.gouv.fr")
 GUICHET_BAN_CITYCODES = env_list("GUICHET_BAN_CITYCODES", [])
 GUICHET_BAN_TIMEOUT_SECONDS = env_int("GUICHET_BAN_TIMEOUT_MS", 1500) / 1000
+# After a failure the API is left alone this long (the index answers at once instead of after a timeout).
+GUICHET_BAN_PAUSE_SECONDS = env_int("GUICHET_BAN_PAUSE_SECONDS", 30)
 GUICHET_GEOCODE_RATE = env_str("GUICHET_GEOCODE_RATE", "60/m")
 # The map's tiles (Leaflet): the server's URL template and the attribution its licence asks for.
 GUICHET_MAP_TILES_URL = env_str("GUICHET_MAP_TILES_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png")

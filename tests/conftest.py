@@ -12,6 +12,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from guichet.catalogue import published
 from guichet.organisation.models import Commune, Role
 from tests import factories
 from tests.places.ban_server import StandInBan
@@ -52,8 +53,10 @@ def _french_by_default() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_commune_cache() -> Iterator[None]:
     Commune.forget_cached()
+    published.forget()
     yield
     Commune.forget_cached()
+    published.forget()
 
 
 @pytest.fixture(autouse=True)

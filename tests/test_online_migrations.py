@@ -75,7 +75,6 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("tickets", "0015_ticket_closing_outcome"): _BEFORE_UPGRADES,
     ("tickets", "0018_ticket_priority_targets_escalation"): _BEFORE_UPGRADES,
     ("tickets", "0020_ticket_retention"): _BEFORE_UPGRADES,
-    ("tickets", "0026_location"): _BEFORE_UPGRADES,
     ("notifications", "0003_agent_alerts"): _BEFORE_UPGRADES,
     ("compliance", "0002_accessibility_feedback_request_type"): "adds one request type: reads no big table",
 }

@@ -8,8 +8,8 @@ nothing else, so that a failure leaves no half-done schema (an index that failed
 tests/test_online_migrations.py checks every migration of the big tables against these rules.
 """
 
-from django.db import NotSupportedError
-from django.db.migrations.operations import AddIndex, RemoveIndex
+from django.db import NotSupportedError, models
+from django.db.migrations.operations import AddConstraint, AddIndex, RemoveIndex
 
 
 def _concurrently(schema_editor, operation: str) -> bool:
@@ -17,9 +17,37 @@ def _concurrently(schema_editor, operation: str) -> bool:
         return False
     if schema_editor.connection.in_atomic_block and not schema_editor.collect_sql:  # sqlmigrate only prints
         raise NotSupportedError(
-            f"{operation} builds its index CONCURRENTLY on PostgreSQL: set atomic = False on the migration."
+            f"{operation} works beside the writes on PostgreSQL, outside a transaction: set atomic = False on the "
+            "migration."
         )
     return True
+
+
+class AddCheckOnline(AddConstraint):
+    """``AddConstraint`` of a ``CheckConstraint`` that never reads the table under an exclusive lock on PostgreSQL.
+
+    The constraint is added ``NOT VALID`` (new rows are checked from then on; a brief lock), committed, then
+    ``VALIDATE CONSTRAINT`` reads the existing rows while writes go on. Elsewhere, a plain ``AddConstraint``.
+    """
+
+    atomic = False
+
+    def describe(self) -> str:
+        return f"Create constraint {self.constraint.name} on {self.model_name} (validated online on PostgreSQL)"
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if not isinstance(self.constraint, models.CheckConstraint) or not _concurrently(
+            schema_editor, "AddCheckOnline"
+        ):
+            schema_editor.add_constraint(model, self.constraint)
+            return
+        table = schema_editor.quote_name(model._meta.db_table)
+        name = schema_editor.quote_name(self.constraint.name)
+        schema_editor.execute(f"{self.constraint.create_sql(model, schema_editor)} NOT VALID")
+        schema_editor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
 
 
 class AddIndexOnline(AddIndex):

@@ -179,6 +179,10 @@ class Commune(models.Model):
         return identity.palette(self.primary_color, self.primary_text_color)
 
     @cached_property
+    def default_priority(self) -> "Priority | None":
+        return Priority.objects.filter(is_default=True).first()
+
+    @cached_property
     def identity_version(self) -> str:
         """In the URLs of the commune's stylesheet and logo: they change when the colours or the logo do."""
         return identity.identity_version(
@@ -329,9 +333,19 @@ class Priority(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Commune.forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Commune.forget_cached()
+        return result
+
     @classmethod
     def default(cls) -> "Priority | None":
-        return cls.objects.filter(is_default=True).first()
+        """Read with the commune (kept per process for a short while): every new request asks for it."""
+        return Commune.current().default_priority
 
 
 def _calendar_rows() -> tuple[frozenset[datetime.date], tuple[OpeningRange, ...]]:

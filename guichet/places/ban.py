@@ -1,7 +1,8 @@
 """The BAN's public geocoding API (api-adresse.data.gouv.fr): ``/search/`` and ``/reverse/``, GeoJSON answers.
 
 A short timeout; answers cached; any failure (network, timeout, HTTP error, JSON not shaped as documented)
-raises ``BanUnavailable`` so that ``geocoding`` falls back to the offline index.
+raises ``BanUnavailable`` so that ``geocoding`` falls back to the offline index, and pauses the API for
+``GUICHET_BAN_PAUSE_SECONDS`` (shared through the cache) so that nobody else waits for the same timeout.
 """
 
 import hashlib
@@ -19,29 +20,47 @@ from guichet.places.place import Place
 
 logger = logging.getLogger(__name__)
 CACHE_SECONDS = 24 * 3600
+PAUSED_KEY = "ban:paused"
 
 
 class BanUnavailable(Exception):
     """The API did not answer usefully: down, slow, an error status or an unreadable body."""
 
 
-def _get(path: str, params: dict[str, str]) -> dict[str, Any]:
+def _get(path: str, params: dict[str, str]) -> list[Place]:
     url = settings.GUICHET_BAN_API_URL.rstrip("/") + path + "?" + urllib.parse.urlencode(params)
     key = "ban:" + hashlib.sha256(url.encode()).hexdigest()
-    if (cached := cache.get(key)) is not None:
-        return cached
+    found = cache.get_many([key, PAUSED_KEY])
+    if key in found:
+        return found[key]
+    if found.get(PAUSED_KEY):
+        raise BanUnavailable("paused after a failure")
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "Guichet"})
     try:
         with urllib.request.urlopen(request, timeout=settings.GUICHET_BAN_TIMEOUT_SECONDS) as response:  # noqa: S310
             body = json.loads(response.read(2_000_000))
     except (OSError, ValueError) as problem:  # URLError, HTTPError and timeouts are OSErrors; bad JSON a ValueError
         logger.warning("BAN API unavailable (%s: %s)", type(problem).__name__, problem)
+        _pause()
         raise BanUnavailable(str(problem)) from None
     if not isinstance(body, dict) or not isinstance(body.get("features"), list):
         logger.warning("BAN API answered something other than a FeatureCollection")
+        _pause()
         raise BanUnavailable("not a FeatureCollection")
-    cache.set(key, body, CACHE_SECONDS)
-    return body
+    try:
+        places = _places(body)
+    except BanUnavailable:
+        logger.warning("BAN API answered features not shaped as documented")
+        _pause()
+        raise
+    cache.set(key, places, CACHE_SECONDS)
+    return places
+
+
+def _pause() -> None:
+    """Every process leaves the API alone for a while: searches and submissions use the index at once."""
+    if settings.GUICHET_BAN_PAUSE_SECONDS > 0:
+        cache.set(PAUSED_KEY, True, settings.GUICHET_BAN_PAUSE_SECONDS)
 
 
 def _places(body: dict[str, Any]) -> list[Place]:
@@ -77,7 +96,7 @@ def ban_search(query: str, *, limit: int = 8) -> list[Place]:
         params = {"q": query[:200], "autocomplete": "1", "limit": str(limit)}
         if citycode:
             params["citycode"] = citycode
-        found.extend(_places(_get("/search/", params)))
+        found.extend(_get("/search/", params))
     found.sort(key=lambda place: place.score or 0, reverse=True)
     return found[:limit]
 
@@ -85,5 +104,5 @@ def ban_search(query: str, *, limit: int = 8) -> list[Place]:
 def ban_reverse(latitude: float, longitude: float) -> Place | None:
     """The nearest address to a point: ``/reverse/?lat=…&lon=…``."""
     params = {"lat": f"{latitude:.6f}", "lon": f"{longitude:.6f}", "limit": "1"}
-    places = _places(_get("/reverse/", params))
+    places = _get("/reverse/", params)
     return places[0] if places else None

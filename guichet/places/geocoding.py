@@ -1,6 +1,9 @@
 """Geocoding for every page and channel: the BAN API first, the offline index when it is unavailable."""
 
+import hashlib
 import logging
+
+from django.core.cache import cache
 
 from guichet.places.ban import BanUnavailable, ban_reverse, ban_search
 from guichet.places.index import index_reverse, index_search
@@ -8,6 +11,8 @@ from guichet.places.place import Place
 
 logger = logging.getLogger(__name__)
 MIN_QUERY = 3
+# How long an address offered to the citizen is known by its label alone (the form sends the label back).
+SUGGESTED_SECONDS = 3600
 
 
 def address_search(query: str, *, limit: int = 8) -> list[Place]:
@@ -15,9 +20,16 @@ def address_search(query: str, *, limit: int = 8) -> list[Place]:
     if len(query) < MIN_QUERY:
         return []
     try:
-        return ban_search(query, limit=limit)
+        places = ban_search(query, limit=limit)
     except BanUnavailable:
-        return index_search(query, limit=limit)
+        places = index_search(query, limit=limit)
+    # The citizen picks one of these: the form sends its label back, found then without asking again.
+    cache.set_many({_label_key(place.label): place for place in places if place.in_base}, SUGGESTED_SECONDS)
+    return places
+
+
+def _label_key(label: str) -> str:
+    return "place:" + hashlib.sha256(label.casefold().encode()).hexdigest()
 
 
 def address_reverse(latitude: float, longitude: float) -> Place | None:
@@ -39,7 +51,7 @@ def place_from_form(*, address: str, latitude: float | None, longitude: float | 
     if not address and not has_point:
         return None
     if address:
-        match = next(
+        match = cache.get(_label_key(address)) or next(
             (place for place in address_search(address, limit=5) if place.label.casefold() == address.casefold()),
             None,
         )

@@ -5,6 +5,7 @@ same page (a shared computer, a saved or forwarded form) must not get that ticke
 by sending the key again with other contact details.
 """
 
+import enum
 import secrets
 import uuid
 
@@ -25,12 +26,33 @@ def submitter_prepare(request: HttpRequest) -> None:
         request.session[SESSION_KEY] = secrets.token_urlsafe(16)
 
 
-def submission_allowed(request: HttpRequest, key: uuid.UUID) -> bool:
-    """True for a new key (now claimed by this session), or a key this session already sent."""
+class Claim(enum.Enum):
+    """Who sent a submission key first, as far as the cache remembers (an hour)."""
+
+    NEW = "new"  # nobody: this session claims it now
+    MINE = "mine"  # this session, earlier (a double click, a re-POST)
+    OTHERS = "others"  # another session: refuse
+
+
+def submission_claim(request: HttpRequest, key: uuid.UUID) -> Claim:
+    """Only the cache is read: a key sent longer ago is caught when its ticket turns out to exist
+    (``ticket_create`` returns it with ``replayed`` set) and checked by ``replay_allowed``.
+    """
     submitter_prepare(request)
     submitter = request.session[SESSION_KEY]
     claim = f"guichet:submission:{key}"
-    existing = Ticket.objects.filter(submission_key=key).first()
-    if existing is not None:
-        return grants.has_access(request, existing) or cache.get(claim) == submitter
-    return cache.add(claim, submitter, CLAIM_SECONDS) or cache.get(claim) == submitter
+    if cache.add(claim, submitter, CLAIM_SECONDS):
+        return Claim.NEW
+    return Claim.MINE if cache.get(claim) == submitter else Claim.OTHERS
+
+
+def replay_allowed(request: HttpRequest, ticket: Ticket, claim: Claim) -> bool:
+    """A key sent again returns its ticket only to the session that sent it (granted, or still racing it).
+
+    A refused session gives back the claim it just took, so the key's own session can still send it again.
+    """
+    if claim is Claim.MINE or grants.has_access(request, ticket):
+        return True
+    if claim is Claim.NEW:
+        cache.delete(f"guichet:submission:{ticket.submission_key}")
+    return False

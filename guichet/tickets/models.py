@@ -212,6 +212,8 @@ class Ticket(models.Model):
     legal_hold_at = models.DateTimeField(_("gelée le"), null=True, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
+    # Not stored: set by ``ticket_create`` on the ticket it returns when the submission key had already made it.
+    replayed: bool = False
 
     class Meta:
         verbose_name = _("demande")

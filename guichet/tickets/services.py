@@ -81,6 +81,8 @@ from guichet.tickets.public_cache import status_page_forget, status_pages_forget
 from guichet.tickets.search import build_search_text, search_fragment
 from guichet.tickets.targets import targets_compute
 
+# Draws of a ticket reference before giving up (a taken one is drawn again; see ``ticket_create``).
+REFERENCE_ATTEMPTS = 5
 RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key", "household_member")
 # Statuses the citizen is told about by a notification of their own; reaching one is a first response.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
@@ -124,56 +126,80 @@ def ticket_create(
     now = timezone.now()
     received = min(received_at, now) if received_at else now
     commune = Commune.current()
-    try:
-        with transaction.atomic():
-            ticket = Ticket(
-                reference=_unused_reference(),
-                request_type=request_type,
-                service=request_type.service,
-                citizen=citizen,
-                household_member=household_member,
-                channel=channel,
-                subject=(subject or request_type.name)[:200],
-                answers=answers,
-                created_at=received,
-                updated_at=now,
-                status_changed_at=now,
-                due_date=commune.calendar.add_working_days(timezone.localdate(received), request_type.deadline_days),
-                implicit_decision_on=_implicit_decision_on(request_type, timezone.localdate(received)),
-                priority=request_type.priority if request_type.priority_id else Priority.default(),
-                entered_by=entered_by,
-                api_key=api_key,
-                submission_key=submission_key,
-                **_place_fields(place),
-            )
-            _targets_apply(ticket, commune)
-            ticket.search_text = build_search_text(ticket)
-            # Related rows were just read and the reference just drawn: validate the values only.
-            ticket.full_clean(exclude=["submission_key", "reference", *RELATED_FIELDS], validate_constraints=False)
-            ticket.save()
-            _facts_created(ticket)
-            for field_code, upload in uploads:
-                attachment_store(
-                    ticket=ticket, upload=upload, field_code=field_code, public_consent=photos_public_consent
+    ticket = Ticket(
+        request_type=request_type,
+        service=request_type.service,
+        citizen=citizen,
+        household_member=household_member,
+        channel=channel,
+        subject=(subject or request_type.name)[:200],
+        answers=answers,
+        created_at=received,
+        updated_at=now,
+        status_changed_at=now,
+        due_date=commune.calendar.add_working_days(timezone.localdate(received), request_type.deadline_days),
+        implicit_decision_on=_implicit_decision_on(request_type, timezone.localdate(received)),
+        priority=request_type.priority if request_type.priority_id else Priority.default(),
+        entered_by=entered_by,
+        api_key=api_key,
+        submission_key=submission_key,
+        **_place_fields(place),
+    )
+    _targets_apply(ticket, commune)
+    ticket.search_text = build_search_text(ticket)
+    # Related rows were just read and the reference is drawn below: validate the values only.
+    ticket.full_clean(exclude=["submission_key", "reference", "priority", *RELATED_FIELDS], validate_constraints=False)
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        # A random reference is unique but for a one-in-a-million chance at a million tickets: the unique
+        # index checks it as the row goes in (no look-up first), and a taken one is drawn again.
+        ticket.reference = references.generate()
+        try:
+            with transaction.atomic():
+                ticket.save(force_insert=True)
+                _ticket_created(
+                    ticket,
+                    uploads=uploads,
+                    acknowledge=acknowledge,
+                    api_key=api_key,
+                    photos_public_consent=photos_public_consent,
                 )
-            _event(
-                ticket,
-                EventKind.CREATED,
-                actor=entered_by,
-                actor_kind=AuthorKind.AGENT if entered_by else AuthorKind.CITIZEN,
-                channel=channel,
-                to_status=Status.RECEIVED,
-                **cast(dict[str, Any], {"api_key": api_key.name} if api_key else {}),
-            )
-            if acknowledge:
-                notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
-            notify_service_of_new_ticket_later(ticket=ticket, key="created")
-    except IntegrityError:
-        # Two identical POSTs raced: the other one won, show its ticket.
-        if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
-            return existing
-        raise
-    return ticket
+        except IntegrityError:
+            # The key was sent before (a double click, a re-POST): the first submission's ticket, marked replayed.
+            if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
+                existing.replayed = True
+                return existing
+            if attempt < REFERENCE_ATTEMPTS and Ticket.objects.filter(reference=ticket.reference).exists():
+                ticket.pk = None
+                continue
+            raise
+        return ticket
+    raise AssertionError("unreachable")  # the last attempt returned or raised
+
+
+def _ticket_created(
+    ticket: Ticket,
+    *,
+    uploads: Iterable[tuple[str, CheckedUpload]],
+    acknowledge: bool,
+    api_key: ApiKey | None,
+    photos_public_consent: bool,
+) -> None:
+    """What goes with a new ticket, in its transaction: facts, files, the event and the notifications."""
+    _facts_created(ticket)
+    for field_code, upload in uploads:
+        attachment_store(ticket=ticket, upload=upload, field_code=field_code, public_consent=photos_public_consent)
+    _event(
+        ticket,
+        EventKind.CREATED,
+        actor=ticket.entered_by,
+        actor_kind=AuthorKind.AGENT if ticket.entered_by_id else AuthorKind.CITIZEN,
+        channel=ticket.channel,
+        to_status=Status.RECEIVED,
+        **cast(dict[str, Any], {"api_key": api_key.name} if api_key else {}),
+    )
+    if acknowledge:
+        notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
+    notify_service_of_new_ticket_later(ticket=ticket, key="created")
 
 
 def _place_fields(place: Place | None) -> dict[str, Any]:
@@ -195,14 +221,6 @@ def _implicit_decision_on(request_type: RequestType, received_on: datetime.date)
     return legal.implicit_decision_date(
         received_on, months=request_type.implicit_decision_months, days=request_type.implicit_decision_days
     )
-
-
-def _unused_reference() -> str:
-    for _attempt in range(10):
-        reference = references.generate()
-        if not Ticket.objects.filter(reference=reference).exists():
-            return reference
-    raise RuntimeError("Could not draw an unused reference")  # 2^40 references: never in practice
 
 
 def attachment_store(

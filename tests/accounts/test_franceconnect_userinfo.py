@@ -13,9 +13,9 @@ import jwt
 import pytest
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.contrib.sessions.backends.cached_db import SessionStore
 
 from guichet.accounts.franceconnect.views import FranceConnectAdapter
+from guichet.lib.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 

@@ -68,9 +68,8 @@ def test_a_callback_without_the_sessions_state_signs_nobody_in(live_server, oidc
 
 
 def test_franceconnect_refuses_an_id_token_whose_nonce_differs(live_server, oidc_provider, settings, commune):
-    from django.contrib.sessions.backends.cached_db import SessionStore
-
     from guichet.accounts.franceconnect.views import NONCE_SESSION_KEY
+    from guichet.lib.sessions import SessionStore
 
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": {"APPS": []},

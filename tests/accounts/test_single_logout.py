@@ -12,10 +12,10 @@ import jwt
 import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount, SocialToken
-from django.contrib.sessions.backends.cached_db import SessionStore
 from django.urls import reverse
 
 from guichet.accounts import single_logout
+from guichet.lib.sessions import SessionStore
 from tests.accounts.conftest import PASSWORD
 from tests.accounts.oidc import CLIENT_ID, USER_EMAIL, app, sign_in
 

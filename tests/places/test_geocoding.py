@@ -4,12 +4,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from guichet.places import geocoding
-from guichet.places.ban import BanUnavailable, ban_reverse, ban_search
+from guichet.places.ban import PAUSED_KEY, BanUnavailable, ban_reverse, ban_search
 from guichet.places.index import index_reverse, index_search
 from guichet.places.loader import ban_file_load
 from guichet.places.models import BanAddress
@@ -142,12 +143,38 @@ def test_geocoding_falls_back_to_the_index_when_the_api_fails(ban_api, index, se
     assert nearest is not None and nearest.label == places[0].label
 
 
-def test_a_failure_is_not_cached(ban_api, index):
+def test_a_failure_is_not_cached_but_pauses_the_api_for_everyone(ban_api, index, settings):
     ban_api.mode = "error"
-    geocoding.address_search("avenue jean")
+    assert geocoding.address_search("avenue jean")[0].label.startswith("1 Avenue Jean")  # from the index
     ban_api.mode = "ok"
+    # Within the pause nobody waits for the API again: the index answers at once.
+    assert geocoding.address_search("avenue jean")[0].label.startswith("1 Avenue Jean")
+    assert geocoding.address_reverse(45.188650, 5.724500) is not None
+    assert len(ban_api.requests) == 1
+    cache.delete(PAUSED_KEY)  # the pause is over
     geocoding.address_search("avenue jean")
     assert len(ban_api.requests) == 2
+
+
+def test_features_not_shaped_as_documented_are_never_cached(ban_api, index, settings):
+    settings.GUICHET_BAN_PAUSE_SECONDS = 0
+    ban_api.mode = "not_geojson"  # features without their geometry
+    with pytest.raises(BanUnavailable):
+        ban_search("avenue jean")
+    ban_api.mode = "ok"
+    assert ban_search("avenue jean")[0].in_base
+    assert len(ban_api.requests) == 2
+
+
+def test_a_suggested_address_sent_back_by_the_form_is_known_without_asking_again(ban_api):
+    suggested = geocoding.address_search("7 rue du mou")
+    label = suggested[0].label
+    assert label == "7 Rue du Moulin 38560 Saint-Aubin-des-Prés"
+    asked = len(ban_api.requests)
+    with CaptureQueriesContext(connection) as queries:
+        chosen = geocoding.place_from_form(address=label.upper(), latitude=None, longitude=None)
+    assert chosen is not None and chosen.in_base and chosen.citycode == "38998" and chosen.latitude
+    assert len(ban_api.requests) == asked and len(queries) == 0
 
 
 def test_place_from_form(ban_api):

@@ -65,3 +65,33 @@ def test_a_double_click_racing_the_first_request_still_gets_the_ticket(client, r
     second = twin.post(url, data)
     assert second.status_code == 302 and second.url == first.url
     assert Ticket.objects.count() == 1
+
+
+def test_a_key_replayed_after_its_claim_expired_is_still_refused_and_nothing_of_it_is_kept(client, request_type):
+    # A shared computer, hours later: the cache no longer remembers who sent the key, the ticket does.
+    from django.core.cache import cache
+
+    from guichet.citizens.models import Citizen
+
+    url = reverse("portal:request_form", args=[request_type.slug])
+    first = form_data()
+    assert client.post(url, first).status_code == 302
+    ticket = Ticket.objects.get()
+    cache.delete(f"guichet:submission:{first['submission_key']}")  # the claim lasts an hour, the ticket stays
+    citizens = Citizen.objects.count()
+
+    intruder = Client()
+    replay = form_data(
+        submission_key=first["submission_key"],
+        **{"contact-first_name": "Marc", "contact-last_name": "Intrus", "contact-email": "marc@example.org"},
+    )
+    response = intruder.post(url, replay)
+    assert response.status_code == 400
+    assert "Ce formulaire a déjà été envoyé depuis un autre navigateur" in response.text
+    assert ticket.reference not in response.text and "Intrus" in response.text
+    assert Citizen.objects.count() == citizens and not Citizen.objects.filter(last_name="Intrus").exists()
+    assert Ticket.objects.count() == 1
+
+    # The session that sent it still gets its own ticket back.
+    again = client.post(url, first)
+    assert again.status_code == 302 and ticket.reference in again.url

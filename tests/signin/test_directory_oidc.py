@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.contrib.sessions.backends.cached_db import SessionStore
 
 from guichet.accounts import single_logout
 from guichet.accounts.models import User
+from guichet.lib.sessions import SessionStore
 from guichet.organisation.models import Agent, Role
 from guichet.signin import oidc
 from guichet.signin.models import (

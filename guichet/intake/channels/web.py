@@ -39,7 +39,7 @@ def web_submit(
             phone=contact.get("phone") or "",
             chosen_channel=contact["ack_channel"],
         )
-        return ticket_create(
+        ticket = ticket_create(
             request_type=request_form.request_type,
             citizen=citizen,
             channel=Channel.WEB,
@@ -50,3 +50,7 @@ def web_submit(
             place=place,
             photos_public_consent=photos_public_consent,
         )
+        if ticket.replayed:
+            # The first submission stands as it was sent: nothing of this one is kept.
+            transaction.set_rollback(True)
+        return ticket

@@ -1,7 +1,9 @@
+import uuid
+
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -10,14 +12,15 @@ from django.views.decorators.http import require_http_methods
 from guichet.accounts.services import account_citizen
 from guichet.catalogue.forms import RequestForm
 from guichet.catalogue.models import FieldKind, RequestType, Theme
+from guichet.catalogue.published import active_request_type
 from guichet.intake.channels.web import web_submit
-from guichet.intake.forms import contact_form_for
+from guichet.intake.forms import ContactForm, contact_form_for
 from guichet.lib.htmx import wants_partial
 from guichet.lib.submission_keys import new_submission_key, parse_submission_key
 from guichet.places.forms import location_form_for
 from guichet.portal import grants, throttle
 from guichet.portal.forms import TrackingForm
-from guichet.portal.submissions import submission_allowed, submitter_prepare
+from guichet.portal.submissions import Claim, replay_allowed, submission_claim, submitter_prepare
 from guichet.portal.views.errors import rate_limited
 
 REPLAYED_FORM = gettext_noop(
@@ -46,9 +49,17 @@ def _takes_files(form: RequestForm) -> bool:
     return any(field.kind == FieldKind.FILE for field in form.type_fields)
 
 
+def _replayed(contact_form: ContactForm) -> uuid.UUID:
+    """Sent before from another session: keep what was typed, never show the other person's ticket."""
+    contact_form.add_error(None, _(REPLAYED_FORM))
+    return new_submission_key()
+
+
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest, slug: str) -> HttpResponse:
-    request_type = get_object_or_404(RequestType.objects.active().select_related("service", "theme"), slug=slug)
+    request_type = active_request_type(slug)
+    if request_type is None:
+        raise Http404
     signed_in = request.user.is_authenticated
     if request_type.needs_account and not signed_in:
         # Sign in (or sign up), then back to this form.
@@ -63,10 +74,9 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
             request_type.location_mode, data=request.POST, photo_consent=_takes_files(form)
         )
         key = parse_submission_key(request.POST.get("submission_key"))
-        if key and not submission_allowed(request, key):
-            # Sent before from another session: keep what was typed, never show the other person's ticket.
-            contact_form.add_error(None, _(REPLAYED_FORM))
-            key = new_submission_key()
+        claim = submission_claim(request, key) if key else None
+        if claim is Claim.OTHERS:
+            key = _replayed(contact_form)
         located = location_form is None or location_form.is_valid()
         if form.is_valid() and contact_form.is_valid() and located and not contact_form.is_bot and key:
             ticket = web_submit(
@@ -77,8 +87,10 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
                 place=location_form.place if location_form else None,
                 photos_public_consent=location_form.photos_public_consent if location_form else False,
             )
-            grants.grant(request, ticket)
-            return redirect("portal:confirmation", reference=ticket.reference)
+            if not ticket.replayed or (claim and replay_allowed(request, ticket, claim)):
+                grants.grant(request, ticket)
+                return redirect("portal:confirmation", reference=ticket.reference)
+            key = _replayed(contact_form)
         status = 400
     else:
         form = RequestForm(request_type=request_type, citizen=citizen)

@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from guichet.lib.online_migrations import AddCheckOnline, AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # Indexes built CONCURRENTLY and the check validated beside the writes (docs/UPGRADE.md).
+    atomic = False
 
     dependencies = [
         ('api', '0001_api_keys'),
@@ -42,15 +46,15 @@ class Migration(migrations.Migration):
             name='longitude',
             field=models.FloatField(blank=True, null=True, verbose_name='longitude'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='ticket',
             index=models.Index(condition=models.Q(('latitude__isnull', False), ('status__in', ['received', 'in_progress', 'awaiting_citizen'])), fields=['latitude', 'longitude', 'request_type'], name='ticket_open_located'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='ticket',
             index=models.Index(condition=models.Q(('latitude__isnull', False)), fields=['latitude', 'longitude'], name='ticket_located'),
         ),
-        migrations.AddConstraint(
+        AddCheckOnline(
             model_name='ticket',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), name='ticket_position_whole'),
         ),
