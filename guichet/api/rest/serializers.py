@@ -328,7 +328,7 @@ class QueryDateField(serializers.DateField):
 class BoxField(serializers.CharField):
     """``lon_min,lat_min,lon_max,lat_max`` in WGS 84, read as Open311's ``bbox`` (``places.bbox``)."""
 
-    def to_internal_value(self, data) -> Box:
+    def to_internal_value(self, data) -> Box:  # type: ignore[override]  # the filter takes the parsed box
         try:
             return parse_bbox(super().to_internal_value(data))
         except InvalidBox as problem:

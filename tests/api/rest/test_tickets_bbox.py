@@ -109,7 +109,7 @@ def test_open311_and_rest_read_a_box_the_same_way():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the partial index is PostgreSQL's plan")
 def test_the_box_is_read_from_the_located_tickets_index(supervisor, request_type):
-    for n in range(200):
+    for _ in range(200):
         factories.raw_ticket(request_type=request_type)
     for n in range(20):
         at(request_type, 45.0 + n / 100, 5.0 + n / 100)
