@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from guichet.catalogue.models import RequestType
 from guichet.lib import dates, references
-from guichet.places.bbox import Box, InvalidBox, parse_bbox
+from guichet.organisation.models import Commune, PositionPrecision
+from guichet.places.bbox import Box, InvalidBox, parse_bbox, rounded_condition
 from guichet.tickets.models import Event, EventKind, Ticket, open_condition
 
 DEFAULT_SPAN = datetime.timedelta(days=90)
@@ -39,6 +40,7 @@ COLUMNS = (
     "channel",
     "request_type__name",
     "request_type__slug",
+    "request_type__position_public",
     "service__name",
 )
 
@@ -174,7 +176,10 @@ def public_requests(query: RequestQuery, *, now: datetime.datetime | None = None
     if query.statuses:
         tickets = tickets.filter(reduce(operator.or_, (STATUS_FILTERS[name] for name in query.statuses)))
     if query.bbox:
-        tickets = tickets.filter(query.bbox.condition())
+        # Only published positions, read as published: a box finds nothing a client could not see.
+        exact = Commune.current().open311_position == PositionPrecision.EXACT
+        inside = query.bbox.condition() if exact else rounded_condition(query.bbox)
+        tickets = tickets.filter(inside, request_type__position_public=True)
     if query.updated_after:
         tickets = tickets.filter(updated_at__gte=query.updated_after)
     if query.updated_before:
