@@ -8,7 +8,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 INBOX = "/agent/"
-FORM_AS_SENT = "vue=mon-service&q=&canal=web&demarche=&service=&agent=&du=&au=&escalade=&tri=echeance&pres_de=&rayon=&lat=&lon="
+FORM_AS_SENT = (
+    "vue=mon-service&q=&canal=web&demarche=&service=&agent=&du=&au=&escalade=&tri=echeance&pres_de=&rayon=&lat=&lon="
+)
 
 
 def test_a_submitted_filter_form_is_redirected_to_its_non_empty_parameters(client, agent):
@@ -43,7 +45,7 @@ def test_pagination_export_and_map_links_carry_no_empty_parameter(client, agent,
     assert "pres_de=" not in page and "lat=&" not in page and "q=&" not in page
     assert f'href="{reverse("backoffice:inbox_map")}?vue=mon-service&amp;canal=web"' in page
     map_page = client.get(reverse("backoffice:inbox_map"), {"vue": "mon-service", "q": "", "rayon": "50"}).text
-    assert "demandes.geojson?vue=mon-service&quot;" in map_page or "demandes.geojson?vue=mon-service\"" in map_page
+    assert "demandes.geojson?vue=mon-service&quot;" in map_page or 'demandes.geojson?vue=mon-service"' in map_page
 
 
 def test_the_agents_navigation_links_to_the_map_and_marks_it_current(client, agent):
