@@ -41,7 +41,8 @@ WINDOW = {"left": 90.0, "top": 50.0, "width": 100.0, "height": 45.0}
 ADDRESS = {"left": 100.0, "top": 55.0, "width": 85.0, "left_in_area": 80.0}  # the page area starts at x = 20 mm
 ADDRESS_MAX_LINES = 6
 ADDRESS_MAX_CHARS = 38
-POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested"})
+# The implicit decision (CRPA L231-1, L231-4) prints its system message: acceptance, or rejection and the appeals.
+POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested", "implicit_decision"})
 # What a follower answered by post is sent (notifications.models.FOLLOWER_TEMPLATES).
 FOLLOWER_TEMPLATES = frozenset({"follower_added", "follower_update"})
 # The satisfaction survey goes by post only on the answer's letter, never in an envelope of its own.

@@ -234,3 +234,15 @@ def test_people_affected_is_one_query(ticket, neighbour, unreachable, django_ass
     with django_assert_num_queries(1):
         counts = selectors.people_affected_counts(ticket)
     assert counts == selectors.PeopleAffected(total=3, without_contact=1)
+
+
+def test_an_author_answered_by_post_gets_the_implicit_decision_by_letter_too(service, commune, postal_neighbour):
+    """What a postal follower is told, the postal author is told as well: the silence's decision, with the appeals."""
+    request_type = factories.RequestTypeFactory(service=service, legal_regime=LegalRegime.SVR)
+    ticket = factories.make_ticket(request_type=request_type, citizen=postal_neighbour, channel="mail")
+    day_after = ticket.implicit_decision_on + datetime.timedelta(days=1)
+    assert services.implicit_decision_record(ticket_id=ticket.pk, today=day_after)
+    letter = Letter.objects.get(ticket=ticket, follower=None, template=Template.IMPLICIT_DECISION)
+    assert letter.message is not None and letter.address_lines[0] == "Jeanne Roux"
+    text = letter_text(letter)
+    assert "REJETÉE" in text and "recours" in text
