@@ -246,3 +246,22 @@ def test_an_author_answered_by_post_gets_the_implicit_decision_by_letter_too(ser
     assert letter.message is not None and letter.address_lines[0] == "Jeanne Roux"
     text = letter_text(letter)
     assert "REJETÉE" in text and "recours" in text
+
+
+def test_a_follower_by_sms_reads_what_changed(request_type, ticket, agent, service):
+    from guichet.notifications.rendering import render_notification
+
+    texter = factories.CitizenFactory(first_name="Lou", email="", phone="+33612345670", preferred_channel="sms")
+    duplicate = factories.make_ticket(request_type=request_type, citizen=None)
+    services.ticket_follow(ticket=duplicate, citizen=texter)
+    services.ticket_merge(duplicate=duplicate, kept=ticket, actor=agent)
+    services.ticket_change_status(ticket=ticket, to_status=Status.REJECTED, actor=agent)
+    services.ticket_change_status(ticket=ticket, to_status=Status.IN_PROGRESS, actor=agent)
+    texts = [
+        render_notification(n).text
+        for n in Notification.objects.filter(ticket=ticket, recipient="+33612345670", channel="sms").order_by("pk")
+    ]
+    assert len(texts) == 3
+    assert f"la demande {duplicate.reference_display} est réunie avec la demande {ticket.reference_display}" in texts[0]
+    assert "« Sans suite »" in texts[1]
+    assert "de nouveau en cours" in texts[2]
