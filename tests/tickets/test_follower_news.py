@@ -263,5 +263,5 @@ def test_a_follower_by_sms_reads_what_changed(request_type, ticket, agent, servi
     ]
     assert len(texts) == 3
     assert f"la demande {duplicate.reference_display} est réunie avec la demande {ticket.reference_display}" in texts[0]
-    assert "est \"Sans suite\"" in texts[1]  # GSM-7 has no « »
+    assert 'est "Sans suite"' in texts[1]  # GSM-7 has no « »
     assert "de nouveau en cours" in texts[2]
