@@ -44,7 +44,7 @@ from guichet.organisation.calendar import WorkingCalendar
 from guichet.organisation.models import Agent, Commune, Priority, Role, Service
 from guichet.places.photos import image_without_metadata
 from guichet.places.place import Place
-from guichet.surveys.models import SURVEYED_STATUSES, survey_wanted
+from guichet.surveys.models import REOPENED_FROM, SURVEYED_STATUSES, survey_wanted
 from guichet.tickets import facts as ticket_facts
 from guichet.tickets import legal
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
@@ -84,8 +84,6 @@ from guichet.tickets.targets import targets_compute
 RELATED_FIELDS = ("request_type", "service", "citizen", "entered_by", "assignee", "api_key", "household_member")
 # Statuses the citizen is told about by a notification of their own; reaching one is a first response.
 NOTIFIED_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
-# Leaving one of these for an open status is a reopening: the followers are told (issue 17).
-REOPENED_FROM = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 # An agent moving a decision-bearing request to one of these has decided it expressly: the clock stops.
 EXPRESS_DECISION_STATUSES = frozenset({Status.ANSWERED, Status.CLOSED, Status.REJECTED})
 # What a recomputation of the targets writes.
@@ -1118,7 +1116,7 @@ def _set_status(
     )
     _facts_status_changed(ticket, from_status=from_status, paused_days=paused, now=now, calendar=calendar)
     if from_status in REOPENED_FROM and to_status in OPEN_STATUSES:
-        # Whoever reopens it (the author's reply, their survey, an agent, an undone merge): followers are told.
+        # A reopening (answered, closed or rejected to open again), whoever reopens it (the author's reply, their survey, an agent, an undone merge): followers are told.
         notify_followers(
             ticket=ticket, template=Template.FOLLOWER_UPDATE, key=f"status:{event.pk}", change=FollowerChange.REOPENED
         )
