@@ -84,6 +84,16 @@ class RequestTypeAdmin(AcknowledgementWarningMixin):
         (None, {"fields": ["name", "slug", "description", "theme", "service", "priority", "deadline_days", "order"]}),
         (_("Accès"), {"fields": ["is_active", "requires_account", "requires_family_member"]}),
         (
+            _("Localisation"),
+            {
+                "fields": ["location_mode", "duplicate_radius_m", "position_public"],
+                "description": _(
+                    "Où se situe la demande (adresse, point sur une carte), les demandes semblables proposées avant "
+                    "le dépôt, et si sa position est publiée par l’API Open311 (précision : réglage de la commune)."
+                ),
+            },
+        ),
+        (
             _("Cadre juridique"),
             {
                 "fields": [

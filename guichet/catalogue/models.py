@@ -111,6 +111,15 @@ class RequestType(models.Model):
         default=50,
         help_text=_("Les demandes ouvertes de ce type à moins de cette distance sont proposées avant le dépôt."),
     )
+    position_public = models.BooleanField(
+        _("position publique"),
+        default=True,
+        help_text=_(
+            "La position et l’adresse de ces demandes sont publiées par l’API Open311 (carte des signalements). "
+            "Décochez pour une démarche qui concerne un domicile (encombrants à enlever chez soi, nuisances, "
+            "demande à son adresse) : la position d’un domicile désigne une personne."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     # Open311 clients refresh their copy of the catalogue when this moves (discovery "changeset").
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)

@@ -88,6 +88,10 @@ class Citizen(models.Model):
         return [line for line in (self.street, f"{self.postcode} {self.city}".strip()) if line]
 
     @property
+    def has_postal_address(self) -> bool:
+        return bool(self.street and self.postcode and self.city)
+
+    @property
     def wants_email(self) -> bool:
         return (
             bool(self.email)
@@ -102,3 +106,18 @@ class Citizen(models.Model):
             and self.consent_sms
             and self.preferred_channel in {ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS}
         )
+
+
+def reachable_condition(prefix: str = "") -> models.Q:
+    """A citizen we can tell something: ``wants_email``, ``wants_sms`` or a postal address, as a query (``prefix``:
+    the path to the citizen, e.g. ``"citizen__"``). Those outside it are « sans moyen de contact »."""
+
+    def q(**lookups: object) -> models.Q:
+        return models.Q(**{prefix + name: value for name, value in lookups.items()})
+
+    email = q(consent_email=True, preferred_channel__in=[ContactChannel.EMAIL, ContactChannel.EMAIL_AND_SMS]) & ~q(
+        email=""
+    )
+    sms = q(consent_sms=True, preferred_channel__in=[ContactChannel.SMS, ContactChannel.EMAIL_AND_SMS]) & ~q(phone="")
+    post = ~q(street="") & ~q(postcode="") & ~q(city="")
+    return email | sms | post

@@ -11,7 +11,7 @@ Tickets copy their citizen's name and contact into their own ``search_text`` (``
 changing those here rebuilds it on the citizen's tickets.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,6 +218,21 @@ def citizen_for_submission(
     if changed:
         _save_changes(citizen, changed)
     return citizen
+
+
+def citizen_from_contact(contact: Mapping[str, Any], *, citizen: Citizen | None = None) -> Citizen | None:
+    """The citizen behind the online contact form (``intake.forms.ContactForm``'s cleaned data: names, email,
+    phone and the channel chosen), by the rules of a citizen's own submission. The web form and « moi aussi »
+    both read it this way; ``citizen``: the signed-in account's record."""
+    return citizen_for_submission(
+        rules=FROM_CITIZEN,
+        citizen=citizen,
+        first_name=contact["first_name"],
+        last_name=contact["last_name"],
+        email=contact.get("email") or "",
+        phone=contact.get("phone") or "",
+        chosen_channel=contact["ack_channel"],
+    )
 
 
 def _same_person(values: dict[str, str]) -> Citizen | None:

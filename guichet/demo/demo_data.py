@@ -35,6 +35,7 @@ class RequestTypeSpec(TypedDict):
     legal_regime: NotRequired[str]  # catalogue.LegalRegime: "report" unless the request calls for a decision
     implicit_decision_months: NotRequired[int]
     location_mode: NotRequired[str]  # catalogue.LocationMode: the location block (address, map) of issue 17
+    position_public: NotRequired[bool]  # Open311 publishes the place (default); False for a request at one's home
     fields: tuple[FieldSpec, ...]
 
 
@@ -171,6 +172,7 @@ REQUEST_TYPES: tuple[RequestTypeSpec, ...] = (
         "theme": "cadre-de-vie",
         "service": "proprete",
         "deadline_days": 10,
+        "position_public": False,  # collected in front of the citizen's home
         "description": "Pour les objets trop volumineux pour la poubelle ou la voiture : "
         "nous vous proposons une date de passage, à sortir la veille au soir devant chez vous.",
         "fields": (

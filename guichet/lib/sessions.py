@@ -22,7 +22,8 @@ class SessionStore(cached_db.SessionStore):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()
-        data: dict[str, Any] = self._get_session(no_load=must_create)
+        # Django's own stores read these private members too; the stubs do not declare them.
+        data: dict[str, Any] = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
         if SIGNED_IN not in data:
             self._save_in_cache(data, must_create=must_create)
         elif data.get(IN_DATABASE) or must_create:
@@ -37,8 +38,9 @@ class SessionStore(cached_db.SessionStore):
                 super().save(must_create=True)
 
     def _save_in_cache(self, data: dict[str, Any], *, must_create: bool) -> None:
+        cache = self._cache  # type: ignore[attr-defined]
         if must_create:
-            if not self._cache.add(self.cache_key, data, self.get_expiry_age()):
+            if not cache.add(self.cache_key, data, self.get_expiry_age()):
                 raise CreateError
         else:
-            self._cache.set(self.cache_key, data, self.get_expiry_age())
+            cache.set(self.cache_key, data, self.get_expiry_age())

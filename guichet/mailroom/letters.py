@@ -27,6 +27,7 @@ from guichet.lib.pdf import weasyprint as weasyprint_module
 from guichet.lib.storage import local_copy
 from guichet.lib.uploads import CheckedUpload
 from guichet.mailroom.models import Letter, LetterStatus
+from guichet.notifications.rendering import follower_context
 from guichet.organisation.models import Commune
 from guichet.surveys.models import REOPENED_FROM, InvitationChannel, Survey
 from guichet.tickets.acknowledgement import acknowledgement
@@ -40,7 +41,10 @@ WINDOW = {"left": 90.0, "top": 50.0, "width": 100.0, "height": 45.0}
 ADDRESS = {"left": 100.0, "top": 55.0, "width": 85.0, "left_in_area": 80.0}  # the page area starts at x = 20 mm
 ADDRESS_MAX_LINES = 6
 ADDRESS_MAX_CHARS = 38
-POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested"})
+# The implicit decision (CRPA L231-1, L231-4) prints its system message: acceptance, or rejection and the appeals.
+POSTAL_TEMPLATES = frozenset({"agent_reply", "info_requested", "implicit_decision"})
+# What a follower answered by post is sent (notifications.models.FOLLOWER_TEMPLATES).
+FOLLOWER_TEMPLATES = frozenset({"follower_added", "follower_update"})
 # The satisfaction survey goes by post only on the answer's letter, never in an envelope of its own.
 SURVEY_TEMPLATE = "survey"
 # A letter received by post is acknowledged by post when there is no email or SMS to send.
@@ -49,16 +53,27 @@ POSTAL_ACKNOWLEDGED_CHANNELS = frozenset({Channel.MAIL})
 
 def citizen_wants_post(citizen: Citizen) -> bool:
     """Post when the citizen asked for it, or when there is no email or SMS to send; only with an address."""
-    if not citizen.street or not citizen.postcode or not citizen.city:
+    if not citizen.has_postal_address:
         return False
     return citizen.preferred_channel == ContactChannel.POST or not (citizen.wants_email or citizen.wants_sms)
 
 
-def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Letter | None:
+def letter_queue(
+    *,
+    ticket: Ticket,
+    template: str,
+    message_id: int | None,
+    follower: Citizen | None = None,
+    key: str = "",
+    context: dict[str, Any] | None = None,
+) -> Letter | None:
     """Inside the reply's transaction: the letter row (address as of now) and its rendering task.
 
-    The post's transport, registered with notifications (``MailroomConfig.ready``): ``notify_citizen`` calls it.
+    The post's transport, registered with notifications (``MailroomConfig.ready``): ``notify_citizen`` calls it,
+    and ``notify_followers`` for each follower (``follower``, ``key``).
     """
+    if follower is not None:
+        return _follower_letter(ticket=ticket, template=template, follower=follower, key=key, context=context or {})
     citizen = ticket.citizen
     if template == SURVEY_TEMPLATE:
         return _letter_add_survey(ticket) if citizen is not None and citizen_wants_post(citizen) else None
@@ -80,6 +95,27 @@ def letter_queue(*, ticket: Ticket, template: str, message_id: int | None) -> Le
         template=template,
         recipient_name=citizen.full_name,
         address_lines=_address_lines(citizen),
+    )
+    render_letter.enqueue(letter.pk)
+    return letter
+
+
+def _follower_letter(
+    *, ticket: Ticket, template: str, follower: Citizen, key: str, context: dict[str, Any]
+) -> Letter | None:
+    """A follower answered by post (issue 17): a letter of its own, saying what changed, never the author's words."""
+    if template not in FOLLOWER_TEMPLATES or not key or not citizen_wants_post(follower):
+        return None
+    if Letter.objects.filter(key=key).exists():
+        return None
+    letter = Letter.objects.create(
+        ticket=ticket,
+        template=template,
+        follower=follower,
+        key=key,
+        context=context,
+        recipient_name=follower.full_name,
+        address_lines=_address_lines(follower),
     )
     render_letter.enqueue(letter.pk)
     return letter
@@ -142,6 +178,8 @@ def letter_pdf(letter: Letter, *, survey_code: str = "") -> bytes:
         "survey_code": survey_code,
         "survey_url": settings.SITE_URL + reverse("portal:survey_code"),
     }
+    if letter.follower_id is not None:
+        context.update(follower_context(letter.context), added=letter.template == "follower_added")
     with translation.override("fr"):
         if letter.template == "acknowledgement":
             context["ack"] = acknowledgement(ticket)
@@ -223,6 +261,7 @@ def letters_mark_sent(*, letters: Iterable[Letter], agent: User) -> int:
                     message=locked.message,
                     recipient=locked.recipient_name,
                     acknowledgement=locked.template == "acknowledgement",
+                    to_follower=locked.follower_id is not None,
                 )
             count += 1
     return count

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guichet.citizens.models import Citizen
 from guichet.tickets.models import Message, Ticket
 
 
@@ -148,6 +149,15 @@ class Letter(models.Model):
     pdf = models.FileField(upload_to=_letter_path, max_length=200, blank=True)
     # The satisfaction survey's code is printed on it (an answer by post): drawn when the PDF is made.
     carries_survey = models.BooleanField(_("avec le questionnaire de satisfaction"), default=False)
+    # A letter to one of the ticket's followers (issue 17), not to its author: it never quotes the author's
+    # thread, and its copy on the ticket is for agents only. Their erasure takes their letters with them.
+    follower = models.ForeignKey(
+        Citizen, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("personne concernée")
+    )
+    # What the follower's letter says happened (notifications.models.FollowerChange, the other ticket's number).
+    context = models.JSONField(default=dict, blank=True)
+    # The notification's key for a follower's letter: one letter per follower and fact, however often it is asked.
+    key = models.CharField(max_length=200, blank=True, default="")
     status = models.CharField(_("statut"), max_length=10, choices=LetterStatus.choices, default=LetterStatus.TO_PRINT)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("posté le"), null=True, blank=True)
@@ -160,6 +170,9 @@ class Letter(models.Model):
         verbose_name_plural = _("courriers à envoyer")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="letter_key_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket.reference_display} → {self.recipient_name}"

@@ -48,6 +48,17 @@ CITIZEN_TEMPLATES = frozenset(
 # These go to a ticket's followers (tickets.TicketFollower, issue 17): no personal link, since the ticket's
 # thread is its author's; the public tracking page only. The follower's Citizen is ``context["follower"]``.
 FOLLOWER_TEMPLATES = frozenset({Template.FOLLOWER_ADDED, Template.FOLLOWER_UPDATE})
+
+
+class FollowerChange:
+    """What a follower's update says happened (``context["change"]``), beyond the ticket's status."""
+
+    IMPLICIT_ACCEPTANCE = "implicit_acceptance"  # the commune's silence accepted the request (CRPA L231-1)
+    IMPLICIT_REJECTION = "implicit_rejection"  # its silence rejected it (L231-4)
+    REOPENED = "reopened"  # an ended or answered request is handled again
+    MERGED = "merged"  # the followed request was a duplicate: they now follow the kept one (``duplicate``)
+
+
 # These go to the citizen with the link of a satisfaction survey instead of a personal link.
 SURVEY_TEMPLATES = frozenset({Template.SURVEY})
 # These go to agents and link to the back office.

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
+from guichet.citizens.models import Citizen
 from guichet.notifications.models import Notification
 from guichet.tickets.models import Ticket
 
@@ -40,7 +41,19 @@ class EventRecorder(Protocol):
 
 
 class PostTransport(Protocol):
-    def __call__(self, *, ticket: Ticket, template: str, message_id: int | None) -> object: ...
+    """The author's letter (``follower`` None), or a follower's (issue 17): ``key`` makes it once, ``context``
+    says what changed."""
+
+    def __call__(
+        self,
+        *,
+        ticket: Ticket,
+        template: str,
+        message_id: int | None,
+        follower: Citizen | None = None,
+        key: str = "",
+        context: dict[str, Any] | None = None,
+    ) -> object: ...
 
 
 class ContextProvider(Protocol):

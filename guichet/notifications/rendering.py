@@ -22,6 +22,7 @@ from guichet.lib.sms import gsm7_fold
 from guichet.notifications import registry
 from guichet.notifications.models import Notification, NotificationChannel, TemplateOverride
 from guichet.organisation.models import Commune
+from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, ClosingOutcome
 from guichet.tickets.models import Message, TargetKind
 
 
@@ -58,6 +59,19 @@ def digest_items(notification_ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
+def follower_context(data: dict[str, Any]) -> dict[str, Any]:
+    """What a follower's message or letter says happened (``notifications.models.FollowerChange``)."""
+    decision_on = data.get("decision_on")
+    status, outcome = data.get("status", ""), data.get("outcome", "")
+    return {
+        "status_label": CITIZEN_STATUS_LABELS.get(status, ""),
+        "outcome_label": ClosingOutcome(outcome).label if outcome in ClosingOutcome.values else "",
+        "follower_change": data.get("change", ""),
+        "duplicate": data.get("duplicate", ""),
+        "decision_on": datetime.date.fromisoformat(decision_on) if decision_on else None,
+    }
+
+
 def render_notification(
     notification: Notification,
     *,
@@ -82,6 +96,7 @@ def render_notification(
         if follower_id := notification.context.get("follower"):
             # A follower's message greets the follower, never the ticket's author (issue 17).
             context["citizen"] = Citizen.objects.filter(pk=follower_id).first()
+            context.update(follower_context(notification.context))
         context.update(registry.context_for(notification.template, ticket))
         context["tracking_url"] = absolute(reverse("portal:ticket", args=[ticket.reference]))
         if access_token:

@@ -74,17 +74,39 @@ def notify_citizen(
 
 
 def notify_followers(
-    *, ticket: Ticket, template: str, key: str, followers: list[TicketFollower] | None = None
+    *,
+    ticket: Ticket,
+    template: str,
+    key: str,
+    followers: list[TicketFollower] | None = None,
+    change: str = "",
+    context: dict[str, Any] | None = None,
+    letter: bool = True,
 ) -> list[Notification]:
     """Tell the ticket's followers (issue 17), each through the channels they chose, like its author.
 
-    ``followers``: only these (a new follower's confirmation); else every follower of the ticket.
+    ``followers``: only these (a new follower's confirmation); else every follower of the ticket. ``change``
+    says what happened when the status alone does not (``FollowerChange``). A follower answered by post (they
+    chose it, or have neither email nor SMS but an address) gets a letter from the post's transport, unless
+    ``letter`` is False (a closing right after an answer already posted); one with no channel at all gets
+    nothing, and agents see them counted « sans moyen de contact » (``tickets.selectors.people_affected``).
     """
     if followers is None:
         followers = list(TicketFollower.objects.filter(ticket=ticket).select_related("citizen").order_by("pk"))
+    # The state told is the one of this moment, not of when the worker sends it or the mail room prints it.
+    extra = {
+        **(context or {}),
+        **({"change": change} if change else {}),
+        "status": ticket.status,
+        "outcome": ticket.closing_outcome,
+    }
+    post = registry.post_transport() if letter else None
     sent = []
     for follower in followers:
         citizen = follower.citizen
+        follower_key = f"{ticket.reference}:{key}:follower:{citizen.pk}"
+        if post is not None:
+            post(ticket=ticket, template=template, message_id=None, follower=citizen, key=follower_key, context=extra)
         targets = []
         if citizen.wants_email:
             targets.append((NotificationChannel.EMAIL, citizen.email))
@@ -96,8 +118,8 @@ def notify_followers(
                 template=template,
                 channel=channel,
                 recipient=recipient,
-                idempotency_key=f"{ticket.reference}:{key}:follower:{citizen.pk}:{channel}",
-                context={"follower": citizen.pk},
+                idempotency_key=f"{follower_key}:{channel}",
+                context={"follower": citizen.pk, **extra},
             )
             for channel, recipient in targets
         ]

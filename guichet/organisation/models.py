@@ -20,6 +20,13 @@ class RetentionAction(models.TextChoices):
     DELETE = "delete", _("Supprimer la demande")
 
 
+class PositionPrecision(models.TextChoices):
+    """How precisely Open311's public GET publishes a located request's place (docs/API.md, "What is public")."""
+
+    EXACT = "exact", _("Exacte : le point et l’adresse, tels quels")
+    APPROXIMATE = "approximate", _("Approchée : le point arrondi à environ 100 m, la rue sans numéro")
+
+
 def _logo_path(instance: "Commune", filename: str) -> str:
     # A new name for every upload: the logo's URL is versioned by it (organisation.identity).
     extension = "jpg" if filename.lower().endswith((".jpg", ".jpeg")) else "png"
@@ -87,6 +94,16 @@ class Commune(models.Model):
         _("délai de réouverture (jours)"),
         default=30,
         help_text=_("Pendant ce délai après la clôture, une réponse de l'usager rouvre sa demande."),
+    )
+    open311_position = models.CharField(
+        _("position publiée par Open311"),
+        max_length=12,
+        choices=PositionPrecision.choices,
+        default=PositionPrecision.EXACT,
+        help_text=_(
+            "Pour les démarches dont la position est publique (réglage de chaque démarche). Une voirie ou un "
+            "lampadaire ne sont pas des données personnelles ; approchée, la position ne désigne plus une maison."
+        ),
     )
     implicit_decision_warning_days = models.PositiveSmallIntegerField(
         _("alerte avant décision implicite (jours ouvrés)"),

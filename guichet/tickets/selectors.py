@@ -1,10 +1,12 @@
 """Reads of tickets, each with the joins its page needs (no N+1)."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
+from guichet.citizens.models import reachable_condition
 from guichet.organisation.models import Commune
 from guichet.tickets.models import (
     Attachment,
@@ -93,9 +95,24 @@ def acknowledgements_late_for(user) -> QuerySet[Ticket]:
     )
 
 
+@dataclass(frozen=True)
+class PeopleAffected:
+    total: int
+    # Followers we can tell nothing: no email or SMS they chose, no postal address (agents see them counted).
+    without_contact: int
+
+
 def people_affected(ticket: Ticket) -> int:
     """The author and everyone who said « moi aussi » or whose duplicate was merged into it (issue 17)."""
-    return 1 + TicketFollower.objects.filter(ticket=ticket).count()
+    return people_affected_counts(ticket).total
+
+
+def people_affected_counts(ticket: Ticket) -> PeopleAffected:
+    """``people_affected`` and how many of the followers have no way to be told, in one query."""
+    counts = TicketFollower.objects.filter(ticket=ticket).aggregate(
+        followers=Count("pk"), without_contact=Count("pk", filter=~reachable_condition("citizen__"))
+    )
+    return PeopleAffected(total=1 + counts["followers"], without_contact=counts["without_contact"])
 
 
 def published_photos(ticket_ids: list[int]) -> dict[int, Attachment]:

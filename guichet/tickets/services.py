@@ -30,7 +30,7 @@ from guichet.citizens.models import Citizen
 from guichet.households.models import HouseholdMember
 from guichet.lib import references
 from guichet.lib.uploads import CheckedUpload
-from guichet.notifications.models import Template
+from guichet.notifications.models import FollowerChange, Template
 from guichet.notifications.services import (
     alert_agent,
     notify_agents_of_citizen_message,
@@ -44,7 +44,7 @@ from guichet.organisation.calendar import WorkingCalendar
 from guichet.organisation.models import Agent, Commune, Priority, Role, Service
 from guichet.places.photos import image_without_metadata, stored_type
 from guichet.places.place import Place
-from guichet.surveys.models import SURVEYED_STATUSES, survey_wanted
+from guichet.surveys.models import REOPENED_FROM, SURVEYED_STATUSES, survey_wanted
 from guichet.tickets import facts as ticket_facts
 from guichet.tickets import legal
 from guichet.tickets.exceptions import InvalidTransition, ReplyNotAllowed, StaleTicket
@@ -230,6 +230,7 @@ def attachment_store(
     field_code: str = "",
     message: Message | None = None,
     public_consent: bool = False,
+    internal: bool = False,
 ) -> Attachment:
     """``public_consent``: the citizen accepted, on the form, that an agent may show this photo publicly."""
     # Photos are stored without their metadata (camera, date, GPS position...): the bytes kept are the clean ones.
@@ -248,7 +249,7 @@ def attachment_store(
         content_type=content_type,
         size=len(clean) if clean is not None else upload.size,
         sha256=hashlib.sha256(clean).hexdigest() if clean is not None else upload.sha256,
-        is_public=message is None or message.is_public,
+        is_public=not internal and (message is None or message.is_public),
         public_consent=public_consent and content_type.startswith("image/"),
     )
     attachment.file.save(name, content, save=False)
@@ -274,13 +275,17 @@ def ticket_sent_by_post(
     message: Message | None,
     recipient: str,
     acknowledgement: bool = False,
+    to_follower: bool = False,
 ) -> Attachment:
-    """The mail room posted a letter: the timeline says so, with the letter's PDF attached."""
+    """The mail room posted a letter: the timeline says so, with the letter's PDF attached.
+
+    A letter to a follower (issue 17) bears their name and address: its copy is for agents only.
+    """
     with transaction.atomic():
         ticket = _lock(ticket)
         if acknowledgement:
             ticket_acknowledged(ticket=ticket, at=timezone.now())
-        attachment = attachment_store(ticket=ticket, upload=letter, message=message)
+        attachment = attachment_store(ticket=ticket, upload=letter, message=message, internal=to_follower)
         _event(
             ticket,
             EventKind.SENT_BY_POST,
@@ -409,7 +414,13 @@ def ticket_change_status(
         event = _set_status(ticket, to_status, actor=actor, reason=reason, outcome=outcome)
         if to_status in NOTIFIED_STATUSES:
             notify_citizen(ticket=ticket, template=Template.STATUS_CHANGED, key=f"status:{event.pk}")
-            notify_followers(ticket=ticket, template=Template.FOLLOWER_UPDATE, key=f"status:{event.pk}")
+            # A follower answered by post already has the answer's letter: closing it sends no second one.
+            notify_followers(
+                ticket=ticket,
+                template=Template.FOLLOWER_UPDATE,
+                key=f"status:{event.pk}",
+                letter=event.from_status != Status.ANSWERED,
+            )
         _offer_survey(ticket, event)
     return ticket
 
@@ -729,6 +740,13 @@ def implicit_decision_record(*, ticket_id: int, today: datetime.date) -> Ticket 
             template=Template.IMPLICIT_DECISION,
             key="implicit-decision",
             context={"message_id": message.pk},
+        )
+        notify_followers(
+            ticket=ticket,
+            template=Template.FOLLOWER_UPDATE,
+            key="implicit-decision",
+            change=FollowerChange.IMPLICIT_ACCEPTANCE if accepted else FollowerChange.IMPLICIT_REJECTION,
+            context={"decision_on": decision_on.isoformat()},
         )
     return ticket
 
@@ -1127,6 +1145,11 @@ def _set_status(
         **data,
     )
     _facts_status_changed(ticket, from_status=from_status, paused_days=paused, now=now, calendar=calendar)
+    if from_status in REOPENED_FROM and to_status in OPEN_STATUSES:
+        # A reopening (answered, closed or rejected to open again), whoever reopens it (the author's reply, their survey, an agent, an undone merge): followers are told.
+        notify_followers(
+            ticket=ticket, template=Template.FOLLOWER_UPDATE, key=f"status:{event.pk}", change=FollowerChange.REOPENED
+        )
     return event
 
 
@@ -1405,7 +1428,8 @@ def ticket_follow(*, ticket: Ticket, citizen: Citizen, channel: str = Channel.WE
 
 
 def ticket_merge(*, duplicate: Ticket, kept: Ticket, actor: User) -> Ticket:
-    """Close ``duplicate`` as a duplicate of ``kept``: its author follows ``kept`` and is told; one event each side.
+    """Close ``duplicate`` as a duplicate of ``kept``: its author and its followers follow ``kept`` and are told;
+    one event each side.
 
     Both threads stay as they are. An open duplicate ends « sans suite » (the lifecycle allows no other end
     before an answer), an answered one is closed; either way its outcome is « doublon » with the link.
@@ -1423,19 +1447,65 @@ def ticket_merge(*, duplicate: Ticket, kept: Ticket, actor: User) -> Ticket:
         _check_transition(duplicate, to_status)
         event = _set_status(duplicate, to_status, actor=actor, outcome=outcome)
         notify_citizen(ticket=duplicate, template=Template.STATUS_CHANGED, key=f"status:{event.pk}")
-        notify_followers(ticket=duplicate, template=Template.FOLLOWER_UPDATE, key=f"status:{event.pk}")
         _event(duplicate, EventKind.MERGED, actor=actor, kept=kept.reference)
-        follower = None
-        if duplicate.citizen_id is not None and duplicate.citizen_id != kept.citizen_id:
-            follower, created = TicketFollower.objects.get_or_create(
-                ticket=kept, citizen_id=duplicate.citizen_id, defaults={"how": FollowerHow.MERGED, "source": duplicate}
-            )
-            follower = follower if created else None
-        _event(kept, EventKind.MERGED, actor=actor, duplicate=duplicate.reference, follower=follower is not None)
+        author, carried = _followers_carry_over(duplicate=duplicate, kept=kept)
+        merged = _event(
+            kept,
+            EventKind.MERGED,
+            actor=actor,
+            duplicate=duplicate.reference,
+            follower=author is not None,
+            followers=len(carried),
+        )
         _touch(kept)
-        if follower is not None:
-            notify_followers(ticket=kept, template=Template.FOLLOWER_ADDED, key="followed", followers=[follower])
+        told = {"duplicate": duplicate.reference_display}
+        if author is not None:
+            notify_followers(
+                ticket=kept,
+                template=Template.FOLLOWER_ADDED,
+                key="followed",
+                followers=[author],
+                change=FollowerChange.MERGED,
+                context=told,
+            )
+        notify_followers(
+            ticket=kept,
+            template=Template.FOLLOWER_UPDATE,
+            key=f"merged:{merged.pk}",
+            followers=carried,
+            change=FollowerChange.MERGED,
+            context=told,
+        )
     return duplicate
+
+
+def _followers_carry_over(*, duplicate: Ticket, kept: Ticket) -> tuple[TicketFollower | None, list[TicketFollower]]:
+    """The duplicate's author, and the duplicate's followers, follow ``kept`` (``source``: undone with the merge).
+
+    Returns the author's new follow (None when they already follow it or wrote it) and the duplicate's followers
+    to tell (all but ``kept``'s author), whether or not they already followed ``kept``.
+    """
+    already: set[int | None] = set(TicketFollower.objects.filter(ticket=kept).values_list("citizen_id", flat=True))
+    already.add(kept.citizen_id)
+    author = None
+    if duplicate.citizen_id is not None and duplicate.citizen_id not in already:
+        author = TicketFollower.objects.create(
+            ticket=kept, citizen_id=duplicate.citizen_id, how=FollowerHow.MERGED, source=duplicate
+        )
+        already.add(duplicate.citizen_id)
+    carried = [
+        follower
+        for follower in TicketFollower.objects.filter(ticket=duplicate).select_related("citizen").order_by("pk")
+        if follower.citizen_id not in (kept.citizen_id, duplicate.citizen_id)
+    ]
+    TicketFollower.objects.bulk_create(
+        [
+            TicketFollower(ticket=kept, citizen_id=follower.citizen_id, how=FollowerHow.MERGED, source=duplicate)
+            for follower in carried
+            if follower.citizen_id not in already
+        ]
+    )
+    return author, carried
 
 
 def ticket_merge_undo(*, duplicate: Ticket, actor: User) -> Ticket:

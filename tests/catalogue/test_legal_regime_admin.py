@@ -24,6 +24,8 @@ def form_data(request_type, **changes):
         "theme": request_type.theme_id,
         "service": request_type.service_id,
         "deadline_days": 10,
+        "duplicate_radius_m": 50,
+        "position_public": "on",
         "order": 0,
         "is_active": "on",
         "legal_regime": LegalRegime.SVA,

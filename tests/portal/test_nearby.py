@@ -165,3 +165,22 @@ def test_the_panel_button_posts_the_whole_request_form_to_me_too(client, located
     assert response.status_code == 302
     assert TicketFollower.objects.get().citizen.email == "paul@example.org"
     assert Ticket.objects.count() == 1
+
+
+def test_me_too_and_the_web_form_read_the_contact_form_the_same_way(client, located_type):
+    """One mapping (``citizens.services.citizen_from_contact``): someone who filed on the web and later says
+    « moi aussi » with the same details is the same record, their chosen channel kept."""
+    from guichet.citizens.services import citizen_from_contact
+
+    filed = citizen_from_contact(
+        {"first_name": "Paul", "last_name": "Martin", "email": "paul@example.org", "phone": "", "ack_channel": "email"}
+    )
+    ticket = located(located_type, 10)
+    response = client.post(reverse("portal:me_too", args=[located_type.slug, ticket.reference]), contact())
+    assert response.status_code == 302
+    assert TicketFollower.objects.get(ticket=ticket).citizen_id == filed.pk
+    assert Citizen.objects.filter(email="paul@example.org").count() == 1
+    sms = citizen_from_contact(
+        {"first_name": "Lou", "last_name": "Bon", "email": "", "phone": "+33612345670", "ack_channel": "sms"}
+    )
+    assert (sms.preferred_channel, sms.consent_sms, sms.phone) == ("sms", True, "+33612345670")

@@ -1,8 +1,9 @@
 """A ticket as an Open311 service request, for anyone to read: no personal data.
 
 Published: the public reference, the request type, the service, dates, the Open311 status and
-Guichet's own, and the ticket's place (lat/long and address: located request types are about public space)
-or the location a partner sent (lat/long, address_string, address_id). Never published: the citizen (name,
+Guichet's own, and the ticket's place (lat/long and address) or the location a partner sent (lat/long,
+address_string, address_id) when its request type's position is public (``RequestType.position_public``),
+exactly or rounded to about 100 m as the commune chose (``Commune.open311_position``). Never published: the citizen (name,
 email, phone, address), the form's answers, the description, media, the thread and internal notes.
 ``extensions=true`` adds the status history and the priority (``extended_attributes``: the spec has no field
 for it).
@@ -14,8 +15,11 @@ from typing import Any
 from django.utils import timezone
 
 from guichet.api.open311.forms import PUBLIC_LOCATION_CODES, SOURCE
+from guichet.organisation.models import PositionPrecision
+from guichet.places.bbox import round_position
 from guichet.tickets.lifecycle import CITIZEN_STATUS_LABELS, OPEN_STATUSES, Status
 from guichet.tickets.models import Event, EventKind, Ticket
+from guichet.tickets.nearby import street_of
 
 ITEM_TAGS = {"notes": "note"}
 
@@ -35,9 +39,12 @@ def _expected(ticket: Ticket) -> str:
     return stamp(timezone.make_aware(end_of_day))
 
 
-def _location(ticket: Ticket) -> dict[str, Any]:
+def _location(ticket: Ticket, precision: str) -> dict[str, Any]:
     """The ticket's place (issue 17: set by every channel for located request types and by partners), else the
-    location a partner sent before the place had its own columns."""
+    location a partner sent before the place had its own columns. Nothing for a request type whose position is
+    not public (a home); rounded to about 100 m, with the street and no house number, when the commune says so."""
+    if not ticket.request_type.position_public:
+        return {}
     values = {
         answer["code"]: answer["value"]
         for answer in ticket.answers
@@ -52,6 +59,11 @@ def _location(ticket: Ticket) -> dict[str, Any]:
     elif "open311_lat" in values and "open311_long" in values:
         location["lat"] = float(values["open311_lat"])
         location["long"] = float(values["open311_long"])
+    if precision == PositionPrecision.APPROXIMATE:
+        location["address"] = street_of(location["address"] or "")
+        location["address_id"] = None  # a BAN identifier names the house
+        if "lat" in location:
+            location["lat"], location["long"] = round_position(location["lat"]), round_position(location["long"])
     return location
 
 
@@ -72,7 +84,9 @@ def _note(event: Event) -> dict[str, Any]:
     }
 
 
-def request_payload(ticket: Ticket, *, extensions: bool = False) -> dict[str, Any]:
+def request_payload(
+    ticket: Ticket, *, extensions: bool = False, precision: str = PositionPrecision.EXACT
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "service_request_id": ticket.reference_display,
         "status": open311_status(ticket.status),
@@ -83,7 +97,7 @@ def request_payload(ticket: Ticket, *, extensions: bool = False) -> dict[str, An
         "requested_datetime": stamp(ticket.created_at),
         "updated_datetime": stamp(ticket.updated_at),
         "expected_datetime": _expected(ticket),
-        **_location(ticket),
+        **_location(ticket, precision),
     }
     if extensions:
         payload["extended_attributes"] = {

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from guichet.catalogue.models import RequestType
 from guichet.lib import dates, references
+from guichet.organisation.models import Commune, PositionPrecision
+from guichet.places.bbox import Box, InvalidBox, parse_bbox, rounded_condition
 from guichet.tickets.models import Event, EventKind, Ticket, open_condition
 
 DEFAULT_SPAN = datetime.timedelta(days=90)
@@ -38,6 +40,7 @@ COLUMNS = (
     "channel",
     "request_type__name",
     "request_type__slug",
+    "request_type__position_public",
     "service__name",
 )
 
@@ -59,7 +62,7 @@ class RequestQuery:
     page_size: int = MAX_RESULTS
     extensions: bool = False
     # Mark-a-Spot's extension: min_lng, min_lat, max_lng, max_lat (WGS 84).
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: Box | None = None
 
 
 def _param(params: QueryDict, name: str) -> str:
@@ -90,18 +93,14 @@ def _integer(params: QueryDict, name: str, default: int, maximum: int) -> int:
     return int(raw)
 
 
-def _bbox(params: QueryDict) -> tuple[float, float, float, float] | None:
+def _bbox(params: QueryDict) -> Box | None:
     raw = _param(params, "bbox")
     if not raw:
         return None
-    message = _("bbox : quatre nombres attendus, longitude min, latitude min, longitude max, latitude max (WGS 84).")
     try:
-        min_lng, min_lat, max_lng, max_lat = (float(part) for part in raw.split(","))
-    except ValueError:
-        raise QueryError(message) from None
-    if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise QueryError(message)
-    return min_lng, min_lat, max_lng, max_lat
+        return parse_bbox(raw)
+    except InvalidBox as problem:
+        raise QueryError(str(problem)) from None
 
 
 def parse_query(params: QueryDict) -> RequestQuery:
@@ -177,8 +176,10 @@ def public_requests(query: RequestQuery, *, now: datetime.datetime | None = None
     if query.statuses:
         tickets = tickets.filter(reduce(operator.or_, (STATUS_FILTERS[name] for name in query.statuses)))
     if query.bbox:
-        min_lng, min_lat, max_lng, max_lat = query.bbox
-        tickets = tickets.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
+        # Only published positions, read as published: a box finds nothing a client could not see.
+        exact = Commune.current().open311_position == PositionPrecision.EXACT
+        inside = query.bbox.condition() if exact else rounded_condition(query.bbox)
+        tickets = tickets.filter(inside, request_type__position_public=True)
     if query.updated_after:
         tickets = tickets.filter(updated_at__gte=query.updated_after)
     if query.updated_before:

@@ -14,6 +14,7 @@ from guichet.api.open311.forms import read_submission
 from guichet.api.open311.payloads import ITEM_TAGS, request_payload
 from guichet.api.open311.views import allow, open311, open311_request_types, param
 from guichet.intake.channels.api import open311_submit
+from guichet.organisation.models import Commune
 from guichet.portal import throttle
 from guichet.tickets.models import Ticket
 
@@ -32,7 +33,10 @@ def service_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     except selectors.QueryError as problem:
         return error(fmt, 400, str(problem))
     tickets = selectors.public_requests(query)
-    return _respond_requests(fmt, [request_payload(t, extensions=query.extensions) for t in tickets])
+    precision = Commune.current().open311_position
+    return _respond_requests(
+        fmt, [request_payload(t, extensions=query.extensions, precision=precision) for t in tickets]
+    )
 
 
 def _key_over_limit(request: HttpRequest, key: ApiKey) -> bool:
@@ -107,7 +111,8 @@ def service_request(request: HttpRequest, service_request_id: str, fmt: str) -> 
     if isinstance(ticket, HttpResponse):
         return ticket
     extensions = param(request, "extensions").lower() == "true"
-    return _respond_requests(fmt, [request_payload(ticket, extensions=extensions)])
+    precision = Commune.current().open311_position
+    return _respond_requests(fmt, [request_payload(ticket, extensions=extensions, precision=precision)])
 
 
 @allow("GET")

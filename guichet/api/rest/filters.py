@@ -33,6 +33,8 @@ def apply_ticket_filters(queryset: TicketQuerySet, filters: dict[str, Any], *, u
         queryset = queryset.filter(assignee__isnull=True)
     elif assignee:
         queryset = queryset.filter(assignee__username=assignee)
+    if filters.get("bbox") is not None:
+        queryset = queryset.filter(filters["bbox"].condition())
     if filters.get("overdue") is not None:
         queryset = queryset.overdue() if filters["overdue"] else queryset.exclude(overdue_condition())
     return apply_search(queryset, filters["q"]) if filters.get("q") else queryset

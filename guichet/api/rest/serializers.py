@@ -20,6 +20,7 @@ from guichet.lib.dates import validate_in_range
 from guichet.lib.submission_keys import parse_submission_key
 from guichet.lib.uploads import MultipleAttachmentField
 from guichet.organisation.models import Priority, Role, Service
+from guichet.places.bbox import Box, InvalidBox, parse_bbox
 from guichet.tickets.lifecycle import Channel, ClosingOutcome, Status
 from guichet.tickets.models import ENDED_STATUSES, Attachment, Event, Message, Ticket
 
@@ -324,6 +325,16 @@ class QueryDateField(serializers.DateField):
     default_validators = [validate_in_range]
 
 
+class BoxField(serializers.CharField):
+    """``lon_min,lat_min,lon_max,lat_max`` in WGS 84, read as Open311's ``bbox`` (``places.bbox``)."""
+
+    def to_internal_value(self, data) -> Box:  # type: ignore[override]  # the filter takes the parsed box
+        try:
+            return parse_bbox(super().to_internal_value(data))
+        except InvalidBox as problem:
+            raise serializers.ValidationError(str(problem), code="invalid_bbox") from None
+
+
 class QueryDateTimeField(serializers.DateTimeField):
     """An unencoded ``+01:00`` offset reaches us as `` 01:00`` (a query string's "+" is a space): put it back.
     Within lib.dates' range, checked before any time zone conversion."""
@@ -359,6 +370,13 @@ class TicketFilterSerializer(serializers.Serializer):
     created_after = QueryDateTimeField(required=False)
     created_before = QueryDateTimeField(required=False)
     q = serializers.CharField(required=False, max_length=200, help_text=_("Recherche plein texte."))
+    bbox = BoxField(
+        required=False,
+        help_text=_(
+            "Demandes localisées dans ce rectangle : longitude min, latitude min, longitude max, latitude max "
+            "(WGS 84, degrés décimaux), par exemple 5.72,45.18,5.73,45.19."
+        ),
+    )
     ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-created_at")
 
 

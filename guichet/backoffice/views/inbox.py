@@ -1,4 +1,4 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -13,6 +13,8 @@ from guichet.lib.htmx import wants_partial
 from guichet.organisation.roles import may_export_citizen_data
 
 PAGE_SIZE = 25
+# The « à proximité » filter's places: its radius means nothing without one of them.
+NEAR_PARAMETERS = frozenset({"pres_de", "lat", "lon"})
 
 
 def _redirect_to_ticket(request: HttpRequest, reference: str) -> HttpResponse:
@@ -22,8 +24,28 @@ def _redirect_to_ticket(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect(url)
 
 
+def filter_query(request: HttpRequest, *, keep_page: bool = False, view: str | None = None) -> QueryDict:
+    """The inbox's filters as the URL should carry them: no empty parameter (a GET form sends every field),
+    no radius without a place to measure it from; the page only for the page itself."""
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        if kept := [value for value in values if value.strip()]:
+            query.setlist(key, kept)
+    if not NEAR_PARAMETERS & set(query):
+        query.pop("rayon", None)
+    if not keep_page:
+        query.pop("page", None)
+    if view is not None:
+        query["vue"] = view
+    return query
+
+
 @agent_required
 def inbox_view(request: SignedInRequest) -> HttpResponse:
+    clean = filter_query(request, keep_page=True).urlencode()
+    clean_url = f"{request.path}?{clean}" if clean else request.path
+    if clean != request.GET.urlencode() and not wants_partial(request):
+        return redirect(clean_url)  # the address bar, bookmarks and the history keep the filters that matter
     views = inbox.views_for(request.user)
     view = request.GET.get("vue", inbox.DEFAULT_VIEW)
     if view not in views:
@@ -42,14 +64,16 @@ def inbox_view(request: SignedInRequest) -> HttpResponse:
         "may_export_citizens": may_export_citizen_data(request.user),
     }
     if wants_partial(request):  # the fragment shows neither the views nor their counts
-        return render(request, "backoffice/_inbox_results.html", results)
+        response = render(request, "backoffice/_inbox_results.html", results)
+        response["HX-Push-Url"] = clean_url  # htmx would push the form's every field
+        return response
     counts = inbox.view_counts(request.user, views)
     context = {
         "views": [(key, label, counts[key]) for key, label in views.items()],
         "current_view": view,
         "form": form,
         **results,
-        "filters_active": any(k for k in request.GET if k not in {"vue", "page"}),
+        "filters_active": any(k for k in request.GET if k not in {"vue", "page"}),  # empty ones left above
         "map_query": _query(request, view=view),
     }
     return render(request, "backoffice/inbox.html", context)
@@ -57,8 +81,4 @@ def inbox_view(request: SignedInRequest) -> HttpResponse:
 
 def _query(request: HttpRequest, view: str | None = None) -> str:
     """The filters of this page, for the pagination links (and the map's, with the view actually shown)."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    if view is not None:
-        query["vue"] = view
-    return query.urlencode()
+    return filter_query(request, view=view).urlencode()

@@ -10,6 +10,7 @@ from guichet.accounts.requests import SignedInRequest
 from guichet.backoffice import inbox, inbox_map
 from guichet.backoffice.forms import InboxFilterForm
 from guichet.backoffice.guards import agent_required
+from guichet.backoffice.views.inbox import filter_query
 from guichet.tickets.models import Ticket
 
 
@@ -24,10 +25,8 @@ def _filtered(request: SignedInRequest) -> QuerySet[Ticket]:
 @require_GET
 @agent_required
 def map_page(request: SignedInRequest) -> HttpResponse:
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "query_string": query.urlencode(),
+        "query_string": filter_query(request).urlencode(),
         "tiles_url": settings.GUICHET_MAP_TILES_URL,
         "attribution": settings.GUICHET_MAP_ATTRIBUTION,
         "center": settings.GUICHET_MAP_CENTER,

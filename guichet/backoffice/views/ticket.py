@@ -72,7 +72,7 @@ def _render_ticket(request: SignedInRequest, ticket: Ticket, status: int = 200, 
         "allowed": {action: can(request.user, action, ticket) for action in Action},
         "document_request": selectors.open_document_request(ticket),
         "likely_duplicates": likely_duplicates(request, ticket),
-        "people_affected": selectors.people_affected(ticket),
+        "people_affected": selectors.people_affected_counts(ticket),
         **_forms(ticket, bound, reply_body),
     }
     return render(request, "backoffice/ticket.html", context, status=status)

@@ -2,7 +2,7 @@
 
 Signed in, the request is the account's: it goes on the account's citizen record, whose contact
 details the form was prefilled with (changes made in the form are kept there, except the account's
-verified email). Choosing how to be answered is the consent to it (``citizens.services.citizen_for_submission``).
+verified email). Choosing how to be answered is the consent to it (``citizens.services.citizen_from_contact``).
 """
 
 import uuid
@@ -11,7 +11,7 @@ from django.db import transaction
 
 from guichet.catalogue.forms import RequestForm
 from guichet.citizens.models import Citizen
-from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
+from guichet.citizens.services import citizen_from_contact
 from guichet.intake.forms import ContactForm
 from guichet.places.place import Place
 from guichet.tickets.lifecycle import Channel
@@ -28,17 +28,8 @@ def web_submit(
     place: Place | None = None,
     photos_public_consent: bool = False,
 ) -> Ticket:
-    contact = contact_form.cleaned_data
     with transaction.atomic():
-        citizen = citizen_for_submission(
-            rules=FROM_CITIZEN,
-            citizen=account_citizen,
-            first_name=contact["first_name"],
-            last_name=contact["last_name"],
-            email=contact.get("email") or "",
-            phone=contact.get("phone") or "",
-            chosen_channel=contact["ack_channel"],
-        )
+        citizen = citizen_from_contact(contact_form.cleaned_data, citizen=account_citizen)
         ticket = ticket_create(
             request_type=request_form.request_type,
             citizen=citizen,

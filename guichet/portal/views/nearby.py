@@ -18,7 +18,7 @@ from guichet.accounts.services import account_citizen
 from guichet.catalogue.forms import FIELD_PREFIX
 from guichet.catalogue.models import RequestType
 from guichet.citizens.models import Citizen
-from guichet.citizens.services import FROM_CITIZEN, citizen_for_submission
+from guichet.citizens.services import citizen_from_contact
 from guichet.intake.forms import contact_form_for
 from guichet.lib import references
 from guichet.portal import throttle
@@ -113,15 +113,7 @@ def me_too(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
 def _follow(ticket: Ticket, citizen: Citizen | None, contact: dict[str, Any]) -> None:
     """The citizen record as for a submission, and the follow, together or not at all."""
     with transaction.atomic():
-        follower = citizen_for_submission(
-            rules=FROM_CITIZEN,
-            citizen=citizen,
-            first_name=contact["first_name"],
-            last_name=contact["last_name"],
-            email=contact.get("email") or "",
-            phone=contact.get("phone") or "",
-            chosen_channel=contact["ack_channel"],
-        )
+        follower = citizen_from_contact(contact, citizen=citizen)
         if follower is None:
             raise ValidationError(_("Indiquez votre nom et une adresse électronique ou un numéro de téléphone."))
         ticket_follow(ticket=ticket, citizen=follower, channel=Channel.WEB)

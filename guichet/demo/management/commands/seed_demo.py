@@ -84,6 +84,7 @@ def seed_catalogue(tally: Counter[str], services: dict[str, Service], themes: di
                 "legal_regime": spec.get("legal_regime", LegalRegime.REPORT),
                 "implicit_decision_months": spec.get("implicit_decision_months", 2),
                 "location_mode": spec.get("location_mode", ""),
+                "position_public": spec.get("position_public", True),
                 "order": order,
             },
         )
