@@ -1,15 +1,12 @@
-"""Fill the statistics' per-day counts from the facts (tickets.facts.counts_rebuild): grouped INSERT … SELECT
-by ranges of 100,000 ticket ids, one transaction each. Run it before the new code serves requests (a change
-made meanwhile by the former code would not be counted); ``rebuild_ticket_facts --compteurs`` rebuilds them
-exactly at any time."""
+"""Filled the statistics' per-day counts from the facts. Superseded by 0031_ticket_day_counts_grains_fill, which
+rebuilds every count of every grain (tickets.facts.GRAINS) with the key of 0030: this one does nothing now (on a
+new database there is nothing to count yet; on one that ran it, 0031 replaces its rows)."""
 
 from django.db import migrations
 
-from guichet.tickets.facts import counts_rebuild
-
 
 def fill(apps, schema_editor):
-    counts_rebuild(apps.get_model("tickets", "TicketFacts"), batch=100_000)
+    pass
 
 
 class Migration(migrations.Migration):
