@@ -300,7 +300,7 @@ def _hours_by_histogram(
     """The same exact percentiles in one statement without sorting the cohort: the histogram's counts say in
     which bucket of durations each rank falls and its rank there; only the cohort's facts of that bucket are
     read, in the order of the durations (``sql.percentiles_by_histogram``)."""
-    buckets = histogram.values("duration_bucket").annotate(total=Sum("n")).order_by()
+    buckets = histogram.values("working_days").annotate(total=Sum("n")).order_by()  # the bucket, in these rows
     n, found = sql.percentiles_by_histogram(
         buckets, cohort.values_list(moment.seconds), (0.5, 0.9), bounds=DURATION_BOUNDS
     )

@@ -763,7 +763,6 @@ DAY_COUNT_KEY = (
     "working_days",
     "on_time",
     "reopened",
-    "duration_bucket",
 )
 
 
@@ -778,9 +777,10 @@ class TicketDayCount(models.Model):
     filter on the others, see ``tickets.facts.GRAINS``); ``latest_day`` is the later of the receipt day and
     ``day`` (a cohort holds the tickets received before the period ends); no NULL in the key (``assignee_key``
     0: nobody, -1: a grain without the assignee; ``request_type`` 0 and ``channel`` "": a grain without them;
-    ``status``, ``working_days``, ``on_time``, ``reopened`` and ``duration_bucket`` unused by the kinds that do
-    not need them), so that the unique key matches on every database. A count may fall to 0 and stay: sums are
-    unchanged.
+    ``status``, ``working_days``, ``on_time`` and ``reopened`` unused by the kinds that do not need them), so
+    that the unique key matches on every database. A duration histogram's rows hold the bucket of the duration
+    in ``working_days`` (the key stays the one the former code upserts on while the migrations run). A count may
+    fall to 0 and stay: sums are unchanged.
     """
 
     RECEIVED = 0
@@ -795,11 +795,11 @@ class TicketDayCount(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     assignee_key = models.IntegerField()  # the assignee's id, 0 for nobody
     status = models.CharField(max_length=20, blank=True)  # receipt rows: the ticket's status now
-    working_days = models.IntegerField()  # moment rows: working days from receipt, net of the pauses
+    # Moment rows: working days from receipt, net of the pauses; histogram rows: the bucket of the net seconds
+    # from receipt to the moment (tickets.facts.DURATION_BOUNDS).
+    working_days = models.IntegerField()
     on_time = models.BooleanField()  # resolution rows: resolved on or before the due date
     reopened = models.BooleanField()  # resolution rows
-    # Histogram rows: the bucket of the net seconds from receipt to the moment (tickets.facts.DURATION_BOUNDS).
-    duration_bucket = models.IntegerField(default=0)
     n = models.IntegerField()
 
     KEY = DAY_COUNT_KEY
@@ -809,7 +809,7 @@ class TicketDayCount(models.Model):
         verbose_name_plural = _("comptes journaliers des demandes")
         constraints = [
             models.UniqueConstraint(
-                fields=[name.removesuffix("_id") for name in DAY_COUNT_KEY], name="ticketdaycount_key_bucket"
+                fields=[name.removesuffix("_id") for name in DAY_COUNT_KEY], name="ticketdaycount_key"
             )
         ]
 

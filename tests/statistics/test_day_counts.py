@@ -339,15 +339,20 @@ def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(wo
     for ticket, status in zip(tickets, [Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED], strict=False):
         change(ticket, agent, ticket.created_at + datetime.timedelta(days=3), status)
     kept = _counts()
-    # Receipt, first response, resolution (0–2), by month (+10), in 4 grains (+0, +20, +40, +60); the duration
-    # histograms of the two moments in 3 grains (+80, +100, +120).
-    counts = {grain + month + kind for grain in (0, 20, 40, 60) for month in (0, 10) for kind in (0, 1, 2)}
-    histograms = {grain + month + kind for grain in (80, 100, 120) for month in (0, 10) for kind in (1, 2)}
+    # Receipt, first response, resolution (0–2), by month (+10), in 6 grains (+0, +20, +40, +60, +140, +160);
+    # the duration histograms of the two moments in 5 grains (+80, +100, +120, +180, +200).
+    grains, histogram_grains = (0, 20, 40, 60, 140, 160), (80, 100, 120, 180, 200)
+    counts = {grain + month + kind for grain in grains for month in (0, 10) for kind in (0, 1, 2)}
+    histograms = {grain + month + kind for grain in histogram_grains for month in (0, 10) for kind in (1, 2)}
     assert {key[0] for key in kept} == counts | histograms
 
-    TicketDayCount.objects.update(n=7)  # the data migration starts from the rows there are: it deletes them
+    TicketDayCount.objects.all().delete()
     migrations = Path(__file__).resolve().parents[2] / "guichet" / "tickets" / "migrations"
-    [name] = [path.stem for path in migrations.glob("*_ticket_day_counts_grains_fill.py")]  # whatever its number
+    for pattern in ("*_ticket_day_counts_fill.py", "*_ticket_day_counts_grains_fill.py"):  # whatever their numbers
+        [name] = [path.stem for path in migrations.glob(pattern)]
+        importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
+    assert _counts() == kept
+    # The grains' migration again (interrupted and rerun): the same counts.
     importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
     assert _counts() == kept
 
@@ -371,5 +376,5 @@ def test_a_new_ticket_adds_to_every_grain_in_one_statement(commune, request_type
     writes = [q["sql"] for q in queries.captured_queries if "ticketdaycount" in q["sql"].lower()]
     assert len(writes) == 1
     kinds = set(TicketDayCount.objects.filter(service=ticket.service, n__gt=0).values_list("kind", flat=True))
-    assert kinds == {0, 10, 20, 30, 40, 50, 60, 70}  # received: 4 grains, by day and by month
+    assert kinds == {0, 10, 20, 30, 40, 50, 60, 70, 140, 150, 160, 170}  # received: 6 grains, by day and month
     print(f"\nticket_create: {len(queries)} statements")

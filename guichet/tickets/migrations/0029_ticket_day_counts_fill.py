@@ -1,12 +1,15 @@
-"""Filled the statistics' per-day counts from the facts. Superseded by 0031_ticket_day_counts_grains_fill, which
-rebuilds every count of every grain (tickets.facts.GRAINS) with the key of 0030: this one does nothing now (on a
-new database there is nothing to count yet; on one that ran it, 0031 replaces its rows)."""
+"""Fill the statistics' per-day counts from the facts (tickets.facts.counts_rebuild): grouped INSERT … SELECT
+by ranges of 100,000 ticket ids, one transaction each. Run it before the new code serves requests (a change
+made meanwhile by the former code would not be counted); ``rebuild_ticket_facts --compteurs`` rebuilds them
+exactly at any time. Only the first grain (every dimension): 0031 fills the others."""
 
 from django.db import migrations
 
+from guichet.tickets.facts import GRAINS, counts_rebuild
+
 
 def fill(apps, schema_editor):
-    pass
+    counts_rebuild(apps.get_model("tickets", "TicketFacts"), batch=100_000, grains=GRAINS[:1])
 
 
 class Migration(migrations.Migration):

@@ -1,22 +1,24 @@
-"""Fill the statistics' per-day counts of every grain (tickets.facts.GRAINS: the counts with every dimension,
-narrower ones for the pages that do not filter on all of them, the duration histograms) from the facts: the
-rows there are deleted, then grouped INSERT … SELECT by ranges of 100,000 ticket ids, one transaction each. Run
-it before the new code serves requests (a change made meanwhile by the former code would not be counted);
-``rebuild_ticket_facts --compteurs`` rebuilds every count exactly at any time."""
+"""Fill the per-day counts' other grains (tickets.facts.GRAINS after the first, which 0029 filled: the counts
+with fewer dimensions, the duration histograms) from the facts: grouped INSERT … SELECT by ranges of 100,000
+ticket ids, one transaction each. The key of the counts is unchanged, so the former code keeps upserting the
+first grain's rows meanwhile; a change it makes during the fill is missing from the new grains until
+``rebuild_ticket_facts --compteurs`` (run it once after the new code serves, or run this migration before)."""
 
 from django.db import migrations
 
-from guichet.tickets.facts import counts_rebuild
+from guichet.tickets.facts import GRAINS, MONTH, counts_rebuild
+
+FIRST_NEW_KIND = GRAINS[1].offset  # the first grain's kinds are 0–2 and 10–12 (+ MONTH)
 
 
 def fill(apps, schema_editor):
-    apps.get_model("tickets", "TicketDayCount").objects.all().delete()
-    counts_rebuild(apps.get_model("tickets", "TicketFacts"), batch=100_000)
+    assert GRAINS[0].offset + MONTH < FIRST_NEW_KIND
+    apps.get_model("tickets", "TicketDayCount").objects.filter(kind__gte=FIRST_NEW_KIND).delete()  # a rerun
+    counts_rebuild(apps.get_model("tickets", "TicketFacts"), batch=100_000, grains=GRAINS[1:])
 
 
 def unfill(apps, schema_editor):
-    # The first grain's rows are those 0029 used to fill (with duration_bucket 0, which 0030 takes off).
-    apps.get_model("tickets", "TicketDayCount").objects.filter(kind__gte=20).delete()
+    apps.get_model("tickets", "TicketDayCount").objects.filter(kind__gte=FIRST_NEW_KIND).delete()
 
 
 class Migration(migrations.Migration):
