@@ -1,6 +1,7 @@
 """What a statistic is computed on: a period, optional dimensions, and the tickets the user may see."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.db import models
@@ -11,6 +12,7 @@ from guichet.accounts.models import User
 from guichet.catalogue.models import RequestType
 from guichet.organisation.models import Service
 from guichet.tickets import permissions
+from guichet.tickets.facts import Grain, grain_for
 from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -123,9 +125,41 @@ def facts_for_stats(*, user: User, filters: StatsFilter) -> QuerySet[TicketFacts
     return facts
 
 
-def counts_for_stats(*, user: User, filters: StatsFilter) -> QuerySet[TicketDayCount]:
-    """The same tickets as ``facts_for_stats``, as their per-day counts (``tickets.models.TicketDayCount``):
-    the rule and the dimensions apply to the counts' keys, which are the facts' columns."""
+@dataclass(frozen=True)
+class Counts:
+    """Per-day count rows of one grain (``tickets.facts.GRAINS``), narrowed to what the user may see and to the
+    filters' dimensions; ``Moment.counts_in`` picks the grain's kinds."""
+
+    rows: QuerySet[TicketDayCount]
+    grain: Grain
+
+
+def filtered_dimensions(filters: StatsFilter) -> set[str]:
+    named = {
+        "request_type": filters.request_type is not None,
+        "channel": bool(filters.channel),
+        "assignee": filters.assignee is not None,
+    }
+    return {name for name, used in named.items() if used}
+
+
+def counts_for_stats(*, user: User, filters: StatsFilter, keep: Iterable[str] = ()) -> Counts:
+    """The same tickets as ``facts_for_stats``, as their per-day counts (``tickets.models.TicketDayCount``), of
+    the narrowest grain that keeps the filters' dimensions and ``keep`` (those the figure groups by): the rule
+    and the dimensions apply to the counts' keys, which are the facts' columns."""
+    grain = grain_for(filtered_dimensions(filters) | set(keep))
+    assert grain is not None  # the first grain keeps every dimension
+    return Counts(_narrowed(user, filters), grain)
+
+
+def histogram_for_stats(*, user: User, filters: StatsFilter) -> Counts | None:
+    """The duration histograms of the narrowest grain that keeps the filters' dimensions; None when none keeps
+    them all (the assignee with the request type or the channel: the percentiles then read the facts)."""
+    grain = grain_for(filtered_dimensions(filters), histogram=True)
+    return None if grain is None else Counts(_narrowed(user, filters), grain)
+
+
+def _narrowed(user: User, filters: StatsFilter) -> QuerySet[TicketDayCount]:
     condition = permissions.visible_condition(user)
     if condition is None:
         return TicketDayCount.objects.none()

@@ -27,8 +27,16 @@ from guichet.statistics.figures import (
     percentile_disc,
     working_day_distribution,
 )
-from guichet.statistics.filters import Period, StatsFilter, counts_for_stats, facts_for_stats, tickets_for_stats
-from guichet.tickets.facts import MONTH
+from guichet.statistics.filters import (
+    Counts,
+    Period,
+    StatsFilter,
+    counts_for_stats,
+    facts_for_stats,
+    histogram_for_stats,
+    tickets_for_stats,
+)
+from guichet.tickets.facts import DURATION_BOUNDS, MONTH
 from guichet.tickets.lifecycle import Status
 from guichet.tickets.models import TicketDayCount, TicketFacts
 
@@ -87,9 +95,10 @@ def ticket_stats(*, user: User, filters: StatsFilter, full: bool = True) -> Repo
     outcome = _outcomes(RESOLUTION.counts_in(counts, period))
     if full:
         facts = facts_for_stats(user=user, filters=filters)
-        volume = ticket_volume(counts, period)
-        first_response = _durations(FIRST_RESPONSE, counts, facts, period)
-        resolution = _durations(RESOLUTION, counts, facts, period)
+        histogram = histogram_for_stats(user=user, filters=filters)
+        volume = ticket_volume(user=user, filters=filters)
+        first_response = _durations(FIRST_RESPONSE, counts, (facts, histogram), period)
+        resolution = _durations(RESOLUTION, counts, (facts, histogram), period)
     else:
         volume = Volume(_sum(RECEIVED.counts_in(counts, period)), [], [], [], {}, {}, [], [])
         first_response = _durations(FIRST_RESPONSE, counts, None, period)
@@ -133,18 +142,23 @@ def relative_change(current: float | None, previous: float | None) -> float | No
     return (current - previous) / previous
 
 
-def ticket_volume(counts: QuerySet[TicketDayCount], period: Period) -> Volume:
+def ticket_volume(*, user: User, filters: StatsFilter) -> Volume:
+    """Each breakdown reads the narrowest grain of counts that keeps its dimension."""
+    period = filters.period
+    counts = counts_for_stats(user=user, filters=filters)
     received = RECEIVED.counts_in(counts, period)
+    by_channel = RECEIVED.counts_in(counts_for_stats(user=user, filters=filters, keep={"channel"}), period)
+    by_type = RECEIVED.counts_in(counts_for_stats(user=user, filters=filters, keep={"request_type"}), period)
     by_status = _count_by(received, "status")
     return Volume(
         total=sum(by_status.values()),
         by_day=_series(RECEIVED.counts_in(counts, period, by_day=True), None),
         by_week=_series(RECEIVED.counts_in(counts, period, by_day=True), TruncWeek),
         by_month=_series(received, TruncMonth),
-        by_channel=_count_by(received, "channel"),
+        by_channel=_count_by(by_channel, "channel"),
         by_status=by_status,
         by_service=_count_by_named(received, "service"),
-        by_request_type=_count_by_named(received, "request_type"),
+        by_request_type=_count_by_named(by_type, "request_type"),
     )
 
 
@@ -197,23 +211,22 @@ class Moment:
             **{f"{self.day}__gte": period.start, f"{self.day}__lte": period.end}, received_day__lte=period.end
         )
 
-    def counts_in(
-        self, counts: QuerySet[TicketDayCount], period: Period, *, by_day: bool = False
-    ) -> QuerySet[TicketDayCount]:
+    def counts_in(self, counts: Counts, period: Period, *, by_day: bool = False) -> QuerySet[TicketDayCount]:
         """``ended_in`` on the per-day counts (``latest_day`` is the later of the receipt day and the moment's:
         received before the period ends). The whole months of the period are read from the monthly counts and
         only the days before and after them from the daily ones, unless ``by_day`` (a figure grouped by day or
         week needs the days). Counts fallen to 0 are left out, so empty groups do not show."""
-        counts = counts.filter(latest_day__lte=period.end, n__gt=0)
-        days = Q(kind=self.kind, day__gte=period.start, day__lte=period.end)
+        kind = self.kind + counts.grain.offset
+        rows = counts.rows.filter(latest_day__lte=period.end, n__gt=0)
+        days = Q(kind=kind, day__gte=period.start, day__lte=period.end)
         first_month = period.start if period.start.day == 1 else _next_month(period.start)
         after_last_month = (period.end + datetime.timedelta(days=1)).replace(day=1)  # the first day not in them
         if by_day or first_month >= after_last_month:
-            return counts.filter(days)
-        return counts.filter(
-            Q(kind=self.kind + MONTH, day__gte=first_month, day__lt=after_last_month)
-            | Q(kind=self.kind, day__gte=period.start, day__lt=first_month)
-            | Q(kind=self.kind, day__gte=after_last_month, day__lte=period.end)
+            return rows.filter(days)
+        return rows.filter(
+            Q(kind=kind + MONTH, day__gte=first_month, day__lt=after_last_month)
+            | Q(kind=kind, day__gte=period.start, day__lt=first_month)
+            | Q(kind=kind, day__gte=after_last_month, day__lte=period.end)
         )
 
 
@@ -229,12 +242,24 @@ RESOLUTION = Moment("resolved_day", "resolution_working_days", "resolution_secon
 
 
 def _durations(
-    moment: Moment, counts: QuerySet[TicketDayCount], facts: QuerySet[TicketFacts] | None, period: Period
+    moment: Moment,
+    counts: Counts,
+    sources: tuple[QuerySet[TicketFacts], Counts | None] | None,
+    period: Period,
 ) -> Durations:
+    """``sources``: the facts and the duration histogram the hour percentiles read (None: the key figures only)."""
     working_days = _working_days(moment.counts_in(counts, period))
-    if facts is None:  # the key figures only
+    if sources is None:  # the key figures only
         return Durations(working_days=working_days, hours=Distribution(n=working_days.n, median=None, p90=None))
-    return Durations(working_days=working_days, hours=_hours(moment, moment.ended_in(facts, period)))
+    facts, histogram = sources
+    cohort = moment.ended_in(facts, period)
+    if connections[cohort.db].vendor != "postgresql":
+        hours = _hours_in_python(moment, cohort)
+    elif histogram is None:
+        hours = _hours_sorted(moment, cohort)
+    else:
+        hours = _hours_by_histogram(moment, cohort, moment.counts_in(histogram, period))
+    return Durations(working_days=working_days, hours=hours)
 
 
 def _working_days(cohort: QuerySet[TicketDayCount]) -> Distribution:
@@ -251,19 +276,35 @@ def working_days_elapsed(cohort: QuerySet[TicketDayCount]) -> Iterator[tuple[dat
         yield row["day"], row["working_days"], row["total"]
 
 
-def _hours(moment: Moment, cohort: QuerySet[TicketFacts]) -> Distribution:
-    if connections[cohort.db].vendor == "postgresql":
-        row = cohort.aggregate(
-            n=Count("pk"),
-            median=sql.PercentileDisc(moment.seconds, fraction=0.5),
-            p90=sql.PercentileDisc(moment.seconds, fraction=0.9),
-        )
-        n, median, p90 = row["n"], row["median"], row["p90"]
-    else:
-        # SQLite has no percentile: the exact fallback reads one integer per ticket of the cohort.
-        counts = Counter(cohort.values_list(moment.seconds, flat=True).iterator())
-        n, median, p90 = sum(counts.values()), percentile_disc(counts, 0.5), percentile_disc(counts, 0.9)
+def _hours_in_python(moment: Moment, cohort: QuerySet[TicketFacts]) -> Distribution:
+    # SQLite has no percentile: the exact fallback reads one integer per ticket of the cohort.
+    counts = Counter(cohort.values_list(moment.seconds, flat=True).iterator())
+    n, median, p90 = sum(counts.values()), percentile_disc(counts, 0.5), percentile_disc(counts, 0.9)
     return Distribution(n=n, median=_to_hours(median), p90=_to_hours(p90))
+
+
+def _hours_sorted(moment: Moment, cohort: QuerySet[TicketFacts]) -> Distribution:
+    """PostgreSQL's ``PERCENTILE_DISC`` over the cohort's facts (a sort of them): when no histogram keeps the
+    filters' dimensions."""
+    row = cohort.aggregate(
+        n=Count("pk"),
+        median=sql.PercentileDisc(moment.seconds, fraction=0.5),
+        p90=sql.PercentileDisc(moment.seconds, fraction=0.9),
+    )
+    return Distribution(n=row["n"], median=_to_hours(row["median"]), p90=_to_hours(row["p90"]))
+
+
+def _hours_by_histogram(
+    moment: Moment, cohort: QuerySet[TicketFacts], histogram: QuerySet[TicketDayCount]
+) -> Distribution:
+    """The same exact percentiles in one statement without sorting the cohort: the histogram's counts say in
+    which bucket of durations each rank falls and its rank there; only the cohort's facts of that bucket are
+    read, in the order of the durations (``sql.percentiles_by_histogram``)."""
+    buckets = histogram.values("working_days").annotate(total=Sum("n")).order_by()  # the bucket, in these rows
+    n, found = sql.percentiles_by_histogram(
+        buckets, cohort.values_list(moment.seconds), (0.5, 0.9), bounds=DURATION_BOUNDS
+    )
+    return Distribution(n=n, median=_to_hours(found[0.5]), p90=_to_hours(found[0.9]))
 
 
 def _to_hours(seconds: float | None) -> float | None:

@@ -9,14 +9,13 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import DateField, Q, QuerySet, Sum
+from django.db.models import DateField, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from guichet.accounts.models import User
 from guichet.statistics.figures import Distribution, Share, working_day_distribution
-from guichet.statistics.filters import Period, StatsFilter, counts_for_stats
+from guichet.statistics.filters import Counts, Period, StatsFilter, counts_for_stats
 from guichet.statistics.metrics import FIRST_RESPONSE, RECEIVED, RESOLUTION, Moment, working_days_elapsed
-from guichet.tickets.models import TicketDayCount
 
 # A period up to this many days is drawn week by week, a longer one month by month.
 WEEKLY_UP_TO_DAYS = 92
@@ -72,7 +71,11 @@ def volume_by_channel_over_time(
     """Tickets received in each step of the period, per channel (steps with none hold an empty dict)."""
     trunc = TruncWeek if step == Step.WEEK else TruncMonth
     rows = (
-        RECEIVED.counts_in(counts_for_stats(user=user, filters=filters), filters.period, by_day=step == Step.WEEK)
+        RECEIVED.counts_in(
+            counts_for_stats(user=user, filters=filters, keep={"channel"}),
+            filters.period,
+            by_day=step == Step.WEEK,
+        )
         .annotate(bucket=trunc("day", output_field=DateField()))
         .values("bucket", "channel")
         .annotate(total=Sum("n"))
@@ -121,7 +124,7 @@ def within_deadline_by_service(*, user: User, filters: StatsFilter) -> list[Serv
 
 
 def _working_days_by_step(
-    moment: Moment, counts: QuerySet[TicketDayCount], period: Period, step: str
+    moment: Moment, counts: Counts, period: Period, step: str
 ) -> dict[datetime.date, Counter[int]]:
     """The ``metrics`` working-days figures, split by the step of the day the duration ended."""
     by_step: dict[datetime.date, Counter[int]] = defaultdict(Counter)

@@ -11,6 +11,7 @@ removed, ``facts_recount_working_days`` recounts them (the worker does it, see `
 paused working days (the due-date extensions recorded in the events) never depend on the calendar.
 """
 
+import bisect
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ from django.utils import timezone
 from guichet.organisation.calendar import WorkingCalendar
 from guichet.organisation.models import Commune
 from guichet.tickets.lifecycle import Status
+from guichet.tickets.models import DAY_COUNT_KEY
 
 ONE_DAY = datetime.timedelta(days=1)
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -364,36 +366,140 @@ COUNT_FIELDS = (
     "due_date",
     "first_response_day",
     "first_response_working_days",
+    "first_response_seconds",
     "resolved_day",
     "resolution_working_days",
+    "resolution_seconds",
     "reopened",
 )
 RECEIVED, FIRST_RESPONSE, RESOLUTION = 0, 1, 2  # TicketDayCount.kind
 MONTH = 10  # kind + MONTH: the same counts on the month's first day (a year is 12 rows, not 365)
-CountKey = tuple[Any, ...]  # TicketDayCount.KEY, in that order
+CountKey = tuple[Any, ...]  # tickets.models.DAY_COUNT_KEY, in that order
+NO_REQUEST_TYPE, NO_CHANNEL, NO_ASSIGNEE = 0, "", -1  # a grain without that dimension
+
+
+@dataclass(frozen=True)
+class Grain:
+    """Which dimensions a set of count rows keeps besides the service (always kept: the permission rule filters
+    on it), and whether its rows are a duration histogram. Its rows are of kind ``moment + offset`` (daily) and
+    ``moment + offset + MONTH`` (monthly). A page reads the narrowest grain that keeps the dimensions it
+    filters or groups by (``grain_for``): the fewer dimensions, the fewer rows a period sums."""
+
+    offset: int
+    keeps: frozenset[str]  # among "request_type", "channel", "assignee"
+    histogram: bool = False
+
+
+ALL_DIMENSIONS = frozenset({"request_type", "channel", "assignee"})
+GRAINS = (
+    Grain(0, ALL_DIMENSIONS),  # first: the rows 0029 filled
+    Grain(20, frozenset({"request_type", "channel"})),
+    Grain(40, frozenset({"assignee"})),
+    Grain(60, frozenset()),
+    # Histograms of the net seconds (first response, resolution): the hour percentiles' ranks.
+    Grain(80, frozenset({"request_type", "channel"}), histogram=True),
+    Grain(100, frozenset({"assignee"}), histogram=True),
+    Grain(120, frozenset(), histogram=True),
+    Grain(140, frozenset({"channel"})),
+    Grain(160, frozenset({"request_type"})),
+    Grain(180, frozenset({"channel"}), histogram=True),
+    Grain(200, frozenset({"request_type"}), histogram=True),
+)
+# How much a dimension splits a service's rows: a few agents, 6 channels, up to some twenty request types.
+_SPLIT = {"assignee": 1, "channel": 2, "request_type": 3}
+
+
+def grain_for(dimensions: Iterable[str], *, histogram: bool = False) -> Grain | None:
+    """The narrowest grain that keeps these dimensions. None: no histogram keeps them all (the hour
+    percentiles then read the facts)."""
+    wanted = set(dimensions)
+    candidates = [grain for grain in GRAINS if grain.histogram == histogram and wanted <= grain.keeps]
+    return min(candidates, key=lambda g: sum(_SPLIT[name] for name in g.keeps), default=None)
+
+
+def _duration_bounds() -> tuple[int, ...]:
+    """The histogram's upper bounds in seconds: every hour up to 48 hours, then 10 % wider each, up to three
+    years (the last bucket is open). Changing them needs ``rebuild_ticket_facts --compteurs``."""
+    bounds, hours = [], 1
+    while hours <= 48:
+        bounds.append(hours * 3600)
+        hours += 1
+    while hours <= 3 * 366 * 24:
+        bounds.append(hours * 3600)
+        hours = hours * 11 // 10
+    return tuple(bounds)
+
+
+DURATION_BOUNDS = _duration_bounds()
+
+
+def duration_bucket(seconds: int) -> int:
+    """0 below the first bound, k for [DURATION_BOUNDS[k-1], DURATION_BOUNDS[k]), len(DURATION_BOUNDS) above."""
+    return bisect.bisect_right(DURATION_BOUNDS, seconds)
 
 
 def count_keys(facts: Any) -> list[CountKey]:
     """The counts one facts row (a model instance or a dict of ``COUNT_FIELDS``) adds 1 to."""
     get = facts.get if isinstance(facts, dict) else (lambda name: getattr(facts, name))
     received = get("received_day")
-    dims = (get("service_id"), get("request_type_id"), get("channel"), get("assignee_id") or 0)
-    keys: list[CountKey] = [(RECEIVED, received, received, *dims, get("status"), 0, False, False)]
+    service, request_type, channel, assignee = (
+        get("service_id"),
+        get("request_type_id"),
+        get("channel"),
+        get("assignee_id") or 0,
+    )
+    # (moment, day, latest day, status, working days, on time, reopened, seconds or None)
+    moments: list[tuple[Any, ...]] = [(RECEIVED, received, received, get("status"), 0, False, False, None)]
     responded = get("first_response_day")
     if responded is not None:
-        working_days = get("first_response_working_days")
-        keys.append((FIRST_RESPONSE, responded, max(responded, received), *dims, "", working_days, False, False))
+        moments.append(
+            (
+                FIRST_RESPONSE,
+                responded,
+                max(responded, received),
+                "",
+                get("first_response_working_days"),
+                False,
+                False,
+                get("first_response_seconds"),
+            )
+        )
     resolved = get("resolved_day")
     if resolved is not None:
         on_time, reopened = resolved <= get("due_date"), bool(get("reopened"))
-        working_days = get("resolution_working_days")
-        keys.append((RESOLUTION, resolved, max(resolved, received), *dims, "", working_days, on_time, reopened))
-    # By month: the day is the month's first; so is the latest day when the receipt is not after the moment's day
-    # (it then holds no information: received before the period ends whenever the moment is in it), else the
-    # receipt day itself, exact.
-    for kind, day, latest, *rest in list(keys):
-        month = day.replace(day=1)
-        keys.append((kind + MONTH, month, month if latest == day else latest, *rest))
+        moments.append(
+            (
+                RESOLUTION,
+                resolved,
+                max(resolved, received),
+                "",
+                get("resolution_working_days"),
+                on_time,
+                reopened,
+                get("resolution_seconds"),
+            )
+        )
+    keys: list[CountKey] = []
+    for moment, day, latest, status, working_days, on_time, reopened, seconds in moments:
+        for grain in GRAINS:
+            dims = (
+                service,
+                request_type if "request_type" in grain.keeps else NO_REQUEST_TYPE,
+                channel if "channel" in grain.keeps else NO_CHANNEL,
+                assignee if "assignee" in grain.keeps else NO_ASSIGNEE,
+            )
+            if not grain.histogram:
+                figure = (status, working_days, on_time, reopened)
+            elif moment != RECEIVED:  # the duration's bucket in place of the working days
+                figure = ("", duration_bucket(seconds or 0), False, False)
+            else:
+                continue
+            keys.append((moment + grain.offset, day, latest, *dims, *figure))
+            # By month: the day is the month's first; so is the latest day when the receipt is not after the
+            # moment's day (it then holds no information: received before the period ends whenever the moment is
+            # in it), else the receipt day itself, exact.
+            month = day.replace(day=1)
+            keys.append((moment + grain.offset + MONTH, month, month if latest == day else latest, *dims, *figure))
     return keys
 
 
@@ -429,7 +535,7 @@ def _counts_add(facts_model: type[models.Model], plus: Counter[CountKey], minus:
     connection = connections[router.db_for_write(counts_model)]
     quote = connection.ops.quote_name
     table = quote(counts_model._meta.db_table)
-    columns = [quote(name) for name in _KEY]  # the columns' names (a foreign key's is its attname)
+    columns = [quote(name) for name in DAY_COUNT_KEY]
     placeholders = ", ".join(["%s"] * (len(columns) + 1))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}, {quote('n')}) VALUES ({placeholders}) "
@@ -439,54 +545,42 @@ def _counts_add(facts_model: type[models.Model], plus: Counter[CountKey], minus:
         cursor.executemany(sql, delta)
 
 
-_KEY = (
-    "kind",
-    "day",
-    "latest_day",
-    "service_id",
-    "request_type_id",
-    "channel",
-    "assignee_key",
-    "status",
-    "working_days",
-    "on_time",
-    "reopened",
-)
-
-
-def counts_rebuild(facts_model: type[models.Model], *, batch: int | None = None) -> int:
+def counts_rebuild(
+    facts_model: type[models.Model], *, batch: int | None = None, grains: Sequence[Grain] = GRAINS
+) -> int:
     """Recompute every count from the facts, in SQL (grouped ``INSERT … SELECT``). ``batch=None``: all at once,
     in one transaction (the counts are never seen half-built: ``rebuild_ticket_facts``, a calendar change);
     ``batch``: by ranges of that many ticket ids, adding to the counts there are, one transaction each (the
-    data migration, on an empty table). Returns the number of count rows."""
+    data migrations, on rows of ``grains`` there are none of yet). Returns the number of count rows."""
     counts_model = counts_model_of(facts_model)
     if counts_model is None:
         return 0
     if batch is None:
         with transaction.atomic(using=router.db_for_write(counts_model)):
             counts_model._default_manager.all().delete()
-            _counts_fill(facts_model, counts_model, None)
+            _counts_fill(facts_model, counts_model, None, grains)
     else:
         last = facts_model._default_manager.aggregate(last=models.Max("pk"))["last"] or 0
         for low in range(0, last, batch):
             with transaction.atomic(using=router.db_for_write(counts_model)):
-                _counts_fill(facts_model, counts_model, (low, low + batch))
+                _counts_fill(facts_model, counts_model, (low, low + batch), grains)
     return counts_model._default_manager.count()
 
 
 def _counts_fill(
-    facts_model: type[models.Model], counts_model: type[models.Model], ids: tuple[int, int] | None
+    facts_model: type[models.Model],
+    counts_model: type[models.Model],
+    ids: tuple[int, int] | None,
+    grains: Sequence[Grain],
 ) -> None:
-    """``count_keys`` in SQL: one grouped insert per kind of day, added to the rows there are."""
+    """``count_keys`` in SQL: one grouped insert per kind of day, grain and day or month, added to the rows
+    there are."""
     connection = connections[router.db_for_write(counts_model)]
     quote = connection.ops.quote_name
     table, facts_table = quote(counts_model._meta.db_table), quote(facts_model._meta.db_table)
-    columns = [quote(name) for name in _KEY]  # the columns' names (a foreign key's is its attname)
+    columns = [quote(name) for name in DAY_COUNT_KEY]
     where = "TRUE" if ids is None else f"{quote('ticket_id')} > %s AND {quote('ticket_id')} <= %s"
     received = quote("received_day")
-    dims = ", ".join(
-        [quote("service_id"), quote("request_type_id"), quote("channel"), f"COALESCE({quote('assignee_id')}, 0)"]
-    )
     if connection.vendor == "postgresql":
 
         def month_of(day: str) -> str:
@@ -496,23 +590,42 @@ def _counts_fill(
         def month_of(day: str) -> str:
             return f"date({day}, 'start of month')"
 
+    def bucket_of(seconds: str) -> str:
+        whens = " ".join(f"WHEN {seconds} < {bound} THEN {k}" for k, bound in enumerate(DURATION_BOUNDS))
+        return f"CASE {whens} ELSE {len(DURATION_BOUNDS)} END"
+
     selects = []
-    for kind, day, working_days in (
-        (RECEIVED, received, "0"),
-        (FIRST_RESPONSE, quote("first_response_day"), quote("first_response_working_days")),
-        (RESOLUTION, quote("resolved_day"), quote("resolution_working_days")),
+    for kind, day, working_days, seconds in (
+        (RECEIVED, received, "0", None),
+        (FIRST_RESPONSE, quote("first_response_day"), quote("first_response_working_days"), "first_response_seconds"),
+        (RESOLUTION, quote("resolved_day"), quote("resolution_working_days"), "resolution_seconds"),
     ):
         condition = "TRUE" if kind == RECEIVED else f"{day} IS NOT NULL"
-        status = quote("status") if kind == RECEIVED else "''"
-        flags = "FALSE, FALSE"
-        if kind == RESOLUTION:
-            flags = f"CASE WHEN {day} <= {quote('due_date')} THEN TRUE ELSE FALSE END, {quote('reopened')}"
-        latest = f"CASE WHEN {day} >= {received} THEN {day} ELSE {received} END"
-        month_latest = f"CASE WHEN {day} >= {received} THEN {month_of(day)} ELSE {received} END"
-        selects.append((f"{kind}, {day}, {latest}, {dims}, {status}, {working_days}, {flags}", condition))
-        selects.append(
-            (f"{kind + MONTH}, {month_of(day)}, {month_latest}, {dims}, {status}, {working_days}, {flags}", condition)
-        )
+        for grain in grains:
+            dims = ", ".join(
+                [
+                    quote("service_id"),
+                    quote("request_type_id") if "request_type" in grain.keeps else str(NO_REQUEST_TYPE),
+                    quote("channel") if "channel" in grain.keeps else "''",
+                    f"COALESCE({quote('assignee_id')}, 0)" if "assignee" in grain.keeps else str(NO_ASSIGNEE),
+                ]
+            )
+            if grain.histogram:
+                if seconds is None:
+                    continue
+                figure = f"'', {bucket_of(quote(seconds))}, FALSE, FALSE"
+            else:
+                status = quote("status") if kind == RECEIVED else "''"
+                flags = "FALSE, FALSE"
+                if kind == RESOLUTION:
+                    flags = f"CASE WHEN {day} <= {quote('due_date')} THEN TRUE ELSE FALSE END, {quote('reopened')}"
+                figure = f"{status}, {working_days}, {flags}"
+            latest = f"CASE WHEN {day} >= {received} THEN {day} ELSE {received} END"
+            month_latest = f"CASE WHEN {day} >= {received} THEN {month_of(day)} ELSE {received} END"
+            selects.append((f"{kind + grain.offset}, {day}, {latest}, {dims}, {figure}", condition))
+            selects.append(
+                (f"{kind + grain.offset + MONTH}, {month_of(day)}, {month_latest}, {dims}, {figure}", condition)
+            )
     with connection.cursor() as cursor:
         for select, condition in selects:
             cursor.execute(

@@ -761,22 +761,57 @@ class TicketFacts(models.Model):
                 name="ticketfacts_resolution",
                 condition=models.Q(resolved_day__isnull=False),
             ),
+            # The exact hour percentiles: the rank searched among the durations of one bucket of the histogram
+            # (metrics.Moment.hours), in the order of the durations.
+            models.Index(
+                fields=["first_response_seconds", "first_response_day", "received_day", "service"],
+                name="ticketfacts_first_seconds",
+                condition=models.Q(first_response_day__isnull=False),
+            ),
+            models.Index(
+                fields=["resolution_seconds", "resolved_day", "received_day", "service"],
+                name="ticketfacts_resolution_secs",
+                condition=models.Q(resolved_day__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}"
 
 
+# The unique key of ``TicketDayCount``, as column names (a foreign key's is its attname), in the order
+# ``tickets.facts.count_keys`` builds the keys: one constant for the model and for the SQL of ``tickets.facts``
+# (which also runs on the migrations' historical models, that carry no class attributes).
+DAY_COUNT_KEY = (
+    "kind",
+    "day",
+    "latest_day",
+    "service_id",
+    "request_type_id",
+    "channel",
+    "assignee_key",
+    "status",
+    "working_days",
+    "on_time",
+    "reopened",
+)
+
+
 class TicketDayCount(models.Model):
-    """How many tickets per day and dimensions (issue 14): the statistics' volumes, working-day distributions and
-    deadline/reopen counts summed over a period without reading one row per ticket.
+    """How many tickets per day and dimensions (issue 14): the statistics' volumes, working-day distributions,
+    deadline/reopen counts and duration histograms summed over a period without reading one row per ticket.
 
     Derived rows of ``TicketFacts``, kept exact by ``tickets.facts`` in the same transaction (the old row's keys
     decremented, the new one's incremented, by upserts adding to ``n``). One row per (kind, day, dimensions,
-    figure): ``kind`` says which day it is (receipt, first response, resolution); ``latest_day`` is the later of
-    the receipt day and ``day`` (a cohort holds the tickets received before the period ends); no NULL in the key
-    (``assignee_key`` 0: nobody; ``status`` and ``working_days`` unused by the kinds that do not need them), so
-    that the unique key matches on every database. A count may fall to 0 and stay: sums are unchanged.
+    figure): ``kind`` says which day it is (receipt, first response, resolution), whether the row is a day's or
+    a month's, and which dimensions it keeps (its *grain*: all of them, or fewer for the pages that do not
+    filter on the others, see ``tickets.facts.GRAINS``); ``latest_day`` is the later of the receipt day and
+    ``day`` (a cohort holds the tickets received before the period ends); no NULL in the key (``assignee_key``
+    0: nobody, -1: a grain without the assignee; ``request_type`` 0 and ``channel`` "": a grain without them;
+    ``status``, ``working_days``, ``on_time`` and ``reopened`` unused by the kinds that do not need them), so
+    that the unique key matches on every database. A duration histogram's rows hold the bucket of the duration
+    in ``working_days`` (the key stays the one the former code upserts on while the migrations run). A count may
+    fall to 0 and stay: sums are unchanged.
     """
 
     RECEIVED = 0
@@ -791,44 +826,21 @@ class TicketDayCount(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     assignee_key = models.IntegerField()  # the assignee's id, 0 for nobody
     status = models.CharField(max_length=20, blank=True)  # receipt rows: the ticket's status now
-    working_days = models.IntegerField()  # moment rows: working days from receipt, net of the pauses
+    # Moment rows: working days from receipt, net of the pauses; histogram rows: the bucket of the net seconds
+    # from receipt to the moment (tickets.facts.DURATION_BOUNDS).
+    working_days = models.IntegerField()
     on_time = models.BooleanField()  # resolution rows: resolved on or before the due date
     reopened = models.BooleanField()  # resolution rows
     n = models.IntegerField()
 
-    KEY = (
-        "kind",
-        "day",
-        "latest_day",
-        "service_id",
-        "request_type_id",
-        "channel",
-        "assignee_key",
-        "status",
-        "working_days",
-        "on_time",
-        "reopened",
-    )
+    KEY = DAY_COUNT_KEY
 
     class Meta:
         verbose_name = _("compte journalier des demandes")
         verbose_name_plural = _("comptes journaliers des demandes")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "kind",
-                    "day",
-                    "latest_day",
-                    "service",
-                    "request_type",
-                    "channel",
-                    "assignee_key",
-                    "status",
-                    "working_days",
-                    "on_time",
-                    "reopened",
-                ],
-                name="ticketdaycount_key",
+                fields=[name.removesuffix("_id") for name in DAY_COUNT_KEY], name="ticketdaycount_key"
             )
         ]
 

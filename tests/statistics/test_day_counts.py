@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from guichet.statistics.figures import working_day_distribution
+from guichet.statistics.figures import Distribution, percentile_disc, working_day_distribution
 from guichet.statistics.filters import Period, StatsFilter, facts_for_stats
 from guichet.statistics.metrics import ticket_stats
 from guichet.statistics.series import (
@@ -135,6 +135,14 @@ def _per_fact(user, filters: StatsFilter) -> dict[str, Any]:
         rows = ended(day_field).values(working_days).annotate(n=Count("pk"))
         return working_day_distribution(Counter({r[working_days]: r["n"] for r in rows}))
 
+    def hours(day_field: str, seconds: str):
+        values = Counter(ended(day_field).values_list(seconds, flat=True))
+        return Distribution(
+            n=sum(values.values()),
+            median=_hours(percentile_disc(values, 0.5)),
+            p90=_hours(percentile_disc(values, 0.9)),
+        )
+
     resolved = ended("resolved_day")
     return {
         "total": received.count(),
@@ -145,6 +153,8 @@ def _per_fact(user, filters: StatsFilter) -> dict[str, Any]:
         "by_request_type": dict(Counter(received.values_list("request_type_id", flat=True))),
         "first_response": distribution("first_response_day", "first_response_working_days"),
         "resolution": distribution("resolved_day", "resolution_working_days"),
+        "first_response_hours": hours("first_response_day", "first_response_seconds"),
+        "resolution_hours": hours("resolved_day", "resolution_seconds"),
         "resolved": resolved.count(),
         "on_time": resolved.filter(resolved_day__lte=F("due_date")).count(),
         "reopened": resolved.filter(reopened=True).count(),
@@ -157,6 +167,10 @@ def _per_fact(user, filters: StatsFilter) -> dict[str, Any]:
         "resolution_days": dict(Counter(resolved.values_list("resolved_day", flat=True))),
         "channel_days": dict(Counter(received.values_list("received_day", "channel"))),
     }
+
+
+def _hours(seconds: int | None) -> float | None:
+    return None if seconds is None else max(0, seconds) / 3600
 
 
 def _from_counts(user, filters: StatsFilter, *, full: bool = True) -> dict[str, Any]:
@@ -172,6 +186,8 @@ def _from_counts(user, filters: StatsFilter, *, full: bool = True) -> dict[str, 
         "by_request_type": {pk: n for pk, _, n in volume.by_request_type},
         "first_response": report.first_response.working_days,
         "resolution": report.resolution.working_days,
+        "first_response_hours": report.first_response.hours,
+        "resolution_hours": report.resolution.hours,
         "resolved": report.within_deadline.n,
         "on_time": report.within_deadline.count,
         "reopened": report.reopened.count,
@@ -241,6 +257,10 @@ def test_the_counts_give_every_figure_the_facts_give(world, versions, choices):
         for name in ("total", "by_status", "by_channel", "by_service", "by_request_type", "first_response"):
             assert got[name] == expected[name], name
         for name in ("resolution", "resolved", "on_time", "reopened", "per_service"):
+            assert got[name] == expected[name], name
+        # The exact hour percentiles: from the histograms and the facts of one bucket (PostgreSQL), sorted
+        # facts (a filter no histogram keeps), or every value (SQLite).
+        for name in ("first_response_hours", "resolution_hours"):
             assert got[name] == expected[name], name
         assert got["by_day"] == expected["by_day"]
         assert sum(s.resolution.n for s in got["steps"]) == expected["resolved"]
@@ -319,11 +339,20 @@ def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(wo
     for ticket, status in zip(tickets, [Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED], strict=False):
         change(ticket, agent, ticket.created_at + datetime.timedelta(days=3), status)
     kept = _counts()
-    assert {key[0] for key in kept} == {0, 1, 2, 10, 11, 12}
+    # Receipt, first response, resolution (0–2), by month (+10), in 6 grains (+0, +20, +40, +60, +140, +160);
+    # the duration histograms of the two moments in 5 grains (+80, +100, +120, +180, +200).
+    grains, histogram_grains = (0, 20, 40, 60, 140, 160), (80, 100, 120, 180, 200)
+    counts = {grain + month + kind for grain in grains for month in (0, 10) for kind in (0, 1, 2)}
+    histograms = {grain + month + kind for grain in histogram_grains for month in (0, 10) for kind in (1, 2)}
+    assert {key[0] for key in kept} == counts | histograms
 
     TicketDayCount.objects.all().delete()
     migrations = Path(__file__).resolve().parents[2] / "guichet" / "tickets" / "migrations"
-    [name] = [path.stem for path in migrations.glob("*_ticket_day_counts_fill.py")]  # whatever its number
+    for pattern in ("*_ticket_day_counts_fill.py", "*_ticket_day_counts_grains_fill.py"):  # whatever their numbers
+        [name] = [path.stem for path in migrations.glob(pattern)]
+        importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
+    assert _counts() == kept
+    # The grains' migration again (interrupted and rerun): the same counts.
     importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
     assert _counts() == kept
 
@@ -334,3 +363,18 @@ def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(wo
     TicketDayCount.objects.update(n=5)
     call_command("rebuild_ticket_facts", "--compteurs", stdout=io.StringIO())
     assert _counts() == kept
+
+
+def test_a_new_ticket_adds_to_every_grain_in_one_statement(commune, request_type):
+    """The submission's transaction (issue 18) gains no statement with the grains: one upsert of all their rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    factories.make_ticket(request_type=request_type, citizen=None)  # the commune and the catalogue, cached
+    with CaptureQueriesContext(connection) as queries:
+        ticket = factories.make_ticket(request_type=request_type, citizen=None)
+    writes = [q["sql"] for q in queries.captured_queries if "ticketdaycount" in q["sql"].lower()]
+    assert len(writes) == 1
+    kinds = set(TicketDayCount.objects.filter(service=ticket.service, n__gt=0).values_list("kind", flat=True))
+    assert kinds == {0, 10, 20, 30, 40, 50, 60, 70, 140, 150, 160, 170}  # received: 6 grains, by day and month
+    print(f"\nticket_create: {len(queries)} statements")
