@@ -69,7 +69,7 @@ def franceconnect(settings) -> Iterator[type[FranceConnectStandIn]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FranceConnectStandIn)
     FranceConnectStandIn.issuer = f"http://127.0.0.1:{server.server_port}/api/v2"
     FranceConnectStandIn.userinfo_key = SIGNING_KEY
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": {"APPS": []},

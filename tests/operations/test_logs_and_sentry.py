@@ -84,7 +84,7 @@ class _SentryStandIn(BaseHTTPRequestHandler):
 def sentry_server():
     _SentryStandIn.received = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SentryStandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server.server_address[1], _SentryStandIn.received
     server.shutdown()
