@@ -18,8 +18,8 @@ export LOG_LEVEL=WARNING PYTHONWARNINGS=ignore
 # No network here: the BAN API fails once, pauses, and addresses come from the offline index (loaded below).
 export GUICHET_BAN_API_URL=http://127.0.0.1:9
 PY=.venv/bin/python
-WORKERS=${BENCH_WORKERS:-$(( $(nproc) * 2 ))}
-THREADS=${BENCH_THREADS:-4}   # gthread workers keep connections alive between requests
+WORKERS=${BENCH_WORKERS:-$(( $(nproc) * 3 ))}  # as deploy/systemd/guichet-web.service
+THREADS=${BENCH_THREADS:-2}   # gthread workers keep connections alive between requests
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 dbname=${DATABASE_URL##*/}
@@ -51,6 +51,7 @@ for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/suivi/" &
 # Runs wrk, then prints its figures and what each request cost in CPU (ms) and what 2 idle cores would serve.
 measure() {
   local before after wrk_cpu
+  wrk "${@/#-d*/-d3s}" > /dev/null  # warm-up, not counted: every worker imports and compiles on its first requests
   before=$($PY bench/cpu_ticks.py "$GUNICORN" "$dbname")
   wrk_cpu=$( { /usr/bin/time -f "%U %S" wrk "$@" > "$GUICHET_VAR_DIR/wrk.out"; } 2>&1 | tail -1)
   after=$($PY bench/cpu_ticks.py "$GUNICORN" "$dbname")

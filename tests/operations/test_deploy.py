@@ -84,9 +84,9 @@ def test_gunicorn_runs_as_measured_in_the_benchmarks():
     web = (SYSTEMD / "guichet-web.service").read_text()
     argv = _exec_start(SYSTEMD / "guichet-web.service")
     assert argv[argv.index("--worker-class") + 1] == "gthread"
-    assert argv[argv.index("--threads") + 1] == "4"
-    assert "--worker-class gthread --threads 4 -w $((2 * nproc))" in (ROOT / "docs/BENCHMARKS.md").read_text()
-    assert "Environment=WEB_CONCURRENCY=4" in web  # 2 × 2 cores
+    assert argv[argv.index("--threads") + 1] == "2"
+    assert "--worker-class gthread --threads 2 -w $((3 * nproc))" in (ROOT / "docs/BENCHMARKS.md").read_text()
+    assert "Environment=WEB_CONCURRENCY=6" in web  # 3 × 2 cores
 
 
 def _megabytes(value: str) -> int:
