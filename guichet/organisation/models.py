@@ -232,7 +232,21 @@ class Commune(models.Model):
         cls._cached = None
 
 
-class ClosureDay(models.Model):
+class KeptWithCommune:
+    """Rows read with the commune (``Commune.current()``, kept per process): a change makes this process read them
+    again at once, the others within ``Commune.CACHE_SECONDS``."""
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)  # type: ignore[misc]
+        Commune.forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Commune.forget_cached()
+        return result
+
+
+class ClosureDay(KeptWithCommune, models.Model):
     """A day the town hall is closed (bridge day, local holiday): deadlines skip it."""
 
     date = models.DateField(_("date"), unique=True)
@@ -245,15 +259,6 @@ class ClosureDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.label}".strip()
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        Commune.forget_cached()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        Commune.forget_cached()
-        return result
 
 
 @dataclass(frozen=True)
@@ -310,7 +315,7 @@ class TargetUnit(models.TextChoices):
     WORKING_HOURS = "hours", _("heures ouvrées")
 
 
-class Priority(models.Model):
+class Priority(KeptWithCommune, models.Model):
     """How fast a request is handled: a first-response target and a resolution target, in working time."""
 
     name = models.CharField(_("nom"), max_length=60, unique=True)
@@ -349,15 +354,6 @@ class Priority(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        Commune.forget_cached()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        Commune.forget_cached()
-        return result
 
     @classmethod
     def default(cls) -> "Priority | None":

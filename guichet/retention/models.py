@@ -9,10 +9,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guichet.catalogue.models import RequestType
-from guichet.organisation.models import Commune, RetentionAction
+from guichet.organisation.models import KeptWithCommune, RetentionAction
 
 
-class RetentionPolicy(models.Model):
+class RetentionPolicy(KeptWithCommune, models.Model):
+    # The notices read the policies cached on the commune (retention.policies.cached_policies_by_type).
     request_type = models.OneToOneField(
         RequestType, on_delete=models.CASCADE, related_name="retention_policy", verbose_name=_("démarche")
     )
@@ -29,13 +30,3 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_type} : {self.months} mois"
-
-    # The notices read the policies cached on the commune (retention.policies.cached_policies_by_type).
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        Commune.forget_cached()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        Commune.forget_cached()
-        return result

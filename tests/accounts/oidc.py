@@ -105,6 +105,17 @@ def sign_in(live_server, provider: Provider, start_path: str, meanwhile=None) ->
         data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
         allow_redirects=False,
     )
+    return through_provider(browser, provider, to_provider, meanwhile=meanwhile)
+
+
+def through_provider(
+    browser: requests.Session, provider: Provider, to_provider: requests.Response, *, meanwhile=None
+) -> requests.Response:
+    """From Guichet's redirect to the provider: its login form filled in as « eloise », and back to Guichet.
+
+    ``meanwhile(browser)`` runs before the login form (a test alters the session there). The last page comes back
+    with ``authorize_query`` (what Guichet asked the provider) and ``browser``.
+    """
     assert to_provider.status_code == 302, to_provider.text
     authorize = urlsplit(to_provider.headers["Location"])
     assert f"{authorize.scheme}://{authorize.netloc}{authorize.path}" == f"{provider.issuer}/authorize"
