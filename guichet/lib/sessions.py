@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth import SESSION_KEY as SIGNED_IN
 from django.contrib.sessions.backends import cached_db
-from django.contrib.sessions.backends.base import CreateError, UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.utils.crypto import get_random_string
 
 # Set in a signed-in session's data once its row exists: later writes only update that row, so a session
 # deleted meanwhile (signed out elsewhere) is never written back.
@@ -19,6 +20,12 @@ IN_DATABASE = "_guichet_in_database"
 
 
 class SessionStore(cached_db.SessionStore):
+    def _get_new_session_key(self) -> str:
+        # 32 characters of 36 are 165 random bits: no look-up in the cache and the database first (a statement
+        # on every new visitor's first answer). Saving a new session still refuses a taken key: the cache's
+        # add() for a visitor's, the row's primary key for a signed-in one's, and create() draws again.
+        return get_random_string(32, VALID_KEY_CHARS)
+
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()

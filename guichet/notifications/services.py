@@ -14,21 +14,26 @@ from guichet.tickets.models import Ticket, TicketFollower
 
 
 def notification_queue(
-    *, ticket: Ticket | None, template: str, channel: str, recipient: str, idempotency_key: str, context: dict[str, Any]
+    *,
+    ticket: Ticket | None,
+    template: str,
+    channel: str,
+    recipient: str,
+    idempotency_key: str,
+    context: dict[str, Any],
+    key_unused: bool = False,
 ) -> Notification:
-    try:
-        # Nearly always new: insert first, and only look up on a repeated idempotency key.
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                idempotency_key=idempotency_key,
-                ticket=ticket,
-                template=template,
-                channel=channel,
-                recipient=recipient,
-                context=context,
-            )
-    except IntegrityError:
-        return Notification.objects.get(idempotency_key=idempotency_key)
+    """``key_unused``: the caller knows nothing can hold the key yet (see ``notify_citizen``): no savepoint."""
+    fields = {"ticket": ticket, "template": template, "channel": channel, "recipient": recipient, "context": context}
+    if key_unused:
+        notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+    else:
+        try:
+            # Nearly always new: insert first, and only look up on a repeated idempotency key.
+            with transaction.atomic():
+                notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+        except IntegrityError:
+            return Notification.objects.get(idempotency_key=idempotency_key)
     # The database task backend writes this row in the same transaction as the notification.
     deliver_notification.enqueue(notification.pk)
     return notification
@@ -43,12 +48,15 @@ def notifications_withdraw(*, notifications: QuerySet[Notification], reason: str
 
 
 def notify_citizen(
-    *, ticket: Ticket, template: str, key: str, context: dict[str, Any] | None = None
+    *, ticket: Ticket, template: str, key: str, context: dict[str, Any] | None = None, new_ticket: bool = False
 ) -> list[Notification]:
     """Tell the ticket's citizen through each channel they chose and gave an address for.
 
     Answers to a citizen who chose the post, or has neither email nor SMS, also become a letter to print:
     the post's transport (the mail room's) inserts it in this transaction too.
+
+    ``new_ticket``: the ticket was created in this transaction. Its notifications' keys begin with its reference,
+    which no other ticket has, and a deleted ticket's notifications went with it: none can be taken yet.
     """
     citizen = ticket.citizen
     if citizen is None:
@@ -68,6 +76,7 @@ def notify_citizen(
             recipient=recipient,
             idempotency_key=f"{ticket.reference}:{key}:{channel}",
             context=context or {},
+            key_unused=new_ticket,
         )
         for channel, recipient in targets
     ]

@@ -9,7 +9,7 @@ import hashlib
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from guichet.catalogue.models import FieldKind, LegalRegime, RequestType
 from guichet.citizens.models import Citizen
 from guichet.households.models import HouseholdMember
 from guichet.lib import references
+from guichet.lib.tasks import queued_together
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.models import FollowerChange, Template
 from guichet.notifications.services import (
@@ -110,8 +111,14 @@ def ticket_create(
     household_member: HouseholdMember | None = None,
     place: Place | None = None,
     photos_public_consent: bool = False,
+    citizen_for: Callable[[], Citizen | None] | None = None,
 ) -> Ticket:
     """Store a new request durably, with its acknowledgement queued in the same transaction.
+
+    ``citizen_for`` (instead of ``citizen``) finds or makes the citizen's record in the ticket's transaction: a
+    refused submission keeps nothing of it. Called outside a transaction, the ticket's is a transaction of its
+    own, not a savepoint in the caller's: a replayed key or a reference drawn twice rolls it all back, and
+    ``citizen_for`` runs again on the next attempt.
 
     ``place`` is where the request is about (issue 17): a position, an address, or both, as the channel
     geocoded it (``places.geocoding``); no network call happens here. ``photos_public_consent``: the citizen
@@ -146,7 +153,6 @@ def ticket_create(
         **_place_fields(place),
     )
     _targets_apply(ticket, commune)
-    ticket.search_text = build_search_text(ticket)
     # Related rows were just read and the reference is drawn below: validate the values only.
     ticket.full_clean(exclude=["submission_key", "reference", "priority", *RELATED_FIELDS], validate_constraints=False)
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
@@ -155,6 +161,9 @@ def ticket_create(
         ticket.reference = references.generate()
         try:
             with transaction.atomic():
+                if citizen_for is not None:
+                    ticket.citizen = citizen_for()
+                ticket.search_text = build_search_text(ticket)  # with the reference and the citizen
                 ticket.save(force_insert=True)
                 _ticket_created(
                     ticket,
@@ -184,7 +193,8 @@ def _ticket_created(
     api_key: ApiKey | None,
     photos_public_consent: bool,
 ) -> None:
-    """What goes with a new ticket, in its transaction: facts, files, the event and the notifications."""
+    """What goes with a new ticket, in its transaction: facts, files, the event and the notifications (their
+    tasks written together)."""
     _facts_created(ticket)
     for field_code, upload in uploads:
         attachment_store(ticket=ticket, upload=upload, field_code=field_code, public_consent=photos_public_consent)
@@ -197,9 +207,10 @@ def _ticket_created(
         to_status=Status.RECEIVED,
         **cast(dict[str, Any], {"api_key": api_key.name} if api_key else {}),
     )
-    if acknowledge:
-        notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created")
-    notify_service_of_new_ticket_later(ticket=ticket, key="created")
+    with queued_together():
+        if acknowledge:
+            notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created", new_ticket=True)
+        notify_service_of_new_ticket_later(ticket=ticket, key="created")
 
 
 def _place_fields(place: Place | None) -> dict[str, Any]:

@@ -67,3 +67,30 @@ def test_signing_out_ends_the_session(client, agent):
     client.logout()
     assert not Session.objects.filter(session_key=key).exists()
     assert not SessionStore(session_key=key).exists(key)
+
+
+def test_a_new_visitor_session_is_created_without_a_database_statement(django_assert_num_queries):
+    session = SessionStore()
+    session["guichet_tickets"] = ["ABCDEFGHJ"]
+    with django_assert_num_queries(0):
+        session.save()
+    assert SessionStore(session_key=session.session_key)["guichet_tickets"] == ["ABCDEFGHJ"]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "signed-in"])
+def test_a_taken_session_key_is_drawn_again_not_overwritten(monkeypatch, agent, signed_in):
+    first = SessionStore()
+    first["who"] = "first"
+    if signed_in:
+        first["_auth_user_id"] = str(agent.pk)
+    first.save()
+    keys = iter([first.session_key, "k" * 32])
+    monkeypatch.setattr(SessionStore, "_get_new_session_key", lambda self: next(keys))
+    second = SessionStore()
+    second["who"] = "second"
+    if signed_in:
+        second["_auth_user_id"] = str(agent.pk)
+    second.save()
+    assert second.session_key == "k" * 32
+    assert SessionStore(session_key=first.session_key)["who"] == "first"
+    assert Session.objects.filter(session_key=first.session_key).exists() is signed_in

@@ -95,3 +95,43 @@ def test_a_key_replayed_after_its_claim_expired_is_still_refused_and_nothing_of_
     # The session that sent it still gets its own ticket back.
     again = client.post(url, first)
     assert again.status_code == 302 and ticket.reference in again.url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_test_transaction_a_replay_rolls_back_its_citizen_and_a_taken_reference_is_drawn_again(
+    client, request_type, monkeypatch
+):
+    """The web form gives the ticket a transaction of its own (no savepoint): what a refused submission
+    wrote, its citizen's record first, goes with the rollback, and a reference drawn twice is drawn again."""
+    from django.core.cache import cache
+
+    from guichet.citizens.models import Citizen
+    from guichet.lib import references
+    from guichet.tickets.search import apply_search
+
+    url = reverse("portal:request_form", args=[request_type.slug])
+    first = form_data()
+    assert client.post(url, first).status_code == 302
+    ticket = Ticket.objects.get()
+    # Found by its reference and its citizen in the agents' search, on both databases.
+    assert list(apply_search(Ticket.objects.all(), ticket.reference)) == [ticket]
+    assert list(apply_search(Ticket.objects.all(), "helene lefevre")) == [ticket]
+
+    cache.delete(f"guichet:submission:{first['submission_key']}")
+    replay = form_data(
+        submission_key=first["submission_key"],
+        **{"contact-first_name": "Marc", "contact-last_name": "Intrus", "contact-email": "marc@example.org"},
+    )
+    assert Client().post(url, replay).status_code == 400
+    assert not Citizen.objects.filter(last_name="Intrus").exists() and Ticket.objects.count() == 1
+
+    fresh = references.generate()
+    drawn = iter([ticket.reference, fresh])
+    monkeypatch.setattr(references, "generate", lambda: next(drawn))
+    other = form_data(
+        **{"contact-first_name": "Léa", "contact-last_name": "Martin", "contact-email": "lea@example.org"}
+    )
+    response = Client().post(url, other)
+    assert response.status_code == 302 and fresh in response.url
+    assert Citizen.objects.filter(last_name="Martin").count() == 1  # made once: the first try was rolled back
+    assert Ticket.objects.get(reference=fresh).citizen.last_name == "Martin"

@@ -378,3 +378,15 @@ def test_a_new_ticket_adds_to_every_grain_in_one_statement(commune, request_type
     kinds = set(TicketDayCount.objects.filter(service=ticket.service, n__gt=0).values_list("kind", flat=True))
     assert kinds == {0, 10, 20, 30, 40, 50, 60, 70, 140, 150, 160, 170}  # received: 6 grains, by day and month
     print(f"\nticket_create: {len(queries)} statements")
+
+
+def test_counts_upserted_in_batches_equal_a_rebuild(world, agent, monkeypatch):
+    """A change touching more rows than one statement takes goes in batches, each key once."""
+    from tests.statistics.timeline import change
+
+    monkeypatch.setattr(ticket_facts, "COUNT_ROWS_PER_STATEMENT", 5)
+    for ticket in Ticket.objects.filter(pk__in=world["tickets"]).order_by("pk")[:2]:
+        change(ticket, agent, ticket.created_at + datetime.timedelta(days=2), Status.ANSWERED)
+    kept = _counts()
+    ticket_facts.counts_rebuild(TicketFacts)
+    assert _counts() == kept

@@ -7,8 +7,6 @@ verified email). Choosing how to be answered is the consent to it (``citizens.se
 
 import uuid
 
-from django.db import transaction
-
 from guichet.catalogue.forms import RequestForm
 from guichet.citizens.models import Citizen
 from guichet.citizens.services import citizen_from_contact
@@ -28,20 +26,18 @@ def web_submit(
     place: Place | None = None,
     photos_public_consent: bool = False,
 ) -> Ticket:
-    with transaction.atomic():
-        citizen = citizen_from_contact(contact_form.cleaned_data, citizen=account_citizen)
-        ticket = ticket_create(
-            request_type=request_form.request_type,
-            citizen=citizen,
-            channel=Channel.WEB,
-            answers=request_form.answers(),
-            uploads=request_form.uploads(),
-            submission_key=submission_key,
-            household_member=request_form.household_member,
-            place=place,
-            photos_public_consent=photos_public_consent,
-        )
-        if ticket.replayed:
-            # The first submission stands as it was sent: nothing of this one is kept.
-            transaction.set_rollback(True)
-        return ticket
+    # No transaction here: the ticket's own (not a savepoint in this one) finds or makes the citizen's record,
+    # and a replayed key rolls it all back: the first submission stands as it was sent, nothing of this one is
+    # kept (``ticket.replayed``).
+    return ticket_create(
+        request_type=request_form.request_type,
+        citizen=None,
+        citizen_for=lambda: citizen_from_contact(contact_form.cleaned_data, citizen=account_citizen),
+        channel=Channel.WEB,
+        answers=request_form.answers(),
+        uploads=request_form.uploads(),
+        submission_key=submission_key,
+        household_member=request_form.household_member,
+        place=place,
+        photos_public_consent=photos_public_consent,
+    )
