@@ -152,7 +152,7 @@ elif _CACHE_URL.startswith("locmem://"):
 else:
     raise ImproperlyConfigured(f"CACHE_URL must start with db://, redis:// or locmem://, got {_CACHE_URL!r}")
 
-TASKS = {"default": {"BACKEND": "guichet.lib.tasks.DatabaseBackend", "QUEUES": ["default"]}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Operations (issue 18): production refusals, /sante/, /metrics, JSON logs, Sentry. See docs/INSTALL.md.
 # DEBUG off with a SITE_URL other machines reach is production: no start without a shared secret key, an https

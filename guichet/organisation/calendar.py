@@ -31,6 +31,29 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+# Every ticket's deadline and targets walk the days ahead: the answers for a day are kept (a few years of days).
+@lru_cache(maxsize=4096)
+def _is_holiday(subdivision: str, day: datetime.date) -> bool:
+    return day in _holidays(subdivision)
+
+
+@lru_cache(maxsize=4096)
+def _openings(
+    calendar: "WorkingCalendar", day: datetime.date
+) -> tuple[tuple[datetime.datetime, datetime.datetime], ...]:
+    if not calendar.is_working_day(day):
+        return ()
+    zone = _zone(calendar.time_zone)
+    return tuple(
+        (
+            datetime.datetime.combine(day, span.start, tzinfo=zone),
+            datetime.datetime.combine(day, span.end, tzinfo=zone),
+        )
+        for span in sorted(calendar.opening)
+        if span.weekday == day.weekday() and span.start < span.end
+    )
+
+
 @dataclass(frozen=True, order=True)
 class OpeningRange:
     """The town hall is open on ``weekday`` (0 = Monday) from ``start`` to ``end`` (local time)."""
@@ -63,7 +86,7 @@ class WorkingCalendar:
     # Working days ---------------------------------------------------------------------------------
 
     def is_working_day(self, day: datetime.date) -> bool:
-        return day.weekday() < 5 and day not in _holidays(self.subdivision) and day not in self.closures
+        return day.weekday() < 5 and not _is_holiday(self.subdivision, day) and day not in self.closures
 
     def add_working_days(self, start: datetime.date, days: int) -> datetime.date:
         """The date ``days`` working days after ``start`` (a request made on a Saturday counts from Monday)."""
@@ -92,19 +115,9 @@ class WorkingCalendar:
         """The last day on which a target due at ``due`` is still met (``due`` itself is late)."""
         return self.local_date(due - datetime.timedelta(microseconds=1))
 
-    def openings(self, day: datetime.date) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    def openings(self, day: datetime.date) -> tuple[tuple[datetime.datetime, datetime.datetime], ...]:
         """The opening hours of ``day`` as aware datetimes, none on a day that is not a working day."""
-        if not self.is_working_day(day):
-            return []
-        zone = _zone(self.time_zone)
-        return [
-            (
-                datetime.datetime.combine(day, span.start, tzinfo=zone),
-                datetime.datetime.combine(day, span.end, tzinfo=zone),
-            )
-            for span in sorted(self.opening)
-            if span.weekday == day.weekday() and span.start < span.end
-        ]
+        return _openings(self, day)
 
     def add_working_time(self, start: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
         """The moment when ``duration`` of opening hours has passed since ``start``.

@@ -29,7 +29,6 @@ from guichet.catalogue.models import FieldKind, LegalRegime, RequestType
 from guichet.citizens.models import Citizen
 from guichet.households.models import HouseholdMember
 from guichet.lib import references
-from guichet.lib.tasks import queued_together
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.models import FollowerChange, Template
 from guichet.notifications.services import (
@@ -193,8 +192,7 @@ def _ticket_created(
     api_key: ApiKey | None,
     photos_public_consent: bool,
 ) -> None:
-    """What goes with a new ticket, in its transaction: facts, files, the event and the notifications (their
-    tasks written together)."""
+    """What goes with a new ticket, in its transaction: facts, files, the event and the notifications."""
     _facts_created(ticket)
     for field_code, upload in uploads:
         attachment_store(ticket=ticket, upload=upload, field_code=field_code, public_consent=photos_public_consent)
@@ -207,10 +205,9 @@ def _ticket_created(
         to_status=Status.RECEIVED,
         **cast(dict[str, Any], {"api_key": api_key.name} if api_key else {}),
     )
-    with queued_together():
-        if acknowledge:
-            notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created", new_ticket=True)
-        notify_service_of_new_ticket_later(ticket=ticket, key="created")
+    if acknowledge:
+        notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created", new_ticket=True)
+    notify_service_of_new_ticket_later(ticket=ticket, key="created")
 
 
 def _place_fields(place: Place | None) -> dict[str, Any]:

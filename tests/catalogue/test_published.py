@@ -74,3 +74,22 @@ def test_a_change_made_without_signals_is_seen_after_the_keeping_delay(client, r
 def test_an_unknown_slug_is_a_404_and_is_not_kept(client):
     assert client.get(reverse("portal:request_form", args=["inconnue"])).status_code == 404
     assert "inconnue" not in published._kept
+
+
+def test_a_change_made_by_another_process_is_seen_within_seconds(client, request_type, monkeypatch):
+    """Another process's change replaces the shared token: this one reads it again after VERSION_SECONDS."""
+    from django.core.cache import cache
+
+    url = reverse("portal:request_form", args=[request_type.slug])
+    client.get(url)
+    RequestType.objects.filter(pk=request_type.pk).update(is_active=False)
+    cache.set(published.VERSION_KEY, "changed-elsewhere", None)  # what catalogue_changed does over there
+    assert client.get(url).status_code == 200  # this process read the token less than VERSION_SECONDS ago
+
+    class Later:
+        @staticmethod
+        def monotonic() -> float:
+            return time.monotonic() + published.VERSION_SECONDS + 1
+
+    monkeypatch.setattr(published, "time", Later)
+    assert client.get(url).status_code == 404

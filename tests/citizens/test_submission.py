@@ -42,6 +42,14 @@ def test_a_shared_address_with_another_name_is_another_person(helene):
     assert daughter.pk != helene.pk and Citizen.objects.count() == 2
 
 
+def test_a_missing_email_or_phone_matches_nobody_elses_missing_one():
+    by_phone = submit(first_name="Paul", last_name="Martin", phone="+33612345678")
+    by_email = submit(first_name="Paul", last_name="Martin", email="paul@example.org")
+    assert by_email.pk != by_phone.pk  # neither has the other's address: "" is nobody's
+    other_phone = submit(first_name="Paul", last_name="Martin", phone="+33698765432")
+    assert other_phone.pk not in (by_phone.pk, by_email.pk) and Citizen.objects.count() == 3
+
+
 def test_agents_records_are_never_matched_they_chose_new_after_searching(helene):
     typed = submit(FROM_AGENT, first_name="Hélène", last_name="Lefèvre", email="helene.lefevre@example.org")
     assert typed.pk != helene.pk
@@ -155,3 +163,14 @@ def test_a_newcomer_who_declines_consents_to_nothing():
     citizen = submit(FROM_AGENT, last_name="Petit", email="marc@example.org", chosen_channel=DECLINED)
     assert (citizen.consent_email, citizen.consent_sms) == (False, False)
     assert not citizen.wants_email and not citizen.wants_sms
+
+
+def test_the_look_up_leaves_out_what_was_not_given_so_each_condition_uses_its_index(helene):
+    """`phone = ''` would match most records: PostgreSQL then scanned the whole table on every submission."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        submit(first_name="Hélène", last_name="Lefèvre", email="helene.lefevre@example.org")
+    look_up = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT * FROM"))
+    assert "email" in look_up.split("WHERE")[1] and "phone" not in look_up.split("WHERE")[1]
