@@ -42,6 +42,8 @@ cache.clear()
 address_search('7 rue du moulin')  # the citizen's autocompletion offered the address the form sends
 "
 REF=$(cat "$GUICHET_VAR_DIR/refs")
+# Production runs autovacuum; a CI machine may not (rows updated by every submission then pile up dead versions).
+echo "PostgreSQL autovacuum: $(psql "${DATABASE_URL%/*}/postgres" -Atc 'show autovacuum')"
 
 .venv/bin/gunicorn guichet.wsgi -w "$WORKERS" --worker-class gthread --threads "$THREADS" -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
 GUNICORN=$!
