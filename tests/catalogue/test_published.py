@@ -15,6 +15,17 @@ from tests.portal.test_submission import form_data
 pytestmark = pytest.mark.django_db
 
 
+def _skip_ahead(monkeypatch, seconds: float) -> None:
+    """The process's clock, as ``published`` reads it, ``seconds`` later."""
+
+    class Later:
+        @staticmethod
+        def monotonic() -> float:
+            return time.monotonic() + seconds
+
+    monkeypatch.setattr(published, "time", Later)
+
+
 def _type_queries(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if '"catalogue_' in q["sql"]]
 
@@ -62,12 +73,7 @@ def test_a_change_made_without_signals_is_seen_after_the_keeping_delay(client, r
     RequestType.objects.filter(pk=request_type.pk).update(is_active=False)  # no signal: kept a little longer
     assert client.get(url).status_code == 200
 
-    class Later:
-        @staticmethod
-        def monotonic() -> float:
-            return time.monotonic() + published.KEEP_SECONDS + 1
-
-    monkeypatch.setattr(published, "time", Later)
+    _skip_ahead(monkeypatch, published.KEEP_SECONDS + 1)
     assert client.get(url).status_code == 404
 
 
@@ -86,10 +92,5 @@ def test_a_change_made_by_another_process_is_seen_within_seconds(client, request
     cache.set(published.VERSION_KEY, "changed-elsewhere", None)  # what catalogue_changed does over there
     assert client.get(url).status_code == 200  # this process read the token less than VERSION_SECONDS ago
 
-    class Later:
-        @staticmethod
-        def monotonic() -> float:
-            return time.monotonic() + published.VERSION_SECONDS + 1
-
-    monkeypatch.setattr(published, "time", Later)
+    _skip_ahead(monkeypatch, published.VERSION_SECONDS + 1)
     assert client.get(url).status_code == 404
