@@ -89,15 +89,7 @@ def letter_queue(
     )
     if already.exists():
         return None
-    letter = Letter.objects.create(
-        ticket=ticket,
-        message_id=message_id,
-        template=template,
-        recipient_name=citizen.full_name,
-        address_lines=_address_lines(citizen),
-    )
-    render_letter.enqueue(letter.pk)
-    return letter
+    return _letter_to(citizen, ticket=ticket, message_id=message_id, template=template)
 
 
 def _follower_letter(
@@ -108,15 +100,12 @@ def _follower_letter(
         return None
     if Letter.objects.filter(key=key).exists():
         return None
-    letter = Letter.objects.create(
-        ticket=ticket,
-        template=template,
-        follower=follower,
-        key=key,
-        context=context,
-        recipient_name=follower.full_name,
-        address_lines=_address_lines(follower),
-    )
+    return _letter_to(follower, ticket=ticket, template=template, follower=follower, key=key, context=context)
+
+
+def _letter_to(person: Citizen, **fields: Any) -> Letter:
+    """The letter row, addressed to ``person`` as of now, and its rendering task."""
+    letter = Letter.objects.create(recipient_name=person.full_name, address_lines=_address_lines(person), **fields)
     render_letter.enqueue(letter.pk)
     return letter
 

@@ -11,6 +11,14 @@ from tests.portal.test_submission import form_data
 pytestmark = pytest.mark.django_db
 
 
+def _sent_again_by_someone_else(first: dict) -> dict:
+    """The first form's key, sent by another person with their own contact details."""
+    return form_data(
+        submission_key=first["submission_key"],
+        **{"contact-first_name": "Marc", "contact-last_name": "Intrus", "contact-email": "marc@example.org"},
+    )
+
+
 def test_another_visitor_replaying_a_key_is_not_shown_the_first_citizens_ticket(client, request_type):
     url = reverse("portal:request_form", args=[request_type.slug])
     first = form_data()
@@ -18,10 +26,7 @@ def test_another_visitor_replaying_a_key_is_not_shown_the_first_citizens_ticket(
     ticket = Ticket.objects.get()
 
     intruder = Client()
-    replay = form_data(
-        submission_key=first["submission_key"],
-        **{"contact-first_name": "Marc", "contact-last_name": "Intrus", "contact-email": "marc@example.org"},
-    )
+    replay = _sent_again_by_someone_else(first)
     response = intruder.post(url, replay)
     assert response.status_code == 400
     assert "Ce formulaire a déjà été envoyé depuis un autre navigateur" in response.text
@@ -81,10 +86,7 @@ def test_a_key_replayed_after_its_claim_expired_is_still_refused_and_nothing_of_
     citizens = Citizen.objects.count()
 
     intruder = Client()
-    replay = form_data(
-        submission_key=first["submission_key"],
-        **{"contact-first_name": "Marc", "contact-last_name": "Intrus", "contact-email": "marc@example.org"},
-    )
+    replay = _sent_again_by_someone_else(first)
     response = intruder.post(url, replay)
     assert response.status_code == 400
     assert "Ce formulaire a déjà été envoyé depuis un autre navigateur" in response.text
@@ -118,10 +120,7 @@ def test_outside_a_test_transaction_a_replay_rolls_back_its_citizen_and_a_taken_
     assert list(apply_search(Ticket.objects.all(), "helene lefevre")) == [ticket]
 
     cache.delete(f"guichet:submission:{first['submission_key']}")
-    replay = form_data(
-        submission_key=first["submission_key"],
-        **{"contact-first_name": "Marc", "contact-last_name": "Intrus", "contact-email": "marc@example.org"},
-    )
+    replay = _sent_again_by_someone_else(first)
     assert Client().post(url, replay).status_code == 400
     assert not Citizen.objects.filter(last_name="Intrus").exists() and Ticket.objects.count() == 1
 
