@@ -209,6 +209,16 @@ def queued_tasks() -> list[str]:
     return sorted(path.rsplit(".", 1)[-1] for path in DBTaskResult.objects.values_list("task_path", flat=True))
 
 
+def build_facts() -> int:
+    """What the worker does first for each new ticket (``tickets.services.ticket_received``): the statistics'
+    facts and day counts of the tickets that have none yet. For tests that read figures right after creating
+    tickets, without running the worker."""
+    from guichet.tickets.facts import facts_build_missing
+    from guichet.tickets.models import TicketFacts
+
+    return facts_build_missing(TicketFacts)
+
+
 @pytest.fixture
 def run_worker():
     """Run the real task worker until the queue is empty (use with django_db(transaction=True))."""

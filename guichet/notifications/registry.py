@@ -10,7 +10,11 @@ imports them. Instead:
 * the mail room provides the post: a citizen answered by post gets a letter, a row inserted in the
   caller's transaction like every notification;
 * tickets gives the worker a periodic job: the escalation of targets about to be missed or missed.
-* an app with a daily job (retention) registers its task: the workers queue it once a day (``daily.py``).
+* an app with a daily job (retention) registers its task: the workers queue it once a day (``daily.py``);
+* an app whose task may simply run again after it failed says so (tickets: what follows a new ticket): the
+  recovery sweep (``sweep.py``) queues it again, up to GUICHET_TASK_MAX_RUNS runs;
+* an app whose task delivers notifications itself (tickets: a new ticket's acknowledgement, sent by the task
+  that follows the ticket) says so: the sweep counts them queued while that task waits or runs.
 """
 
 from collections.abc import Callable, Iterable
@@ -66,6 +70,8 @@ _event_recorders: list[EventRecorder] = []
 _post_transports: list[PostTransport] = []
 _periodic_jobs: dict[str, Callable[[], object]] = {}
 _daily_tasks: list[Any] = []
+_rerunnable_task_paths: set[str] = set()
+_delivering_task_paths: set[str] = set()
 
 
 def register_secret(templates: Iterable[str], secret: Secret) -> None:
@@ -136,3 +142,22 @@ def register_daily_task(task: Any) -> None:
 
 def daily_tasks() -> list[Any]:
     return list(_daily_tasks)
+
+
+def register_rerunnable_task(task: Any) -> None:
+    """A django-tasks task that creates nothing twice when run again: the sweep requeues it after a failure."""
+    _rerunnable_task_paths.add(task.module_path)
+
+
+def rerunnable_task_paths() -> frozenset[str]:
+    return frozenset(_rerunnable_task_paths)
+
+
+def register_delivering_task(task: Any) -> None:
+    """A django-tasks task whose ``deliver`` keyword argument lists the notifications it delivers (``delivery.
+    deliver``) instead of their own delivery task; it must be rerunnable, and send none twice."""
+    _delivering_task_paths.add(task.module_path)
+
+
+def delivering_task_paths() -> frozenset[str]:
+    return frozenset(_delivering_task_paths)

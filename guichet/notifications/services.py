@@ -21,12 +21,14 @@ def notification_queue(
     recipient: str,
     idempotency_key: str,
     context: dict[str, Any],
-    key_unused: bool = False,
+    new_ticket: bool = False,
 ) -> Notification:
-    """``key_unused``: the caller knows nothing can hold the key yet (see ``notify_citizen``): no savepoint."""
+    """``new_ticket``: the ticket was created in this transaction (see ``notify_citizen``). Nothing can hold the
+    key yet, so no savepoint; and the caller's task for the new ticket delivers it, declared in its ``deliver``
+    argument (``registry.register_delivering_task``), so it gets no delivery task of its own."""
     fields = {"ticket": ticket, "template": template, "channel": channel, "recipient": recipient, "context": context}
-    if key_unused:
-        notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+    if new_ticket:
+        return Notification.objects.create(idempotency_key=idempotency_key, **fields)
     else:
         try:
             # Nearly always new: insert first, and only look up on a repeated idempotency key.
@@ -56,7 +58,8 @@ def notify_citizen(
     the post's transport (the mail room's) inserts it in this transaction too.
 
     ``new_ticket``: the ticket was created in this transaction. Its notifications' keys begin with its reference,
-    which no other ticket has, and a deleted ticket's notifications went with it: none can be taken yet.
+    which no other ticket has, and a deleted ticket's notifications went with it: none can be taken yet. The
+    caller queues their delivery with the ticket's own task (``notification_queue``).
     """
     citizen = ticket.citizen
     if citizen is None:
@@ -76,7 +79,7 @@ def notify_citizen(
             recipient=recipient,
             idempotency_key=f"{ticket.reference}:{key}:{channel}",
             context=context or {},
-            key_unused=new_ticket,
+            new_ticket=new_ticket,
         )
         for channel, recipient in targets
     ]

@@ -19,6 +19,7 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
+from guichet.notifications import registry
 from guichet.notifications.delivery import deliver_notification, notification_event
 from guichet.notifications.models import DeliveryStatus, Notification, WorkerHeartbeat
 from guichet.notifications.services import alert_service_agents
@@ -26,7 +27,8 @@ from guichet.tickets.models import EventKind
 
 logger = logging.getLogger(__name__)
 
-# Tasks that may simply run again after a failure: they create nothing twice (idempotency keys).
+# Tasks that may simply run again after a failure: they create nothing twice (idempotency keys). The apps
+# above add theirs (``registry.register_rerunnable_task``).
 RERUNNABLE_AFTER_FAILURE = frozenset(
     {alert_service_agents.module_path, "guichet.notifications.tasks.alert_service_agents"}
 )
@@ -114,7 +116,7 @@ def _recover_tasks(now: datetime.datetime, report: SweepReport) -> None:
         if _is_abandoned(task, live=live, known=known, now=now):
             _retry_or_fail(task, expected_status=TaskResultStatus.RUNNING, report=report)
     failed_rerunnable = DBTaskResult.objects.filter(
-        status=TaskResultStatus.FAILED, task_path__in=RERUNNABLE_AFTER_FAILURE
+        status=TaskResultStatus.FAILED, task_path__in=RERUNNABLE_AFTER_FAILURE | registry.rerunnable_task_paths()
     ).only("pk", "worker_ids", "started_at", "exception_class_path")
     for task in failed_rerunnable:
         if len(task.worker_ids) < settings.GUICHET_TASK_MAX_RUNS:
@@ -157,13 +159,15 @@ def _queued_notification_ids() -> tuple[set[int], set[int]]:
     ready: set[int] = set()
     running: set[int] = set()
     rows = DBTaskResult.objects.filter(
-        task_path__in=DELIVERY_TASK_PATHS,
+        task_path__in=[*DELIVERY_TASK_PATHS, *registry.delivering_task_paths()],
         status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-    ).values_list("status", "args_kwargs")
-    for status, args_kwargs in rows:
-        args = (args_kwargs or {}).get("args") or [None]
-        if isinstance(args[0], int):
-            (ready if status == TaskResultStatus.READY else running).add(args[0])
+    ).values_list("task_path", "status", "args_kwargs")
+    for task_path, status, args_kwargs in rows:
+        if task_path in DELIVERY_TASK_PATHS:
+            ids = ((args_kwargs or {}).get("args") or [None])[:1]
+        else:  # a task that delivers the notifications its ``deliver`` argument lists (a new ticket's)
+            ids = ((args_kwargs or {}).get("kwargs") or {}).get("deliver") or []
+        (ready if status == TaskResultStatus.READY else running).update(i for i in ids if isinstance(i, int))
     return ready, running
 
 

@@ -29,6 +29,10 @@ class TicketsConfig(AppConfig):
         registry.register_periodic_job("escalation", escalation.escalation_run)
         # The implicit-decision clock (CRPA L231-1, L231-4): warnings and decisions, once a day.
         registry.register_daily_task(implicit.implicit_decisions_daily)
+        # What follows a new ticket (its acknowledgement, its facts, its service's alerts) runs again safely after
+        # a failure, and sends the acknowledgement itself.
+        registry.register_rerunnable_task(services.ticket_received)
+        registry.register_delivering_task(services.ticket_received)
 
         # The statistics' working days follow the commune's calendar: recounted by the worker when it changes.
         from django.db.models.signals import post_delete, post_save

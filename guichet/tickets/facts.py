@@ -1,7 +1,9 @@
 """The per-ticket figures of the statistics (``TicketFacts``): their one definition, kept two ways.
 
-- **As it happens**: ``tickets.services`` calls ``on_created``, ``on_status_changed``, ``on_public_reply``
-  and ``on_moved`` in the transaction of the change, with the moment of the change (the ticket is locked).
+- **As it happens**: ``tickets.services`` calls ``on_status_changed``, ``on_public_reply`` and ``on_moved`` in
+  the transaction of the change, with the moment of the change (the ticket is locked). A new ticket's row is
+  built by the worker just after it is stored (``facts_build_missing``, from ``tickets.services.ticket_received``),
+  not in the citizen's request; a change recorded before that builds it from the timeline (``_current``).
 - **From the timeline**: ``facts_from_events`` rebuilds a ticket's row from its events, by the rules of
   docs/METRICS.md (first response, first resolution, waits for the citizen ended before each moment);
   ``facts_rebuild`` runs it in batches (data migration, ``rebuild_ticket_facts``, ``seed_bench``).
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connections, models, router, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from guichet.organisation.calendar import WorkingCalendar
@@ -96,16 +99,6 @@ def _dimensions(ticket: Any) -> dict[str, Any]:
     }
 
 
-def on_created(ticket: Any, facts_model: type[models.Model]) -> None:
-    facts = facts_model._default_manager.create(
-        ticket_id=ticket.pk,
-        received_at=ticket.created_at,
-        received_day=local_day(ticket.created_at),
-        **_dimensions(ticket),
-    )
-    counts_apply(facts_model, removed=(), added=[facts])
-
-
 def on_deleted(ticket: Any, facts_model: type[models.Model]) -> None:
     """The ticket is about to be deleted (its facts go with it): its counts are taken off."""
     old = list(facts_model._default_manager.filter(pk=ticket.pk).values(*COUNT_FIELDS))
@@ -116,7 +109,7 @@ def _current(ticket: Any, facts_model: type[models.Model]) -> Any | None:
     """The ticket's facts row, or None when there was none: then it is rebuilt from the timeline, which
     already holds the event being recorded (the caller has nothing left to add)."""
     facts = facts_model._default_manager.filter(pk=ticket.pk).first()
-    if facts is None:  # a ticket older than the facts, or written by a seeder
+    if facts is None:  # a new ticket the worker has not reached yet, one older than the facts, or a seeder's
         facts_rebuild(facts_model, ticket_ids=[ticket.pk])
     return facts
 
@@ -319,6 +312,35 @@ def facts_rebuild(
             counts_apply(facts_model, removed=old, added=built)
         done += len(built)
     return done
+
+
+def facts_build_missing(
+    facts_model: type[models.Model],
+    *,
+    ticket_ids: Iterable[int] | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> int:
+    """Build the facts of those tickets (all by default) that have none yet, with their counts, from the timeline.
+
+    A new ticket's facts are built here by the worker, once the ticket is stored (``tickets.services.
+    ticket_received``). Each batch first locks its tickets' rows, in order: a change being recorded holds its
+    ticket's lock and builds missing facts itself (``_current``), so the two never race; facts found made
+    meanwhile are rebuilt to the same row. Returns the number of tickets whose facts were built."""
+    ticket_model = cast(type[models.Model], facts_model._meta.get_field("ticket").related_model)
+    has_facts = Exists(facts_model._default_manager.filter(pk=OuterRef("pk")))
+    built = 0
+    for ids in _id_batches(ticket_model, ticket_ids):
+        with transaction.atomic():
+            missing = list(
+                ticket_model._default_manager.select_for_update()
+                .filter(pk__in=ids)
+                .exclude(has_facts)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if missing:
+                built += facts_rebuild(facts_model, ticket_ids=missing, calendar=calendar)
+    return built
 
 
 def facts_recount_working_days(facts_model: type[models.Model], *, calendar: WorkingCalendar | None = None) -> int:

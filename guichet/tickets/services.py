@@ -22,6 +22,7 @@ from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from guichet.accounts.models import User
 from guichet.api.models import ApiKey
@@ -30,9 +31,11 @@ from guichet.citizens.models import Citizen
 from guichet.households.models import HouseholdMember
 from guichet.lib import references
 from guichet.lib.uploads import CheckedUpload
-from guichet.notifications.models import FollowerChange, Template
+from guichet.notifications.delivery import deliver as notification_deliver
+from guichet.notifications.models import DeliveryStatus, FollowerChange, Notification, Template
 from guichet.notifications.services import (
     alert_agent,
+    alert_service_agents,
     notify_agents_of_citizen_message,
     notify_citizen,
     notify_escalation,
@@ -192,8 +195,8 @@ def _ticket_created(
     api_key: ApiKey | None,
     photos_public_consent: bool,
 ) -> None:
-    """What goes with a new ticket, in its transaction: facts, files, the event and the notifications."""
-    _facts_created(ticket)
+    """What goes with a new ticket, in its transaction: files, the event, the acknowledgement, and the one task
+    that sends it, builds the statistics' facts and alerts the service (``ticket_received``)."""
     for field_code, upload in uploads:
         attachment_store(ticket=ticket, upload=upload, field_code=field_code, public_consent=photos_public_consent)
     _event(
@@ -205,9 +208,28 @@ def _ticket_created(
         to_status=Status.RECEIVED,
         **cast(dict[str, Any], {"api_key": api_key.name} if api_key else {}),
     )
+    acknowledgements = []
     if acknowledge:
-        notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created", new_ticket=True)
-    notify_service_of_new_ticket_later(ticket=ticket, key="created")
+        acknowledgements = notify_citizen(
+            ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="created", new_ticket=True
+        )
+    ticket_received.enqueue(ticket.pk, ticket.service_id, deliver=[n.pk for n in acknowledgements])
+
+
+@task()
+def ticket_received(ticket_id: int, service_id: int, deliver: list[int] | None = None) -> int:
+    """What follows a new ticket in the worker rather than in the citizen's request, one task row for all of it:
+    its acknowledgements (``deliver``; a failed attempt plans a retry, a delivery task of its own), its statistics'
+    facts and day counts (``facts.facts_build_missing``), then its service's agents alerted. Run again after a
+    failure or a dead worker (``notifications.sweep``), it sends, builds and alerts nothing twice: a notification
+    is claimed before it is sent, and one waiting for its planned retry is left to it. Returns the number of
+    alerts."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
+    acknowledgements = Notification.objects.filter(due, pk__in=deliver or [], status=DeliveryStatus.PENDING)
+    for notification_id in acknowledgements.order_by("pk").values_list("pk", flat=True):
+        notification_deliver(notification_id)
+    ticket_facts.facts_build_missing(TicketFacts, ticket_ids=[ticket_id])
+    return alert_service_agents.call(ticket_id, service_id, "created")
 
 
 def _place_fields(place: Place | None) -> dict[str, Any]:
@@ -1368,10 +1390,6 @@ def _event(
 
 
 # The statistics' per-ticket facts (tickets.facts, issue 14), kept in the transaction of each change. -------
-
-
-def _facts_created(ticket: Ticket) -> None:
-    ticket_facts.on_created(ticket, TicketFacts)
 
 
 def _facts_moved(ticket: Ticket) -> None:

@@ -12,6 +12,7 @@ from guichet.tickets import nearby
 from guichet.tickets.models import Event, EventKind, TicketFacts
 from tests import factories
 from tests.backoffice.test_intake import reception  # noqa: F401 (fixture)
+from tests.conftest import build_facts
 from tests.places.test_photos import photo
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,7 @@ def test_the_ticket_page_links_to_the_place_form_which_reuses_the_citizens_widge
 
 def test_an_agent_corrects_the_place_by_keyboard_alone(agent, located_ticket, ban_api):
     """No map: the address typed (a BAN suggestion) gives the new position; one event says old → new."""
+    build_facts()  # the worker has followed the new ticket
     facts_before = TicketFacts.objects.values().get(ticket=located_ticket)
     response = signed_in(agent).post(
         edit_url(located_ticket), {"version": located_ticket.version, "location_address": LILAS}

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from guichet.notifications.models import Notification
 from guichet.tickets import services
 from guichet.tickets.lifecycle import Status
-from guichet.tickets.models import Message, Ticket
+from guichet.tickets.models import Message, Ticket, TicketFacts
 from tests.portal.test_submission import form_data
 
 
@@ -23,9 +23,13 @@ def test_submit_acknowledge_open_link_and_reply(client, request_type, agent, smt
     assert list(Notification.objects.values_list("template", "recipient")) == [
         ("acknowledgement", "helene@example.org")
     ]
-    assert DBTaskResult.objects.count() == 2  # the acknowledgement's delivery, and the agents' alerts fan-out
+    # One task for the worker: the acknowledgement's delivery, the statistics' facts and the agents' alerts.
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "guichet.tickets.services.ticket_received"
+    ]
 
     run_worker()
+    assert TicketFacts.objects.filter(ticket=ticket).exists()
     alert = Notification.objects.get(template="ticket_entered_service")
     assert (alert.recipient, alert.status) == (agent.email, "sent")
     [envelope] = [e for e in smtp_server.envelopes if e.rcpt_tos == ["helene@example.org"]]

@@ -5,6 +5,7 @@ import os
 import time
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
@@ -15,14 +16,25 @@ from guichet.notifications import sweep
 from guichet.notifications.delivery import deliver_notification
 from guichet.notifications.heartbeat import worker_heartbeat_beat, worker_heartbeat_start
 from guichet.notifications.models import DeliveryStatus, Notification, Template, WorkerHeartbeat
-from guichet.notifications.services import alert_service_agents
+from guichet.notifications.services import notify_citizen
 from guichet.notifications.sweep import recovery_sweep
-from guichet.tickets.models import Event, EventKind
+from guichet.tickets import facts as ticket_facts
+from guichet.tickets.models import Event, EventKind, TicketDayCount, TicketFacts
+from guichet.tickets.services import ticket_received
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 with_worker = pytest.mark.django_db(transaction=True)
 LONG_AGO = datetime.timedelta(hours=2)
+
+
+@pytest.fixture
+def ticket(request_type, citizen):
+    """A ticket whose citizen has one notification queued with a delivery task of its own, as every notification
+    but a new ticket's acknowledgement (sent by the ticket's own task: "A new ticket's task", below)."""
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen, acknowledge=False)
+    notify_citizen(ticket=ticket, template=Template.ACKNOWLEDGEMENT, key="again")
+    return ticket
 
 
 def acknowledgement(ticket) -> Notification:
@@ -186,11 +198,12 @@ def test_a_worker_that_claimed_the_task_again_meanwhile_keeps_it(ticket):
 
 
 @with_worker
-def test_a_fan_out_run_again_creates_no_duplicate_alert(request_type, citizen, agent, run_worker):
+def test_a_fan_out_run_again_creates_no_duplicate_alert_nor_facts(request_type, citizen, agent, run_worker):
     second_agent = factories.AgentFactory(services=[request_type.service]).user
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
-    [fan_out] = tasks_of(alert_service_agents, ticket.pk, ticket.service_id, "created")
+    [fan_out] = tasks_of(ticket_received, ticket.pk, ticket.service_id)
     run_worker()
+    counts = _counts()
     # The worker died after the alerts were committed, before it recorded the task as done.
     heartbeat("dead", silent_for=datetime.timedelta(minutes=5))
     running(fan_out, worker_ids=["dead"])
@@ -201,22 +214,88 @@ def test_a_fan_out_run_again_creates_no_duplicate_alert(request_type, citizen, a
     alerts = Notification.objects.filter(ticket=ticket, template=Template.TICKET_ENTERED_SERVICE)
     assert sorted(alerts.values_list("recipient", flat=True)) == sorted([agent.email, second_agent.email])
     assert set(alerts.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    # The statistics' facts were built by the first run; the second counted the ticket no second time.
+    assert TicketFacts.objects.filter(pk=ticket.pk).exists()
+    assert _counts() == counts
+    ticket_facts.counts_rebuild(TicketFacts)
+    assert _counts() == counts
+
+
+def _counts() -> dict[tuple, int]:
+    return {row[:-1]: row[-1] for row in TicketDayCount.objects.filter(n__gt=0).values_list(*TicketDayCount.KEY, "n")}
 
 
 @with_worker
 def test_a_fan_out_that_failed_on_an_error_runs_again(request_type, citizen, agent, run_worker, settings):
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
-    [fan_out] = tasks_of(alert_service_agents, ticket.pk, ticket.service_id, "created")
+    [fan_out] = tasks_of(ticket_received, ticket.pk, ticket.service_id)
     DBTaskResult.objects.filter(pk=fan_out.pk).update(
         status="FAILED", worker_ids=["w1"], started_at=timezone.now(), exception_class_path="OperationalError"
     )
     assert recovery_sweep().tasks_requeued == 1
     run_worker()
     assert Notification.objects.filter(ticket=ticket, template=Template.TICKET_ENTERED_SERVICE).count() == 1
+    assert TicketFacts.objects.filter(pk=ticket.pk).exists()
     DBTaskResult.objects.filter(pk=fan_out.pk).update(
         status="FAILED", worker_ids=["w"] * settings.GUICHET_TASK_MAX_RUNS
     )
     assert recovery_sweep().total == 0  # a fan-out that always fails is not retried for ever
+
+
+# A new ticket's task: its acknowledgement, facts and alerts -------------------------------------
+
+
+def test_a_new_tickets_acknowledgement_waiting_for_its_tickets_task_is_left_alone(request_type, citizen):
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    notification = acknowledgement(ticket)
+    [task] = tasks_of(ticket_received, ticket.pk, ticket.service_id)  # no delivery task of its own
+    assert task.args_kwargs["kwargs"] == {"deliver": [notification.pk]}
+    assert not tasks_of(deliver_notification, notification.pk)
+    assert recovery_sweep().total == 0
+    heartbeat("alive")
+    running(task, worker_ids=["alive"], started_ago=LONG_AGO)
+    claimed(notification, ago=LONG_AGO)  # a long send by a live worker
+    assert recovery_sweep().total == 0
+
+
+def test_a_new_tickets_acknowledgement_is_queued_again_when_its_tickets_task_is_gone(request_type, citizen):
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    notification = acknowledgement(ticket)
+    DBTaskResult.objects.all().delete()
+    assert recovery_sweep().notifications_requeued == 1
+    assert delivery_task(notification).status == "READY"
+
+
+def test_a_new_tickets_task_run_again_leaves_an_attempted_acknowledgement_to_its_retry(request_type, citizen):
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    notification = acknowledgement(ticket)
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    # The first run's attempt failed and planned a retry, then the run failed: the sweep runs it again.
+    Notification.objects.filter(pk=notification.pk).update(attempts=1, next_attempt_at=later)
+    ticket_received.call(ticket.pk, ticket.service_id, deliver=[notification.pk])
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (DeliveryStatus.PENDING, 1)
+    assert TicketFacts.objects.filter(pk=ticket.pk).exists()  # the rest of the task is done
+
+
+@with_worker
+def test_a_new_tickets_task_left_by_a_dead_worker_sends_its_acknowledgement_once(
+    request_type, citizen, run_worker, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
+    [task] = tasks_of(ticket_received, ticket.pk, ticket.service_id)
+    heartbeat("dead", silent_for=datetime.timedelta(minutes=5))
+    running(task, worker_ids=["dead"])
+    claimed(acknowledgement(ticket), ago=LONG_AGO)  # it died while sending the acknowledgement
+    report = recovery_sweep()
+    assert (report.tasks_requeued, report.notifications_requeued) == (1, 1)
+    assert not tasks_of(deliver_notification, acknowledgement(ticket).pk)  # the ticket's task, run again, sends it
+    run_worker()
+    notification = acknowledgement(ticket)
+    assert (notification.status, notification.attempts) == (DeliveryStatus.SENT, 2)
+    assert [m.to for m in mail.outbox] == [[citizen.email]]
+    assert TicketFacts.objects.filter(pk=ticket.pk).exists()
 
 
 # Workers, the cron, and one sweep at a time ----------------------------------------------------

@@ -13,6 +13,7 @@ from guichet.statistics.metrics import ticket_stats
 from guichet.statistics.public import public_results
 from guichet.tickets.lifecycle import Status
 from tests import factories
+from tests.conftest import build_facts
 from tests.statistics.conftest import dataset  # noqa: F401 (the hand-computed dataset, reused)
 from tests.statistics.timeline import at, change, paris, received
 
@@ -108,6 +109,7 @@ def test_the_figures_are_cached_per_language_and_refreshed_after_the_lifetime(cl
     assert '<td data-label="Demandes reçues">10</td>' in first
     with at(paris(5, 31, 10)):
         factories.make_ticket(request_type=dataset.request_type, citizen=None)
+    build_facts()
     assert '<td data-label="Demandes reçues">10</td>' in get_page(client).text  # from the cache
     english = get_page(client, HTTP_ACCEPT_LANGUAGE="en").text
     assert "Our results" in english and 'data-label="Requests received">11</td>' in english

@@ -67,7 +67,7 @@ def test_valid_submission_creates_one_ticket_with_event_and_queued_acknowledgeme
         "city": "Nantes",
     }
     assert list(Event.objects.values_list("kind", flat=True)) == [EventKind.CREATED]
-    assert queued_tasks() == ["alert_service_agents", "deliver_notification"]  # acknowledgement + agents' alerts
+    assert queued_tasks() == ["ticket_received"]  # acknowledgement, facts and agents' alerts: one task
     page = client.get(response.url)
     assert ticket.reference_display in page.text
 
@@ -88,7 +88,7 @@ def test_resubmitting_the_same_form_does_not_create_a_second_ticket(client, requ
     second = client.post(url, data)
     assert Ticket.objects.count() == 1
     assert first.url == second.url
-    assert queued_tasks() == ["alert_service_agents", "deliver_notification"]
+    assert queued_tasks() == ["ticket_received"]
 
 
 @pytest.mark.parametrize("sent", ["", "None", "pas-une-cle"])

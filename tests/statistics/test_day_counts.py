@@ -30,6 +30,7 @@ from guichet.tickets import facts as ticket_facts
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
 from tests import factories
+from tests.conftest import build_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,7 @@ STATUSES = [Status.RECEIVED, Status.IN_PROGRESS, Status.ANSWERED, Status.CLOSED]
 def world(commune, request_type, agent, other_agent, other_service, supervisor):
     other_type = factories.RequestTypeFactory(service=other_service, name="Acte de naissance")
     tickets = [factories.make_ticket(request_type=request_type, citizen=None) for _ in range(8)]
+    build_facts()
     return {
         "tickets": [t.pk for t in tickets],
         "types": [request_type, other_type],
@@ -365,19 +367,28 @@ def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(wo
     assert _counts() == kept
 
 
-def test_a_new_ticket_adds_to_every_grain_in_one_statement(commune, request_type):
-    """The submission's transaction (issue 18) gains no statement with the grains: one upsert of all their rows."""
+def test_a_new_ticket_adds_to_every_grain_in_one_statement_in_the_worker(commune, request_type):
+    """The submission's transaction (issue 18) writes no facts nor counts; the worker's task that follows it adds
+    the ticket to every grain in one upsert."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from guichet.tickets.services import ticket_received
 
     factories.make_ticket(request_type=request_type, citizen=None)  # the commune and the catalogue, cached
     with CaptureQueriesContext(connection) as queries:
         ticket = factories.make_ticket(request_type=request_type, citizen=None)
+    assert not [q for q in queries.captured_queries if "ticketdaycount" in q["sql"] or "ticketfacts" in q["sql"]]
+    assert not TicketFacts.objects.filter(pk=ticket.pk).exists()
+    print(f"\nticket_create: {len(queries)} statements")
+
+    with CaptureQueriesContext(connection) as queries:
+        ticket_received.call(ticket.pk, ticket.service_id)
     writes = [q["sql"] for q in queries.captured_queries if "ticketdaycount" in q["sql"].lower()]
     assert len(writes) == 1
+    assert TicketFacts.objects.filter(pk=ticket.pk).exists()
     kinds = set(TicketDayCount.objects.filter(service=ticket.service, n__gt=0).values_list("kind", flat=True))
     assert kinds == {0, 10, 20, 30, 40, 50, 60, 70, 140, 150, 160, 170}  # received: 6 grains, by day and month
-    print(f"\nticket_create: {len(queries)} statements")
 
 
 def test_counts_upserted_in_batches_equal_a_rebuild(world, agent, monkeypatch):

@@ -9,6 +9,7 @@ from guichet.statistics.metrics import ticket_backlog, ticket_stats, ticket_stat
 from guichet.tickets import services
 from guichet.tickets.lifecycle import Channel, Status
 from tests import factories
+from tests.conftest import build_facts
 from tests.statistics.timeline import at, change, citizen_reply, paris, received, reply
 
 MAY = Period(start=datetime.date(2026, 5, 1), end=datetime.date(2026, 5, 31))
@@ -48,6 +49,7 @@ def test_volume_by_time_channel_status_and_service(dataset, agent):
 def test_a_ticket_received_late_in_the_evening_counts_on_its_local_day(dataset, agent):
     # 23:30 in Paris on 31 May is 21:30 UTC: still May, whatever the database's time zone.
     factories.make_ticket(request_type=dataset.request_type, citizen=None, received_at=paris(5, 31, 23, 30))
+    build_facts()
     volume = ticket_stats(user=agent, filters=may()).volume
     assert volume.total == 9
     assert volume.by_day[-1] == (datetime.date(2026, 5, 31), 1)

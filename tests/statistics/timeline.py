@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max
 
 from guichet.tickets import services
+from guichet.tickets.facts import facts_build_missing
 from guichet.tickets.lifecycle import Channel
-from guichet.tickets.models import Event, Message, Ticket
+from guichet.tickets.models import Event, Message, Ticket, TicketFacts
 from tests import factories
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -33,8 +34,12 @@ def at(when: datetime.datetime) -> Iterator[None]:
 
 
 def received(request_type, when: datetime.datetime, **kwargs) -> Ticket:
+    """A ticket received at ``when``, and its statistics' facts built as the worker does right after
+    (``services.ticket_received``): later changes then update them as they happen."""
     with at(when):
-        return factories.make_ticket(request_type=request_type, citizen=None, **kwargs)
+        ticket = factories.make_ticket(request_type=request_type, citizen=None, **kwargs)
+    facts_build_missing(TicketFacts, ticket_ids=[ticket.pk])
+    return ticket
 
 
 def reply(ticket: Ticket, agent, when: datetime.datetime, **kwargs) -> None:

@@ -59,7 +59,7 @@ def test_create_records_event_due_date_and_queues_acknowledgement(ticket):
         "email",
         ticket.citizen.email,
     )
-    assert queued_tasks() == ["alert_service_agents", "deliver_notification"]
+    assert queued_tasks() == ["ticket_received"]
 
 
 def test_create_is_atomic_a_failure_leaves_nothing(request_type, citizen):
