@@ -210,8 +210,8 @@ def queued_tasks() -> list[str]:
 
 
 def build_facts() -> int:
-    """What the worker does first for each new ticket (``tickets.services.ticket_received``): the statistics'
-    facts and day counts of the tickets that have none yet. For tests that read figures right after creating
+    """What the worker does for each new ticket besides its acknowledgement and alerts (``tickets.services.
+    ticket_received``): the statistics' facts and day counts of the tickets that have none yet. For tests that read figures right after creating
     tickets, without running the worker."""
     from guichet.tickets.facts import facts_build_missing
     from guichet.tickets.models import TicketFacts

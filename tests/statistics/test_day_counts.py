@@ -391,6 +391,25 @@ def test_a_new_ticket_adds_to_every_grain_in_one_statement_in_the_worker(commune
     assert kinds == {0, 10, 20, 30, 40, 50, 60, 70, 140, 150, 160, 170}  # received: 6 grains, by day and month
 
 
+def test_a_change_before_the_workers_turn_builds_the_facts_and_the_task_adds_nothing(commune, request_type, agent):
+    """The worker may reach a new ticket after an agent changed it: the change builds the facts from the timeline
+    (the ticket locked), and the task, finding them, counts the ticket no second time."""
+    from guichet.tickets.services import ticket_change_status, ticket_received
+
+    ticket = factories.make_ticket(request_type=request_type, citizen=None)
+    assert not TicketFacts.objects.filter(pk=ticket.pk).exists()
+    ticket_change_status(ticket=ticket, to_status=Status.IN_PROGRESS, actor=agent)
+    ticket_change_status(ticket=ticket, to_status=Status.ANSWERED, actor=agent)
+    facts = TicketFacts.objects.filter(pk=ticket.pk).values().get()
+    assert facts["first_response_at"] is not None and facts["resolved_at"] is not None
+    kept = _counts()
+    ticket_received.call(ticket.pk, ticket.service_id)
+    assert TicketFacts.objects.filter(pk=ticket.pk).values().get() == facts
+    assert _counts() == kept
+    ticket_facts.counts_rebuild(TicketFacts)
+    assert _counts() == kept
+
+
 def test_counts_upserted_in_batches_equal_a_rebuild(world, agent, monkeypatch):
     """A change touching more rows than one statement takes goes in batches, each key once."""
     from tests.statistics.timeline import change
