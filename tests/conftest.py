@@ -1,5 +1,6 @@
 import os
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,6 +218,14 @@ def build_facts() -> int:
     from guichet.tickets.models import TicketFacts
 
     return facts_build_missing(TicketFacts)
+
+
+def day_counts() -> Counter:
+    """The statistics' per-day counts as they stand, by key (the rows above zero): to compare with a rebuild."""
+    from guichet.tickets.models import TicketDayCount
+
+    rows = TicketDayCount.objects.filter(n__gt=0).values_list(*TicketDayCount.KEY, "n")
+    return Counter({row[:-1]: row[-1] for row in rows})
 
 
 @pytest.fixture

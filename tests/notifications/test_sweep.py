@@ -19,9 +19,10 @@ from guichet.notifications.models import DeliveryStatus, Notification, Template,
 from guichet.notifications.services import notify_citizen
 from guichet.notifications.sweep import recovery_sweep
 from guichet.tickets import facts as ticket_facts
-from guichet.tickets.models import Event, EventKind, TicketDayCount, TicketFacts
+from guichet.tickets.models import Event, EventKind, TicketFacts
 from guichet.tickets.services import ticket_received
 from tests import factories
+from tests.conftest import day_counts
 
 pytestmark = pytest.mark.django_db
 with_worker = pytest.mark.django_db(transaction=True)
@@ -203,7 +204,7 @@ def test_a_fan_out_run_again_creates_no_duplicate_alert_nor_facts(request_type, 
     ticket = factories.make_ticket(request_type=request_type, citizen=citizen)
     [fan_out] = tasks_of(ticket_received, ticket.pk, ticket.service_id)
     run_worker()
-    counts = _counts()
+    counts = day_counts()
     # The worker died after the alerts were committed, before it recorded the task as done.
     heartbeat("dead", silent_for=datetime.timedelta(minutes=5))
     running(fan_out, worker_ids=["dead"])
@@ -216,13 +217,9 @@ def test_a_fan_out_run_again_creates_no_duplicate_alert_nor_facts(request_type, 
     assert set(alerts.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     # The statistics' facts were built by the first run; the second counted the ticket no second time.
     assert TicketFacts.objects.filter(pk=ticket.pk).exists()
-    assert _counts() == counts
+    assert day_counts() == counts
     ticket_facts.counts_rebuild(TicketFacts)
-    assert _counts() == counts
-
-
-def _counts() -> dict[tuple, int]:
-    return {row[:-1]: row[-1] for row in TicketDayCount.objects.filter(n__gt=0).values_list(*TicketDayCount.KEY, "n")}
+    assert day_counts() == counts
 
 
 @with_worker

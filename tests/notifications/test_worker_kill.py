@@ -37,10 +37,10 @@ from guichet.notifications.models import DeliveryStatus, Notification, Template,
 from guichet.notifications.rendering import domain
 from guichet.organisation.models import AlertMode
 from guichet.tickets import facts as ticket_facts
-from guichet.tickets.models import TicketDayCount, TicketFacts
+from guichet.tickets.models import TicketFacts
 from guichet.tickets.services import ticket_received
 from tests import factories
-from tests.conftest import SmtpCapture, free_port
+from tests.conftest import SmtpCapture, day_counts, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -275,9 +275,9 @@ def test_killing_workers_at_random_loses_and_duplicates_nothing(
     }
     # Every ticket's statistics' facts, built by the task that followed it, and counted once whatever the kills.
     assert TicketFacts.objects.filter(ticket__in=tickets).count() == TICKETS
-    counts = _day_counts()
+    counts = day_counts()
     ticket_facts.counts_rebuild(TicketFacts)
-    assert _day_counts() == counts
+    assert day_counts() == counts
 
     # The emails the SMTP server accepted: one Message-ID per notification sent, to its recipient.
     emails = [email.message_from_bytes(e.content, policy=email.policy.default) for e in smtp.envelopes]
@@ -291,7 +291,3 @@ def test_killing_workers_at_random_loses_and_duplicates_nothing(
     # Only a send interrupted between the transport and its record goes out twice: at most one per kill.
     assert sum(count - 1 for count in duplicates.values()) <= len(killed)
     assert all(sent[message_id].attempts >= 2 for message_id in duplicates)
-
-
-def _day_counts() -> dict[tuple, int]:
-    return {row[:-1]: row[-1] for row in TicketDayCount.objects.filter(n__gt=0).values_list(*TicketDayCount.KEY, "n")}

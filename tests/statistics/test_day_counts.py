@@ -30,7 +30,7 @@ from guichet.tickets import facts as ticket_facts
 from guichet.tickets.lifecycle import Channel, Status
 from guichet.tickets.models import Ticket, TicketDayCount, TicketFacts
 from tests import factories
-from tests.conftest import build_facts
+from tests.conftest import build_facts, day_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -113,11 +113,6 @@ def _write(world, versions) -> None:
         TicketFacts.objects.filter(pk=row["ticket_id"]).delete()
         TicketFacts.objects.create(**row)
         ticket_facts.counts_apply(TicketFacts, removed=old, added=[row])
-
-
-def _counts() -> Counter:
-    rows = TicketDayCount.objects.filter(n__gt=0).values(*TicketDayCount.KEY, "n")
-    return Counter({tuple(row[key] for key in TicketDayCount.KEY): row["n"] for row in rows})
 
 
 # The same figures per fact: one row per ticket, counted by the database (the statistics before the counts).
@@ -243,9 +238,9 @@ filters_strategy = st.tuples(
 @given(versions=st.lists(version, min_size=1, max_size=25), choices=st.lists(filters_strategy, min_size=1, max_size=3))
 def test_the_counts_give_every_figure_the_facts_give(world, versions, choices):
     _write(world, versions)
-    kept = _counts()
+    kept = day_counts()
     ticket_facts.counts_rebuild(TicketFacts)
-    assert _counts() == kept  # kept as it happened == rebuilt from the facts
+    assert day_counts() == kept  # kept as it happened == rebuilt from the facts
     for user_index, start, length, service, request_type, channel, assignee in choices:
         filters = StatsFilter(
             period=Period(day(start), day(start + length)),
@@ -318,7 +313,7 @@ def test_a_deleted_ticket_takes_its_counts_with_it(world, supervisor):
     before = ticket_stats(user=supervisor, filters=filters).volume.total
     ticket_delete_expired(ticket=Ticket.objects.get(pk=world["tickets"][0]))
     assert ticket_stats(user=supervisor, filters=filters).volume.total == before - 1
-    daily = sum(n for key, n in _counts().items() if key[0] < ticket_facts.MONTH)
+    daily = sum(n for key, n in day_counts().items() if key[0] < ticket_facts.MONTH)
     assert (
         daily
         == TicketFacts.objects.count()
@@ -340,7 +335,7 @@ def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(wo
     tickets = Ticket.objects.filter(pk__in=world["tickets"]).order_by("pk")
     for ticket, status in zip(tickets, [Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED], strict=False):
         change(ticket, agent, ticket.created_at + datetime.timedelta(days=3), status)
-    kept = _counts()
+    kept = day_counts()
     # Receipt, first response, resolution (0–2), by month (+10), in 6 grains (+0, +20, +40, +60, +140, +160);
     # the duration histograms of the two moments in 5 grains (+80, +100, +120, +180, +200).
     grains, histogram_grains = (0, 20, 40, 60, 140, 160), (80, 100, 120, 180, 200)
@@ -353,18 +348,18 @@ def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(wo
     for pattern in ("*_ticket_day_counts_fill.py", "*_ticket_day_counts_grains_fill.py"):  # whatever their numbers
         [name] = [path.stem for path in migrations.glob(pattern)]
         importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
-    assert _counts() == kept
+    assert day_counts() == kept
     # The grains' migration again (interrupted and rerun): the same counts.
     importlib.import_module(f"guichet.tickets.migrations.{name}").fill(apps, None)
-    assert _counts() == kept
+    assert day_counts() == kept
 
     TicketDayCount.objects.all().delete()
     ticket_facts.counts_rebuild(TicketFacts, batch=2)  # several ranges of ids, each adding to the rows there are
-    assert _counts() == kept
+    assert day_counts() == kept
 
     TicketDayCount.objects.update(n=5)
     call_command("rebuild_ticket_facts", "--compteurs", stdout=io.StringIO())
-    assert _counts() == kept
+    assert day_counts() == kept
 
 
 def test_a_new_ticket_adds_to_every_grain_in_one_statement_in_the_worker(commune, request_type):
@@ -402,12 +397,12 @@ def test_a_change_before_the_workers_turn_builds_the_facts_and_the_task_adds_not
     ticket_change_status(ticket=ticket, to_status=Status.ANSWERED, actor=agent)
     facts = TicketFacts.objects.filter(pk=ticket.pk).values().get()
     assert facts["first_response_at"] is not None and facts["resolved_at"] is not None
-    kept = _counts()
+    kept = day_counts()
     ticket_received.call(ticket.pk, ticket.service_id)
     assert TicketFacts.objects.filter(pk=ticket.pk).values().get() == facts
-    assert _counts() == kept
+    assert day_counts() == kept
     ticket_facts.counts_rebuild(TicketFacts)
-    assert _counts() == kept
+    assert day_counts() == kept
 
 
 def test_counts_upserted_in_batches_equal_a_rebuild(world, agent, monkeypatch):
@@ -417,6 +412,6 @@ def test_counts_upserted_in_batches_equal_a_rebuild(world, agent, monkeypatch):
     monkeypatch.setattr(ticket_facts, "COUNT_ROWS_PER_STATEMENT", 5)
     for ticket in Ticket.objects.filter(pk__in=world["tickets"]).order_by("pk")[:2]:
         change(ticket, agent, ticket.created_at + datetime.timedelta(days=2), Status.ANSWERED)
-    kept = _counts()
+    kept = day_counts()
     ticket_facts.counts_rebuild(TicketFacts)
-    assert _counts() == kept
+    assert day_counts() == kept
