@@ -4,7 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,3 +39,18 @@ def screenshot(output_path: str) -> Callable[[Page, str], Path]:
         return path
 
     return take
+
+
+def sign_in_by_keyboard(page: Page, base_url: str, username: str, password: str = "mot-de-passe-test") -> None:
+    """Sign an agent in with the keyboard only: the username field has focus on arrival, Tab, password, Enter.
+
+    The browser applies autofocus after the load event, so typing must wait for the focus, or its first keys
+    go nowhere; waiting on it also checks that the field gets it.
+    """
+    page.goto(base_url + "/agent/connexion/")
+    expect(page.locator("input:focus")).to_have_attribute("name", "username")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/connexion/" not in url)  # signed in before going anywhere

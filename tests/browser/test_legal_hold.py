@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, sign_in_by_keyboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots/retention")
@@ -16,12 +16,7 @@ def test_a_supervisor_holds_then_releases_a_ticket_on_a_phone(page: Page, live_s
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_viewport_size(PHONE)
-    page.goto(live_server.url + "/agent/connexion/")
-    page.keyboard.type(supervisor.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type("mot-de-passe-test")
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/connexion/" not in url)  # signed in before going anywhere
+    sign_in_by_keyboard(page, live_server.url, supervisor.username)
     page.goto(f"{live_server.url}/agent/demandes/{ticket.reference}/")
     page.get_by_role("link", name="Geler la conservation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Geler la conservation")

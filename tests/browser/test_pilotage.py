@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from guichet.exports.models import Export
 from guichet.tickets.models import Ticket
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, sign_in_by_keyboard
 from tests.statistics.conftest import dataset  # noqa: F401 (the hand-computed tickets, a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,11 +31,7 @@ def test_a_supervisor_changes_the_period_and_the_service_and_reads_a_table(
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.set_viewport_size(DESKTOP)
-    page.goto(live_server.url + "/agent/connexion/")
-    page.keyboard.type(supervisor.username)  # the username field has focus on arrival
-    page.keyboard.press("Tab")
-    page.keyboard.type("mot-de-passe-test")
-    page.keyboard.press("Enter")
+    sign_in_by_keyboard(page, live_server.url, supervisor.username)
     page.get_by_role("link", name="Pilotage").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Pilotage")
 

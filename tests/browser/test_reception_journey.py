@@ -10,7 +10,7 @@ from guichet.organisation.models import Role
 from guichet.tickets.lifecycle import Channel
 from guichet.tickets.models import Ticket
 from tests import factories
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, sign_in_by_keyboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,11 +36,7 @@ def test_reception_takes_a_phone_call_by_keyboard_then_a_counter_visit(
     reception = factories.AgentFactory(role=Role.RECEPTION, services=[request_type.service]).user
     factories.RequestTypeFactory(name="Demander un acte de naissance", theme=request_type.theme)  # listed first
     page.set_viewport_size(DESKTOP)
-    page.goto(live_server.url + "/agent/connexion/")
-    page.keyboard.type(reception.username)  # the username field has focus on arrival
-    press(page, "Tab")
-    page.keyboard.type("mot-de-passe-test")
-    press(page, "Enter")
+    sign_in_by_keyboard(page, live_server.url, reception.username)
     expect(page.get_by_role("link", name="Nouvelle demande")).to_be_visible()
 
     # Phone call from a new citizen, keyboard only.
