@@ -13,7 +13,11 @@ export GUICHET_VAR_DIR=$(mktemp -d)
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/guichet_bench}
 export CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/9}
 export SITE_URL=http://127.0.0.1:$PORT
-export GUICHET_SUBMIT_RATE=1000000/s
+# As deployed (deploy/env.example, deploy/nginx/guichet-proxy.conf): nginx passes each visitor's address in
+# X-Real-IP and the rate limits count per visitor, at their production rates. wrk plays a new visitor per
+# submission (bench/submit.lua), and one visitor reloading the tracking page.
+export RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP
+unset GUICHET_SUBMIT_RATE GUICHET_LOOKUP_RATE
 export LOG_LEVEL=WARNING PYTHONWARNINGS=ignore
 # No network here: the BAN API fails once, pauses, and addresses come from the offline index (loaded below).
 export GUICHET_BAN_API_URL=http://127.0.0.1:9
@@ -48,7 +52,8 @@ echo "PostgreSQL autovacuum: $(psql "${DATABASE_URL%/*}/postgres" -Atc 'show aut
 .venv/bin/gunicorn guichet.wsgi -w "$WORKERS" --worker-class gthread --threads "$THREADS" -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/suivi/" && break; sleep 0.2; done
+VISITOR="X-Real-IP: 192.0.2.1"
+for _ in $(seq 1 50); do curl -sf -H "$VISITOR" -o /dev/null "http://127.0.0.1:$PORT/suivi/" && break; sleep 0.2; done
 
 # Runs wrk, then prints its figures and what each request cost in CPU (ms) and what 2 idle cores would serve.
 measure() {
@@ -71,14 +76,14 @@ PYEOF
 }
 
 echo "== Tracking page /suivi/$REF/ ($WORKERS gunicorn workers × $THREADS threads, ${DURATION}s), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-measure -t2 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/suivi/$REF/"
+measure -t2 -c32 -d"${DURATION}s" --latency -H "$VISITOR" "http://127.0.0.1:$PORT/suivi/$REF/"
 
 FORM_URL="http://127.0.0.1:$PORT/demarches/nid-de-poule/"
 COOKIES="$GUICHET_VAR_DIR/cookies"
-curl -s -c "$COOKIES" -o /dev/null "$FORM_URL"
+curl -s -H "$VISITOR" -c "$COOKIES" -o /dev/null "$FORM_URL"
 export BENCH_CSRF=$(awk '/csrftoken/ {print $7}' "$COOKIES")
 export BENCH_URL=$FORM_URL
-echo "== Web submission POST $FORM_URL (16 connections, a new citizen each time), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== Web submission POST $FORM_URL (16 connections, a new visitor and citizen each time), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 before=$($PY manage.py shell -v0 -c "from guichet.tickets.models import Ticket; print(Ticket.objects.count())" | tail -1)
 measure -t2 -c16 -d"${DURATION}s" --latency -s bench/submit.lua "$FORM_URL"
 after=$($PY manage.py shell -v0 -c "from guichet.tickets.models import Ticket; print(Ticket.objects.count())" | tail -1)

@@ -1,5 +1,6 @@
 -- wrk script: POST the pothole form with a fresh submission key and a new citizen each time (CSRF cookie and
 -- token from the environment), at an address the autocompletion offered (the index's, see bench/portal.sh).
+-- Each submission comes from its own visitor: the address nginx passes in X-Real-IP, as deployed.
 local csrf = os.getenv("BENCH_CSRF")
 local counter = 0
 local threads = 0
@@ -35,7 +36,10 @@ request = function()
     .. "&contact-first_name=Camille&contact-last_name=Bench" .. thread_number .. "x" .. counter
     .. "&contact-email=bench" .. (thread_number or 0) .. "x" .. counter .. "-" .. math.random(0, 999999) .. "%40example.org"
     .. "&contact-phone=&contact-ack_channel=email"
-  return wrk.format(nil, nil, nil, body)
+  local headers = {}  -- wrk.format takes these instead of wrk.headers, not in addition
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["X-Real-IP"] = string.format("10.%d.%d.%d", thread_number or 0, math.floor(counter / 256) % 256, counter % 256)
+  return wrk.format(nil, nil, headers, body)
 end
 
 response = function(status, headers, body)
