@@ -79,3 +79,22 @@ def test_a_malformed_reply_to_address_is_refused_at_start(tmp_path):
     result = run_manage("check", GUICHET_VAR_DIR=str(tmp_path), EMAIL_REPLY_TO="mairie-sans-arobase")
     assert result.returncode != 0
     assert "EMAIL_REPLY_TO" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "flag", "expected"),
+    [
+        ("postgres://guichet@127.0.0.1:5432/guichet", None, "True"),
+        ("postgres://guichet@127.0.0.1:5432/guichet", "false", "None"),
+        ("sqlite:///guichet.sqlite3", None, "None"),  # SQLite's driver knows no such option
+    ],
+)
+def test_postgresql_binds_parameters_on_the_server_unless_turned_off(tmp_path, url, flag, expected):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DJANGO_", "GUICHET_ENV"))}
+    env |= {"GUICHET_VAR_DIR": str(tmp_path), "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "guichet.settings"}
+    if flag is not None:
+        env["DATABASE_SERVER_SIDE_BINDING"] = flag
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding'))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
