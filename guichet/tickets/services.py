@@ -155,8 +155,13 @@ def ticket_create(
         **_place_fields(place),
     )
     _targets_apply(ticket, commune)
-    # Related rows were just read and the reference is drawn below: validate the values only.
-    ticket.full_clean(exclude=["submission_key", "reference", "priority", *RELATED_FIELDS], validate_constraints=False)
+    # Related rows were just read and the reference is drawn below: validate the values only (the unique
+    # indexes check the rest as the row goes in).
+    ticket.full_clean(
+        exclude=["submission_key", "reference", "priority", *RELATED_FIELDS],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
         # A random reference is unique but for a one-in-a-million chance at a million tickets: the unique
         # index checks it as the row goes in (no look-up first), and a taken one is drawn again.
