@@ -14,6 +14,9 @@ admin.site.index_title = _("Réglages de la commune")
 admin.site.login_form = AdminSignInForm  # the agents' lock and log apply to /admin/ too
 
 urlpatterns = [
+    # Every request walks this list in order until a pattern matches: the citizens' pages, the busiest (the
+    # tracking page, the forms), come first. None of them hides a route listed below (tests/test_urls.py).
+    path("", include("guichet.portal.urls")),
     path("admin/", admin.site.urls),
     path("", include("guichet.operations.urls")),  # /sante/ and /metrics
     path("agent/securite/", include("guichet.signin.urls")),
@@ -26,7 +29,6 @@ urlpatterns = [
     path("api/v1/", include("guichet.api.rest.urls")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("guichet.compliance.public_urls")),
-    path("", include("guichet.portal.urls")),
     path("webhooks/sms/brevo/<str:secret>/", webhooks.brevo_sms, name="webhook_sms_brevo"),
     path("webhooks/sms/ovh/<str:secret>/", webhooks.ovh_sms, name="webhook_sms_ovh"),
 ]
