@@ -140,10 +140,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 IS_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRESQL and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
-    # Parameters go to PostgreSQL beside the statement instead of being quoted into its text in Python: about
-    # 4 % of a web submission's CPU (docs/BENCHMARKS.md). Prepared statements stay off (Django's default), so
-    # a connection pooler in front of PostgreSQL still works.
+    # Parameters go to PostgreSQL beside the statement instead of being quoted into its text in Python, and a
+    # statement a connection has run DATABASE_PREPARE_THRESHOLD times is prepared: PostgreSQL no longer parses
+    # and plans it. A web submission: about 4 % less CPU in Python, 30 % less in PostgreSQL (docs/BENCHMARKS.md).
+    # "none" keeps the binding without preparing (a PgBouncer older than 1.21 in transaction mode). What a schema
+    # change does to prepared statements: guichet/lib/prepared_statements.py.
+    _prepare = env_str("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("server_side_binding", True)
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "prepare_threshold", None if _prepare in ("none", "off") else env_int("DATABASE_PREPARE_THRESHOLD", 5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared between processes (rate limits must hold across gunicorn workers).

@@ -82,19 +82,23 @@ def test_a_malformed_reply_to_address_is_refused_at_start(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("url", "flag", "expected"),
+    ("url", "environment", "expected"),
     [
-        ("postgres://guichet@127.0.0.1:5432/guichet", None, "True"),
-        ("postgres://guichet@127.0.0.1:5432/guichet", "false", "None"),
-        ("sqlite:///guichet.sqlite3", None, "None"),  # SQLite's driver knows no such option
+        ("postgres://guichet@127.0.0.1:5432/guichet", {}, "True 5"),
+        ("postgres://guichet@127.0.0.1:5432/guichet", {"DATABASE_PREPARE_THRESHOLD": "none"}, "True None"),
+        ("postgres://guichet@127.0.0.1:5432/guichet", {"DATABASE_PREPARE_THRESHOLD": "2"}, "True 2"),
+        ("postgres://guichet@127.0.0.1:5432/guichet", {"DATABASE_SERVER_SIDE_BINDING": "false"}, "None None"),
+        ("sqlite:///guichet.sqlite3", {}, "None None"),  # SQLite's driver knows no such options
     ],
 )
-def test_postgresql_binds_parameters_on_the_server_unless_turned_off(tmp_path, url, flag, expected):
+def test_postgresql_binds_parameters_on_the_server_and_prepares_unless_turned_off(tmp_path, url, environment, expected):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DJANGO_", "GUICHET_ENV"))}
     env |= {"GUICHET_VAR_DIR": str(tmp_path), "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "guichet.settings"}
-    if flag is not None:
-        env["DATABASE_SERVER_SIDE_BINDING"] = flag
-    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding'))"
+    env |= environment
+    code = (
+        "from django.conf import settings; options = settings.DATABASES['default'].get('OPTIONS', {}); "
+        "print(options.get('server_side_binding'), options.get('prepare_threshold'))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
