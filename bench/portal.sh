@@ -21,7 +21,12 @@ unset GUICHET_SUBMIT_RATE GUICHET_LOOKUP_RATE
 export LOG_LEVEL=WARNING PYTHONWARNINGS=ignore
 # No network here: the BAN API fails once, pauses, and addresses come from the offline index (loaded below).
 export GUICHET_BAN_API_URL=http://127.0.0.1:9
-PY=.venv/bin/python
+# The virtualenv to run: production's is made by Debian's python3 (docs/INSTALL.md), which is built with
+# profile-guided and link-time optimisation; an interpreter built from source without them (pyenv's default) is
+# about 10 % slower. BENCH_VENV=/path/to/venv runs another one (`python3 -m venv` + requirements.txt).
+VENV=${BENCH_VENV:-.venv}
+PY=$VENV/bin/python
+echo "Python: $($PY -c 'import sys; print(sys.version.split()[0], sys._base_executable)')"
 WORKERS=${BENCH_WORKERS:-$(( $(nproc) * 3 ))}  # as deploy/systemd/guichet-web.service
 THREADS=${BENCH_THREADS:-2}   # gthread workers keep connections alive between requests
 
@@ -49,7 +54,7 @@ REF=$(cat "$GUICHET_VAR_DIR/refs")
 # Production runs autovacuum; a CI machine may not (rows updated by every submission then pile up dead versions).
 echo "PostgreSQL autovacuum: $(psql "${DATABASE_URL%/*}/postgres" -Atc 'show autovacuum')"
 
-.venv/bin/gunicorn guichet.wsgi -w "$WORKERS" --worker-class gthread --threads "$THREADS" -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
+$VENV/bin/gunicorn guichet.wsgi -w "$WORKERS" --worker-class gthread --threads "$THREADS" -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 VISITOR="X-Real-IP: 192.0.2.1"
