@@ -13,6 +13,8 @@ end
 
 function init(args)
   math.randomseed(os.time() * 100 + (thread_number or 0))
+  -- Each run's visitors are new ones: a warm-up run a moment before used other addresses.
+  visitor_base = math.random(0, 2 ^ 20) * 16
 end
 
 local function uuid()
@@ -38,7 +40,8 @@ request = function()
     .. "&contact-phone=&contact-ack_channel=email"
   local headers = {}  -- wrk.format takes these instead of wrk.headers, not in addition
   for name, value in pairs(wrk.headers) do headers[name] = value end
-  headers["X-Real-IP"] = string.format("10.%d.%d.%d", thread_number or 0, math.floor(counter / 256) % 256, counter % 256)
+  local visitor = (visitor_base + counter) % 16777216
+  headers["X-Real-IP"] = string.format("10.%d.%d.%d", math.floor(visitor / 65536), math.floor(visitor / 256) % 256, visitor % 256)
   return wrk.format(nil, nil, headers, body)
 end
 
