@@ -35,7 +35,7 @@ def _close_when_stale(connection: BaseDatabaseWrapper) -> Callable[..., Any]:
             return execute(sql, params, many, context)
         except Exception as error:
             if _stale(error):
-                connection.close_at = 0  # type: ignore[attr-defined]  # due: closed when the request or task ends
+                connection.close_at = 0  # due: closed when the request or task ends
             raise
 
     return wrapper
