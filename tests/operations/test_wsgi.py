@@ -22,6 +22,7 @@ print(get_language() in get_resolver()._reverse_dict)
 def test_a_web_worker_prepares_views_patterns_and_libraries_as_it_starts_not_on_its_first_request(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_", "GUICHET_ENV"))}
     env["GUICHET_VAR_DIR"] = str(tmp_path)
+    env["CACHE_URL"] = "redis://127.0.0.1:6379/15"  # as in production; nothing connects at start
     result = subprocess.run(
         [sys.executable, "-c", CHECK], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
