@@ -8,15 +8,9 @@
 # CPU per request of gunicorn and of the PostgreSQL backends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HERE=$PWD
 ROUNDS=$1 SECONDS_PER_RUN=$2
 shift 2
-PORT=8899
-export GUICHET_VAR_DIR=${GUICHET_VAR_DIR:-$(mktemp -d)}
-export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/guichet_bench}
-export CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/9}
-export SITE_URL=http://127.0.0.1:$PORT RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP
-export LOG_LEVEL=WARNING PYTHONWARNINGS=ignore GUICHET_BAN_API_URL=http://127.0.0.1:9
+source bench/portal_env.sh
 dbname=${DATABASE_URL##*/}
 URL="http://127.0.0.1:$PORT/demarches/nid-de-poule/"
 for round in $(seq 1 "$ROUNDS"); do
