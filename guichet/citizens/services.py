@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
 from guichet.citizens.models import Citizen, ContactChannel
+from guichet.lib.inserts import insert
 from guichet.lib.phones import is_mobile, parse_phone, phone_search_forms, to_e164
 from guichet.lib.text import fold
 from guichet.organisation.roles import may_merge_citizens
@@ -109,8 +110,7 @@ def _save_new(citizen: Citizen) -> Citizen:
     citizen.search_text = citizen_search_text(citizen)
     # Nothing unique is typed: the public id is 96 random bits (its unique index still checks it).
     citizen.full_clean(validate_unique=False)
-    citizen.save()
-    return citizen
+    return insert(citizen)
 
 
 def citizen_update(*, citizen: Citizen, **changes: Any) -> Citizen:

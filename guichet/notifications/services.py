@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django_tasks import task
 
+from guichet.lib.inserts import insert
 from guichet.notifications import registry
 from guichet.notifications.delivery import deliver_notification
 from guichet.notifications.models import DeliveryStatus, Notification, NotificationChannel, Template
@@ -28,12 +29,12 @@ def notification_queue(
     argument (``registry.register_delivering_task``), so it gets no delivery task of its own."""
     fields = {"ticket": ticket, "template": template, "channel": channel, "recipient": recipient, "context": context}
     if new_ticket:
-        return Notification.objects.create(idempotency_key=idempotency_key, **fields)
+        return insert(Notification(idempotency_key=idempotency_key, **fields))
     else:
         try:
             # Nearly always new: insert first, and only look up on a repeated idempotency key.
             with transaction.atomic():
-                notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+                notification = insert(Notification(idempotency_key=idempotency_key, **fields))
         except IntegrityError:
             return Notification.objects.get(idempotency_key=idempotency_key)
     # The database task backend writes this row in the same transaction as the notification.

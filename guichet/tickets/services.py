@@ -30,6 +30,7 @@ from guichet.catalogue.models import FieldKind, LegalRegime, RequestType
 from guichet.citizens.models import Citizen
 from guichet.households.models import HouseholdMember
 from guichet.lib import references
+from guichet.lib.inserts import insert
 from guichet.lib.uploads import CheckedUpload
 from guichet.notifications.delivery import deliver as notification_deliver
 from guichet.notifications.models import DeliveryStatus, FollowerChange, Notification, Template
@@ -171,7 +172,7 @@ def ticket_create(
                 if citizen_for is not None:
                     ticket.citizen = citizen_for()
                 ticket.search_text = build_search_text(ticket)  # with the reference and the citizen
-                ticket.save(force_insert=True)
+                insert(ticket)
                 _ticket_created(
                     ticket,
                     uploads=uploads,
@@ -1381,16 +1382,18 @@ def _event(
     **data: Any,
 ) -> Event:
     # ``at``: the moment the ticket's statistics record for this event (tickets.facts), the same to the microsecond.
-    return Event.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        actor_kind=actor_kind or (AuthorKind.AGENT if actor else AuthorKind.SYSTEM),
-        channel=channel,
-        from_status=from_status,
-        to_status=to_status,
-        data=data,
-        **({"created_at": at} if at is not None else {}),
+    return insert(
+        Event(
+            ticket=ticket,
+            kind=kind,
+            actor=actor,
+            actor_kind=actor_kind or (AuthorKind.AGENT if actor else AuthorKind.SYSTEM),
+            channel=channel,
+            from_status=from_status,
+            to_status=to_status,
+            data=data,
+            **({"created_at": at} if at is not None else {}),
+        )
     )
 
 
