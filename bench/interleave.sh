@@ -19,7 +19,7 @@ for round in $(seq 1 "$ROUNDS"); do
     checkout=${rest%%:*} venv=${rest#*:}
     [[ $venv = /* ]] || venv=$checkout/$venv
     (cd "$checkout" && exec "$venv/bin/gunicorn" guichet.wsgi -w 6 --worker-class gthread --threads 2 \
-      -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log") &
+      -b 127.0.0.1:$PORT --error-logfile "$GUICHET_VAR_DIR/gunicorn.log") &
     gunicorn=$!
     for _ in $(seq 1 50); do curl -sf -H "X-Real-IP: 192.0.2.1" -o /dev/null "http://127.0.0.1:$PORT/suivi/" && break; sleep 0.2; done
     curl -s -H "X-Real-IP: 192.0.2.1" -c "$GUICHET_VAR_DIR/cookies" -o /dev/null "$URL"

@@ -43,7 +43,7 @@ REF=$(cat "$GUICHET_VAR_DIR/refs")
 # Production runs autovacuum; a CI machine may not (rows updated by every submission then pile up dead versions).
 echo "PostgreSQL autovacuum: $(psql "${DATABASE_URL%/*}/postgres" -Atc 'show autovacuum')"
 
-$VENV/bin/gunicorn guichet.wsgi -w "$WORKERS" --worker-class gthread --threads "$THREADS" -b 127.0.0.1:$PORT --access-logfile /dev/null --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
+$VENV/bin/gunicorn guichet.wsgi -w "$WORKERS" --worker-class gthread --threads "$THREADS" -b 127.0.0.1:$PORT --error-logfile "$GUICHET_VAR_DIR/gunicorn.log" &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 VISITOR="X-Real-IP: 192.0.2.1"

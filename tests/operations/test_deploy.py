@@ -136,6 +136,7 @@ def _nginx_prefix(tmp_path: Path, *, http_port: int, https_port: int, socket_pat
     site = site.replace("/etc/letsencrypt/live/demarches.example.fr/fullchain.pem", str(cert))
     site = site.replace("/etc/letsencrypt/live/demarches.example.fr/privkey.pem", str(key))
     site = site.replace("unix:/run/guichet-web/gunicorn.sock", f"unix:{socket_path}")
+    site = site.replace("/var/log/nginx/guichet.access.log", str(tmp_path / "access.log"))
     site = site.replace("listen [::]:80;", "").replace("listen [::]:443 ssl http2;", "")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
@@ -216,7 +217,8 @@ def test_nginx_and_gunicorn_from_deploy_serve_guichet_over_tls(tmp_path):
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
         PYTHONWARNINGS="ignore",
     )
-    gunicorn = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    gunicorn_output = (tmp_path / "gunicorn.out").open("w")
+    gunicorn = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=gunicorn_output, stderr=subprocess.PIPE)
     http_port, https_port = free_port(), free_port()
     conf = _nginx_prefix(tmp_path, http_port=http_port, https_port=https_port, socket_path=socket_path)
     nginx = subprocess.Popen(
@@ -230,7 +232,8 @@ def test_nginx_and_gunicorn_from_deploy_serve_guichet_over_tls(tmp_path):
         health = _https(https_port, "GET", "/sante/")
         assert health.status == 503  # the application's answer, passed through (no tables, no worker)
         assert b'"database": {"ok": true' in health.body
-        assert re.fullmatch(r"[0-9a-f]{32}", health.getheader("X-Request-ID"))  # nginx's $request_id
+        request_id = health.getheader("X-Request-ID")
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id)  # nginx's $request_id
 
         home = _https(https_port, "GET", "/")
         assert "Content-Security-Policy" in dict(home.getheaders())  # the app's own headers, whatever its answer
@@ -248,8 +251,17 @@ def test_nginx_and_gunicorn_from_deploy_serve_guichet_over_tls(tmp_path):
         redirect = conn.getresponse()
         assert redirect.status == 301
         assert redirect.getheader("Location") == "https://demarches.example.fr/suivi/"
+
+        # Each request is logged once, by nginx, with the application's time and the request id; gunicorn, as
+        # deployed, writes no access log of its own.
+        logged = (tmp_path / "access.log").read_text().splitlines()
+        [health_line] = [line for line in logged if '"GET /sante/ HTTP/1.1"' in line]
+        assert re.search(rf' 503 \d+ rt=[\d.]+ upstream=[\d.]+ id={request_id} ', health_line), health_line
+        assert len(logged) == 3  # /sante/, / and the upload too large; the redirect is the port 80 site's
+        assert "/sante/" not in (tmp_path / "gunicorn.out").read_text()
     finally:
         nginx.terminate()
         gunicorn.terminate()
         nginx.wait(timeout=10)
         gunicorn.wait(timeout=40)
+        gunicorn_output.close()
