@@ -163,7 +163,8 @@ elif _CACHE_URL.startswith("locmem://"):
 else:
     raise ImproperlyConfigured(f"CACHE_URL must start with db://, redis:// or locmem://, got {_CACHE_URL!r}")
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# django-tasks-db's backend, its rows inserted through lib.inserts (guichet/lib/tasks_backend.py).
+TASKS = {"default": {"BACKEND": "guichet.lib.tasks_backend.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Operations (issue 18): production refusals, /sante/, /metrics, JSON logs, Sentry. See docs/INSTALL.md.
 # DEBUG off with a SITE_URL other machines reach is production: no start without a shared secret key, an https

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.db.models.functions import Now
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -66,10 +66,11 @@ def _originals(ticket: Ticket) -> dict[str, tuple[Model, dict, dict]]:
         ),
         "event": (event, {}, {}),
         "notification": (notification, {"idempotency_key": "copie:save"}, {"idempotency_key": "copie:insert"}),
+        "task row": (DBTaskResult.objects.get(task_path__endswith=".ticket_received"), {}, {}),
     }
 
 
-@pytest.mark.parametrize("model", ["citizen", "ticket", "event", "notification"])
+@pytest.mark.parametrize("model", ["citizen", "ticket", "event", "notification", "task row"])
 def test_insert_writes_the_row_save_writes(ticket, model):
     original, for_save, for_insert = _originals(ticket)[model]
     saved = _copy(original, **for_save)
@@ -102,26 +103,36 @@ def test_the_statement_is_built_once_per_model_and_reused(ticket):
     assert _row(second)["data"] == {"autre": "valeur"} and _row(first)["data"] == event.data
 
 
-def test_a_model_with_a_pre_save_receiver_goes_through_save(ticket):
+def test_receivers_get_the_signals_save_sends(ticket):
     calls = []
 
-    def receiver(sender, instance, **kwargs):
-        calls.append(instance)
+    def before(sender, instance, raw, using, update_fields, **kwargs):
+        calls.append(("pre_save", instance.pk, raw, using, update_fields))
         instance.data = {**instance.data, "vu": True}
 
-    pre_save.connect(receiver, sender=Event)
+    def after(sender, instance, created, raw, using, update_fields, **kwargs):
+        calls.append(("post_save", instance.pk, created, instance._state.adding))
+
+    pre_save.connect(before, sender=Event)
+    post_save.connect(after, sender=Event)
     try:
         event = insert(_copy(Event.objects.filter(ticket=ticket).first()))
     finally:
-        pre_save.disconnect(receiver, sender=Event)
-    assert calls == [event]
+        pre_save.disconnect(before, sender=Event)
+        post_save.disconnect(after, sender=Event)
+    assert calls == [("pre_save", None, False, "default", None), ("post_save", event.pk, True, False)]
     assert _row(event)["data"]["vu"] is True
-    # The library's task rows have one (django-tasks-db sets their run_after): save() sets it.
+    assert inserts._STATEMENTS[(Event, "default", False)] is not None  # with the statement kept
+
+
+def test_the_task_rows_get_their_run_after_from_the_librarys_receiver():
+    # django-tasks-db sets a task row's run_after in a pre_save receiver.
     task_row = insert(DBTaskResult(args_kwargs={}, task_path="a.b", backend_name="default", run_after=None))
     assert DBTaskResult.objects.get(pk=task_row.pk).run_after == get_date_max()
+    assert inserts._STATEMENTS[(DBTaskResult, "default", True)] is not None  # the primary key drawn beforehand
 
 
-def test_an_expression_goes_through_save(ticket):
+def test_an_expression_is_written_by_djangos_compiler(ticket):
     event = _copy(Event.objects.filter(ticket=ticket).first(), created_at=Now())
     insert(event)
     stored = _row(event)["created_at"]
@@ -141,3 +152,22 @@ def test_a_refused_row_marks_the_transaction_for_rollback_as_save_does(ticket):
             assert connection.needs_rollback  # a caller that swallowed it could not go on writing
             raise
     assert Ticket.objects.filter(reference=ticket.reference).count() == 1
+
+
+def test_guichets_task_backend_writes_the_row_the_librarys_writes(ticket):
+    from django_tasks import task_backends
+    from django_tasks_db import DatabaseBackend as LibraryBackend
+
+    from guichet.lib.tasks_backend import DatabaseBackend
+    from guichet.tickets.services import ticket_received
+
+    ours = task_backends["default"]
+    assert type(ours) is DatabaseBackend
+    library = LibraryBackend("default", {"QUEUES": ["default"]})
+    by_library = library.enqueue(ticket_received, (ticket.pk, ticket.service_id), {"deliver": [1, 2]})
+    by_ours = ours.enqueue(ticket_received, (ticket.pk, ticket.service_id), {"deliver": [1, 2]})
+    rows = [DBTaskResult.objects.filter(pk=result.id).values().get() for result in (by_library, by_ours)]
+    differing = _unique_or_automatic(DBTaskResult)
+    by_library_row, by_ours_row = ({k: v for k, v in row.items() if k not in differing} for row in rows)
+    assert by_ours_row == by_library_row
+    assert by_ours.status == by_library.status and by_ours.args == by_library.args

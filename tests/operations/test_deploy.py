@@ -256,7 +256,7 @@ def test_nginx_and_gunicorn_from_deploy_serve_guichet_over_tls(tmp_path):
         # deployed, writes no access log of its own.
         logged = (tmp_path / "access.log").read_text().splitlines()
         [health_line] = [line for line in logged if '"GET /sante/ HTTP/1.1"' in line]
-        assert re.search(rf' 503 \d+ rt=[\d.]+ upstream=[\d.]+ id={request_id} ', health_line), health_line
+        assert re.search(rf" 503 \d+ rt=[\d.]+ upstream=[\d.]+ id={request_id} ", health_line), health_line
         assert len(logged) == 3  # /sante/, / and the upload too large; the redirect is the port 80 site's
         assert "/sante/" not in (tmp_path / "gunicorn.out").read_text()
     finally:
