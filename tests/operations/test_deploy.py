@@ -192,6 +192,16 @@ def _https(port: int, method: str, path: str, body: bytes | None = None) -> http
     return response
 
 
+def _lines_when_written(path: Path, count: int, timeout: float = 15.0) -> list[str]:
+    """nginx logs a request when its connection is done with it: an upload it refused, once it has read the rest."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
 @needs_nginx
 def test_nginx_and_gunicorn_from_deploy_serve_guichet_over_tls(tmp_path):
     var = tmp_path / "var"
@@ -254,10 +264,10 @@ def test_nginx_and_gunicorn_from_deploy_serve_guichet_over_tls(tmp_path):
 
         # Each request is logged once, by nginx, with the application's time and the request id; gunicorn, as
         # deployed, writes no access log of its own.
-        logged = (tmp_path / "access.log").read_text().splitlines()
+        logged = _lines_when_written(tmp_path / "access.log", 3)  # /sante/, /, the upload; the redirect is port 80's
         [health_line] = [line for line in logged if '"GET /sante/ HTTP/1.1"' in line]
         assert re.search(rf" 503 \d+ rt=[\d.]+ upstream=[\d.]+ id={request_id} ", health_line), health_line
-        assert len(logged) == 3  # /sante/, / and the upload too large; the redirect is the port 80 site's
+        assert len(logged) == 3
         assert "/sante/" not in (tmp_path / "gunicorn.out").read_text()
     finally:
         nginx.terminate()
