@@ -1,5 +1,5 @@
-"""``lib.inserts.insert`` writes what ``Model.save(force_insert=True)`` writes, and leaves to ``save()`` what it
-does not cover (receivers, expressions, a model's own ``save()``)."""
+"""``lib.inserts.insert`` writes what ``Model.save(force_insert=True)`` writes, sends the signals it sends, and
+leaves expressions to Django's compiler and a model's own ``save()`` to itself."""
 
 import datetime
 import uuid
@@ -16,6 +16,7 @@ from guichet.citizens.models import Citizen
 from guichet.lib import inserts
 from guichet.lib.inserts import insert
 from guichet.notifications.models import Notification
+from guichet.organisation.models import Commune
 from guichet.tickets.models import Event, Ticket
 from tests import factories
 
@@ -137,6 +138,14 @@ def test_an_expression_is_written_by_djangos_compiler(ticket):
     insert(event)
     stored = _row(event)["created_at"]
     assert abs(stored - datetime.datetime.now(tz=datetime.UTC)) < datetime.timedelta(minutes=1)
+
+
+def test_a_model_with_its_own_save_goes_through_it(commune):
+    Commune.current()
+    assert Commune._cached is not None
+    other = insert(Commune(name="Commune voisine"))
+    assert other.pk is not None and Commune._cached is None  # Commune.save forgets the commune kept in memory
+    assert not any(key[0] is Commune for key in inserts._STATEMENTS)
 
 
 def test_an_unsaved_related_object_is_refused_as_save_refuses_it(request_type):
