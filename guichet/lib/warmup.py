@@ -3,8 +3,8 @@
 Each of these was paid by a worker's first request (and again after each restart by gunicorn's
 ``--max-requests``), measured on a submission: the URL configuration and every view (0.2–0.4 s), the reverse
 index behind ``reverse()`` and ``redirect()``, the email validator's domain pattern (about 70 ms: a large Unicode
-class), the Redis client library (when the cache is Redis) and the holidays' country tables (0.05–0.1 s each). Nothing here reads the
-database or the cache: a worker starts even while they are unreachable.
+class), the Redis client library (when the cache is Redis) and the holidays' country tables (0.05–0.1 s each).
+Nothing here reads the database or the cache: a worker starts even while they are unreachable.
 """
 
 from importlib import import_module
