@@ -1,9 +1,12 @@
 import os
 import socket
+import time
+import types
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import django_ratelimit.core
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
@@ -82,6 +85,15 @@ def _fresh_commune_cache() -> Iterator[None]:
     yield
     Commune.forget_cached()
     published.forget()
+
+
+@pytest.fixture(autouse=True)
+def _still_rate_limit_clock(monkeypatch) -> None:
+    # django-ratelimit counts in fixed windows (a minute for "3/m"): a test whose requests straddle a window's end
+    # sees its count start again, and a "fourth request refused" fails about once in sixty runs of a one-second
+    # test. Its clock stands still during each test; the product's is the real one.
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture(autouse=True)
