@@ -605,8 +605,9 @@ def counts_rebuild(
             counts_model._default_manager.all().delete()
             _counts_fill(facts_model, counts_model, None, grains)
     else:
-        last = facts_model._default_manager.aggregate(last=models.Max("pk"))["last"] or 0
-        for low in range(0, last, batch):
+        # From the first id there is: ids start high where sequences have moved on (deleted tickets, tests).
+        span = facts_model._default_manager.aggregate(first=models.Min("pk"), last=models.Max("pk"))
+        for low in range((span["first"] or 1) - 1, span["last"] or 0, batch):
             with transaction.atomic(using=router.db_for_write(counts_model)):
                 _counts_fill(facts_model, counts_model, (low, low + batch), grains)
     return counts_model._default_manager.count()

@@ -362,6 +362,31 @@ def test_the_data_migration_and_the_command_fill_the_counts_the_services_kept(wo
     assert day_counts() == kept
 
 
+def test_the_ranges_of_ids_start_at_the_first_ticket_there_is(commune, request_type, monkeypatch):
+    """Ids start high where tickets were deleted or a sequence moved on (PostgreSQL keeps its sequences across
+    rolled-back tests): the ranges begin at the first id, not at zero, so none of them is empty."""
+    tickets = [factories.make_ticket(request_type=request_type, citizen=None) for _ in range(7)]
+    build_facts()
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets[:3]]).delete()
+    first, last = tickets[3].pk, tickets[-1].pk
+    ticket_facts.counts_rebuild(TicketFacts)  # all at once: what the ranges must add up to
+    kept = day_counts()
+    ranges = []
+    fill = ticket_facts._counts_fill
+    monkeypatch.setattr(
+        ticket_facts,
+        "_counts_fill",
+        lambda facts, counts, ids, grains: (ranges.append(ids), fill(facts, counts, ids, grains)),
+    )
+
+    TicketDayCount.objects.all().delete()
+    ticket_facts.counts_rebuild(TicketFacts, batch=2)
+
+    assert ranges == [(low, low + 2) for low in range(first - 1, last, 2)]
+    assert ranges[0] == (first - 1, first + 1) and len(ranges) == (last - first) // 2 + 1
+    assert day_counts() == kept
+
+
 def test_a_new_ticket_adds_to_every_grain_in_one_statement_in_the_worker(commune, request_type):
     """The submission's transaction (issue 18) writes no facts nor counts; the worker's task that follows it adds
     the ticket to every grain in one upsert."""
