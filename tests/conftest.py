@@ -96,33 +96,35 @@ def _still_rate_limit_clock(monkeypatch) -> None:
     monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
 
 
+def isolated_settings(folder: Path) -> dict[str, object]:
+    """What every test runs with: its files, texts, emails and cache in its own folder, a quick password hasher,
+    no second factor, never the public BAN API. A module-scoped fixture that writes data applies them too."""
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],  # speed only
+        "MEDIA_ROOT": folder / "media",
+        "SMS_FILE_PATH": folder / "sms",
+        "EMAIL_FILE_PATH": folder / "mail",
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(folder)}},
+        # Personas sign in with force_login; tests/signin/ turns the second factor on where it is the subject.
+        "GUICHET_2FA_REQUIRED": False,
+        # A closed local port fails at once (the offline index answers); the ``ban_api`` fixture starts the
+        # stand-in. Its answers are cached: each test starts with none.
+        "GUICHET_BAN_API_URL": "http://127.0.0.1:9",
+        "GUICHET_BAN_CITYCODES": [],
+    }
+
+
 @pytest.fixture(autouse=True)
 def _isolated_files(request, settings, tmp_path) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-    settings.MEDIA_ROOT = tmp_path / "media"
+    for name, value in isolated_settings(tmp_path).items():
+        setattr(settings, name, value)
     # `make test` runs the file tests marked with `any_storage` on both; GUICHET_TEST_STORAGE=s3 runs every test's
     # files in a bucket of the local S3 server (tests that read MEDIA_ROOT themselves then fail: they are disk-only).
     if os.environ.get("GUICHET_TEST_STORAGE") == "s3" and "any_storage" not in request.fixturenames:
         request.getfixturevalue("s3_storage")
-    settings.SMS_FILE_PATH = tmp_path / "sms"
-    settings.EMAIL_FILE_PATH = tmp_path / "mail"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
-    }
-    # Personas sign in with force_login; tests/signin/ turns the second factor on where it is the subject.
-    settings.GUICHET_2FA_REQUIRED = False
 
 
 # Personas -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _no_geocoding_network(settings) -> Iterator[None]:
-    # Never the public BAN API from a test: a closed local port fails at once (the offline index answers),
-    # and the ``ban_api`` fixture starts the stand-in. Its answers are cached: each test starts with none.
-    settings.GUICHET_BAN_API_URL = "http://127.0.0.1:9"
-    settings.GUICHET_BAN_CITYCODES = []
-    yield
 
 
 @pytest.fixture
