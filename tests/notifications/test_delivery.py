@@ -7,10 +7,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from guichet.lib.sms import sms_length
 from guichet.notifications.delivery import backoff, deliver
 from guichet.notifications.models import DeliveryStatus, Notification
+from guichet.notifications.transports.email import NotificationEmail
 from guichet.tickets.models import AccessToken, Event, EventKind
 from tests import factories
 from tests.conftest import free_port
@@ -31,7 +34,10 @@ def test_worker_sends_the_acknowledgement_through_smtp(ticket, smtp_server, run_
     [envelope] = smtp_server.envelopes
     assert envelope.rcpt_tos == [ticket.citizen.email]
     message = parse(envelope)
-    assert message["Subject"].strip().startswith(f"Demande reçue — n° {ticket.reference_display}")
+    assert message["Subject"].startswith(f"Demande reçue — n° {ticket.reference_display}")
+    # The subject starts on its header's line: not an empty "Subject:" folded before it (a blank in some lists).
+    [line] = [line for line in envelope.content.split(b"\r\n") if line.startswith(b"Subject:")]
+    assert line.startswith(b"Subject: =?utf-8?")
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Message-ID"] == notification.provider_message_id
     assert f"ticket-{ticket.reference}@" in message["References"]
@@ -185,3 +191,21 @@ def test_a_task_queued_under_its_former_path_is_still_run(ticket, smtp_server, r
     run_worker()
     assert Notification.objects.get(ticket=ticket).status == DeliveryStatus.SENT
     assert len(smtp_server.envelopes) == 1
+
+
+# Any subject a template and a request type's name make: "Demande reçue — n° … — " and a name, in letters, marks,
+# digits, punctuation, symbols and spaces.
+subjects = st.text(st.characters(categories=["L", "M", "N", "P", "S", "Zs"]), min_size=30, max_size=300)
+
+
+@given(subject=subjects.map(str.strip).filter(bool))
+@example(subject="Demande reçue — n° 07A-5RX-QGX — Demander l'effacement d'un graffiti ou d'un tag")
+@example(subject="Réponse")
+def test_any_subject_starts_on_its_line_and_reads_back_whole(subject):
+    raw = NotificationEmail(subject=subject, body="x", from_email="mairie@example.org", to=["a@example.org"]).message()
+    raw = raw.as_bytes(linesep="\r\n")
+    head = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    [line] = [line for line in head if line.startswith(b"Subject:")]
+    assert line.strip() != b"Subject:"
+    assert max(len(line) for line in head) <= 78
+    assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject
