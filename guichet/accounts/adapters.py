@@ -6,6 +6,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from guichet.accounts import single_logout
 from guichet.accounts.models import User
 from guichet.accounts.services import account_prefill_from_claims
+from guichet.lib.mail import Email
+from guichet.notifications.transports.email import sender
 from guichet.organisation.models import Commune
 
 
@@ -29,6 +32,12 @@ class AccountAdapter(DefaultAccountAdapter):
         commune = Commune.current()
         site = SimpleNamespace(name=commune.name, domain=settings.SITE_URL.split("://", 1)[-1])
         super().send_mail(template_prefix, email, {**context, "current_site": site})
+
+    def get_from_email(self) -> str:
+        return sender()  # the commune's name, as on every other email to citizens
+
+    def render_mail(self, *args: Any, **kwargs: Any) -> EmailMessage:
+        return Email.copy_of(super().render_mail(*args, **kwargs))  # its subject on its header's line
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # Agents sign in at /agent/connexion/ (Django's LoginView and LOGIN_REDIRECT_URL); citizens here.

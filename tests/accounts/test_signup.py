@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from guichet.accounts.models import User
 from guichet.citizens.models import Citizen
+from guichet.lib.mail import Email
 from tests.accounts.conftest import PASSWORD, make_account
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,9 @@ def test_sign_up_sends_a_verification_link_and_the_link_signs_in(client, commune
     assert not EmailAddress.objects.get(user=user).verified
     assert len(mail.outbox) == 1
     link = confirmation_link(mail.outbox[0])
+    # From the town hall by name, as every email to citizens; its subject on its line even when accented.
+    assert mail.outbox[0].from_email.startswith(f"{commune.name} <")
+    assert isinstance(mail.outbox[0], Email)
 
     page = client.get(link)
     assert page.status_code == 200

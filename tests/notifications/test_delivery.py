@@ -10,10 +10,10 @@ from django_tasks_db.models import DBTaskResult
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from guichet.lib.mail import Email
 from guichet.lib.sms import sms_length
 from guichet.notifications.delivery import backoff, deliver
 from guichet.notifications.models import DeliveryStatus, Notification
-from guichet.notifications.transports.email import NotificationEmail
 from guichet.tickets.models import AccessToken, Event, EventKind
 from tests import factories
 from tests.conftest import free_port
@@ -202,7 +202,7 @@ subjects = st.text(st.characters(categories=["L", "M", "N", "P", "S", "Zs"]), mi
 @example(subject="Demande reçue — n° 07A-5RX-QGX — Demander l'effacement d'un graffiti ou d'un tag")
 @example(subject="Réponse")
 def test_any_subject_starts_on_its_line_and_reads_back_whole(subject):
-    raw = NotificationEmail(subject=subject, body="x", from_email="mairie@example.org", to=["a@example.org"]).message()
+    raw = Email(subject=subject, body="x", from_email="mairie@example.org", to=["a@example.org"]).message()
     raw = raw.as_bytes(linesep="\r\n")
     head = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
     [line] = [line for line in head if line.startswith(b"Subject:")]

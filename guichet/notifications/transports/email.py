@@ -1,11 +1,8 @@
-from email.header import Header
-from email.message import Message
 from email.utils import formataddr, parseaddr
-from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 
+from guichet.lib.mail import Email
 from guichet.notifications.models import Notification
 from guichet.notifications.rendering import Rendered, domain
 from guichet.organisation.models import Commune
@@ -29,27 +26,13 @@ def reply_to(notification: Notification) -> list[str]:
     return [f"{local}+{notification.ticket.reference}@{domain}"]
 
 
-class NotificationEmail(EmailMultiAlternatives):
-    def message(self, **kwargs: Any) -> Any:  # Django 5.2 takes no argument; its stubs describe 6.0's `policy`
-        """Django encodes a non-ASCII subject as if it had no header name before it; the folding then puts the
-        whole of it on a line of its own, after an empty "Subject:" (some clients show a leading space, others
-        a blank subject in lists). Encoded knowing its name, it starts on the Subject line."""
-        message = super().message(**kwargs)  # refuses a subject with a line break, as before
-        subject = str(self.subject)
-        if not subject.isascii():
-            del message["Subject"]
-            # Message.__setitem__ itself: Django's would turn the Header back into text and encode it again.
-            Message.__setitem__(message, "Subject", Header(subject, "utf-8", header_name="Subject"))
-        return message
-
-
 def send(notification: Notification, rendered: Rendered) -> str:
     message_id = f"<{notification.uuid}@{domain()}>"
     headers = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
     if notification.ticket is not None:
         # Every message about a ticket threads under one root in the citizen's mail client.
         headers["References"] = f"<ticket-{notification.ticket.reference}@{domain()}>"
-    email = NotificationEmail(
+    email = Email(
         subject=rendered.subject,
         body=rendered.text,
         from_email=sender(),
