@@ -7,7 +7,7 @@ import time
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -362,6 +362,20 @@ def test_only_one_sweep_runs_at_a_time(ticket):
     assert recovery_sweep().tasks_requeued == 1
 
 
+def read(query):
+    """A read beside the heartbeat's thread. SQLite's in-memory test database is shared between threads with
+    table locks that do not wait (no busy timeout): a read that meets the thread's write is refused at once,
+    where a database file waits. Read again."""
+    for _ in range(100):
+        try:
+            return query()
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.02)
+    return query()
+
+
 @with_worker
 def test_the_heartbeat_thread_beats_and_sweeps_on_a_schedule(ticket, settings):
     from guichet.notifications.heartbeat import Heartbeat
@@ -375,10 +389,10 @@ def test_the_heartbeat_thread_beats_and_sweeps_on_a_schedule(ticket, settings):
         row = delivery_task(acknowledgement(ticket))
         running(row, worker_ids=["dead"])  # left by a worker that died after this one started
         deadline = time.monotonic() + 10
-        while DBTaskResult.objects.get(pk=row.pk).status == "RUNNING" and time.monotonic() < deadline:
+        while read(lambda: DBTaskResult.objects.get(pk=row.pk).status) == "RUNNING" and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert DBTaskResult.objects.get(pk=row.pk).status == "READY"
-        assert WorkerHeartbeat.objects.get(worker_id="scheduled").seen_at > first_seen
+        assert read(lambda: DBTaskResult.objects.get(pk=row.pk).status) == "READY"
+        assert read(lambda: WorkerHeartbeat.objects.get(worker_id="scheduled").seen_at) > first_seen
     finally:
         beating.stop()
     assert WorkerHeartbeat.objects.get(worker_id="scheduled").stopped_at is not None
@@ -402,3 +416,27 @@ def test_administrators_see_the_workers_but_cannot_edit_them(admin_client):
     assert "visible" in admin_client.get("/admin/notifications/workerheartbeat/").text
     assert admin_client.get("/admin/notifications/workerheartbeat/add/").status_code == 403
     assert admin_client.post(f"/admin/notifications/workerheartbeat/{worker.pk}/change/", {}).status_code == 403
+
+
+@with_worker
+def test_a_stop_that_lands_inside_a_transaction_is_still_recorded_and_clean(monkeypatch):
+    """SIGTERM between two tasks: django-tasks-db exits at once (``sys.exit(0)`` in its handler), wherever the loop
+    is. Inside atomic()'s own exit, the connection is left believing it is in a transaction; once closed, every
+    query on it fails. The worker must still record its stop, and exit with 0 (systemd counts anything else as a
+    failure)."""
+    from django.db import transaction
+    from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+
+    if connection.vendor == "sqlite":
+        pytest.skip("Django never closes SQLite's in-memory test database; a database file is closed, and rolled back")
+
+    def stopped_inside_a_transaction(self, *args, **options):
+        transaction.atomic().__enter__()  # never left: the signal landed before Django knew it was out
+        connection.close()
+        raise SystemExit(0)
+
+    monkeypatch.setattr(DbWorkerCommand, "handle", stopped_inside_a_transaction)
+    with pytest.raises(SystemExit) as stop:
+        call_command("guichet_worker", "--no-reload", "--no-startup-delay", "--worker-id", "interrupted")
+    assert stop.value.code == 0
+    assert WorkerHeartbeat.objects.get(worker_id="interrupted").stopped_at is not None

@@ -34,7 +34,11 @@ class Command(DbWorkerCommand):
             heartbeat.start()
             super().handle(*args, **options)
         finally:
-            # A signal may have stopped the loop inside a database call (SQLite: between BEGIN and Django knowing it):
-            # record the stop on a fresh connection, or it would be rolled back with that transaction.
-            connections.close_all()
+            # A signal may have stopped the loop inside a database call (SQLite: between BEGIN and Django knowing it)
+            # or inside atomic()'s own exit, leaving a connection that believes it is still in a transaction, a
+            # closed one (every query then fails: "the connection is closed", and the worker exited with 1).
+            # Close them all (the server rolls back what was open) and record the stop on new ones.
+            for stale in connections.all(initialized_only=True):
+                stale.close()
+                connections[stale.alias] = connections.create_connection(stale.alias)
             heartbeat.stop()
