@@ -115,7 +115,7 @@ def isolated_settings(folder: Path) -> dict[str, object]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_files(request, settings, tmp_path) -> None:
+def _isolated(request, settings, tmp_path) -> None:
     for name, value in isolated_settings(tmp_path).items():
         setattr(settings, name, value)
     # `make test` runs the file tests marked with `any_storage` on both; GUICHET_TEST_STORAGE=s3 runs every test's

@@ -1,10 +1,11 @@
+import contextlib
 import os
 import signal
 import sys
 from types import FrameType
 from typing import Any
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -39,6 +40,7 @@ class Command(DbWorkerCommand):
             # closed one (every query then fails: "the connection is closed", and the worker exited with 1).
             # Close them all (the server rolls back what was open) and record the stop on new ones.
             for stale in connections.all(initialized_only=True):
-                stale.close()
+                with contextlib.suppress(DatabaseError):  # a connection already broken is dropped all the same
+                    stale.close()
                 connections[stale.alias] = connections.create_connection(stale.alias)
             heartbeat.stop()
